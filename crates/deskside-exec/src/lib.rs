@@ -1,0 +1,244 @@
+//! The one way Deskside runs an external program.
+//!
+//! Every command Deskside runs — `ipconfig /all`, `scutil --dns`, `resolvectl status`, and
+//! later fixes and admin actions — goes through [`run`]: a program and an argument list
+//! (never a shell string), a timeout after which the child is killed, stdout/stderr captured
+//! with a size cap, and a `tracing` record of what ran and how it ended. `clippy.toml` bans
+//! `Command::new` elsewhere so this stays the only door.
+
+use std::ffi::OsString;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+
+/// Output beyond this many bytes per stream is dropped (and flagged): a runaway command must
+/// not fill memory.
+pub const MAX_CAPTURE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Errors from running a program.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    /// The program does not exist on this machine (or is not on `PATH`).
+    #[error("`{program}` is not installed or not on PATH")]
+    NotFound {
+        /// Program name as requested.
+        program: String,
+    },
+    /// The program could not be started for another reason (permissions…).
+    #[error("could not start `{program}`: {source}")]
+    Spawn {
+        /// Program name as requested.
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The program ran longer than allowed and was killed.
+    #[error("`{program}` did not finish within {timeout:?} and was stopped")]
+    Timeout {
+        /// Program name as requested.
+        program: String,
+        /// The limit that was exceeded.
+        timeout: Duration,
+    },
+    /// Reading the program's output failed.
+    #[error("reading output of `{program}` failed: {source}")]
+    Io {
+        /// Program name as requested.
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A program to run: name or path, arguments, limits. Built with [`Cmd::new`].
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    program: OsString,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    timeout: Duration,
+}
+
+impl Cmd {
+    /// A command with a default 10 s timeout.
+    pub fn new(program: impl Into<OsString>) -> Self {
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Append arguments. They are passed as-is, never through a shell.
+    #[must_use]
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Set an environment variable for the child (e.g. `LC_ALL=C` for parseable output).
+    #[must_use]
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Kill the child if it runs longer than this.
+    #[must_use]
+    pub const fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    fn display_program(&self) -> String {
+        self.program.to_string_lossy().into_owned()
+    }
+}
+
+/// What a finished program left behind.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Exit code; `None` if killed by a signal.
+    pub code: Option<i32>,
+    /// Captured standard output (lossy UTF-8).
+    pub stdout: String,
+    /// Captured standard error (lossy UTF-8).
+    pub stderr: String,
+    /// Whether either stream was cut at [`MAX_CAPTURE_BYTES`].
+    pub truncated: bool,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Output {
+    /// Exit code 0.
+    #[must_use]
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(reader: Option<R>) -> std::io::Result<(Vec<u8>, bool)> {
+    let Some(mut reader) = reader else {
+        return Ok((Vec::new(), false));
+    };
+    let mut buf = Vec::new();
+    let mut chunk = [0_u8; 8192];
+    let mut truncated = false;
+    loop {
+        let n = reader.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        let room = MAX_CAPTURE_BYTES.saturating_sub(buf.len());
+        if n > room {
+            truncated = true;
+        }
+        buf.extend_from_slice(&chunk[..n.min(room)]);
+    }
+    Ok((buf, truncated))
+}
+
+/// Run `cmd` to completion (or its timeout) and capture its output.
+///
+/// A non-zero exit is not an error here: many diagnostic commands exit non-zero with useful
+/// output, so the caller decides.
+///
+/// # Errors
+/// [`ExecError`] if the program is missing, cannot start, times out, or its output cannot be read.
+pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
+    let program = cmd.display_program();
+    let started = Instant::now();
+    #[expect(clippy::disallowed_methods, reason = "this is the one runner")]
+    let mut command = tokio::process::Command::new(&cmd.program);
+    command
+        .args(&cmd.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in &cmd.env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ExecError::NotFound { program: program.clone() }
+        } else {
+            ExecError::Spawn { program: program.clone(), source }
+        }
+    })?;
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let work = async {
+        let (out, err) = tokio::join!(read_capped(stdout), read_capped(stderr));
+        let status = child.wait().await;
+        (out, err, status)
+    };
+    let Ok((out, err, status)) = tokio::time::timeout(cmd.timeout, work).await else {
+        tracing::warn!(program, timeout = ?cmd.timeout, "command timed out");
+        return Err(ExecError::Timeout { program, timeout: cmd.timeout });
+    };
+    let io = |source| ExecError::Io { program: program.clone(), source };
+    let (out, out_trunc) = out.map_err(io)?;
+    let (err, err_trunc) = err.map_err(io)?;
+    let status = status.map_err(io)?;
+    let output = Output {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+        truncated: out_trunc || err_trunc,
+        elapsed: started.elapsed(),
+    };
+    tracing::debug!(program, args = ?cmd.args, code = ?output.code, elapsed = ?output.elapsed, "command finished");
+    Ok(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn captures_stdout_and_exit_code() {
+        let out = run(&Cmd::new("sh").args(["-c", "echo hi; echo err >&2; exit 3"])).await.unwrap();
+        assert_eq!(out.stdout, "hi\n");
+        assert_eq!(out.stderr, "err\n");
+        assert_eq!(out.code, Some(3));
+        assert!(!out.success());
+    }
+
+    #[tokio::test]
+    async fn arguments_are_not_interpreted_by_a_shell() {
+        let out = run(&Cmd::new("echo").args(["$HOME;", "`id`"])).await.unwrap();
+        assert_eq!(out.stdout, "$HOME; `id`\n");
+    }
+
+    #[tokio::test]
+    async fn missing_program_is_not_found() {
+        let err = run(&Cmd::new("deskside-no-such-program")).await.unwrap_err();
+        assert!(matches!(err, ExecError::NotFound { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn slow_program_is_killed_at_timeout() {
+        let started = Instant::now();
+        let err = run(&Cmd::new("sleep").args(["5"]).timeout(Duration::from_millis(200)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ExecError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn huge_output_is_capped() {
+        let out = run(&Cmd::new("head").args(["-c", "5000000", "/dev/zero"])).await.unwrap();
+        assert_eq!(out.stdout.len(), MAX_CAPTURE_BYTES);
+        assert!(out.truncated);
+    }
+}
