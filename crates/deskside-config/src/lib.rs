@@ -1,1 +1,77 @@
-//! Placeholder.
+//! Deskside's configuration: layered TOML files with provenance, validation whose errors name the
+//! file, the key and what was expected, and key locking for a managed-policy (MDM) layer.
+//!
+//! Layers, lowest to highest precedence: built-in defaults < system file < user file < explicit
+//! file (`--config FILE` or `DESKSIDE_CONFIG`) < policy. A layer may lock keys: a locked key takes
+//! the locking layer's value (or the built-in default when that layer does not set it), every other
+//! layer's value for it is ignored, and each ignored value is reported in [`Loaded::notes`]. No
+//! policy reader exists yet; [`load_layers`] accepts a [`Layer`] of kind [`SourceKind::Policy`]
+//! built in code.
+//!
+//! | layer | Linux | Windows | macOS |
+//! | --- | --- | --- | --- |
+//! | system | `/etc/deskside/config.toml` | `%ProgramData%\Deskside\config.toml` | `/Library/Application Support/Deskside/config.toml` |
+//! | user | `$XDG_CONFIG_HOME/deskside/config.toml`, else `$HOME/.config/deskside/config.toml` | `%APPDATA%\Deskside\config.toml` | `$HOME/Library/Application Support/Deskside/config.toml` |
+//!
+//! `DESKSIDE_SYSTEM_CONFIG` and `DESKSIDE_USER_CONFIG` replace those paths (an empty value skips the
+//! layer); `DESKSIDE_CONFIG` names the explicit file. Missing system and user files are skipped; a
+//! missing explicit file is an error. Files larger than 1 MiB or not UTF-8 are refused.
+//!
+//! Merging is by leaf key (`network.probe_urls`); lists are replaced whole, never appended. For the
+//! two optional strings, an empty string means "unset", so a higher layer can clear a lower one.
+//!
+//! # Keys
+//!
+//! | key | type | default | rule |
+//! | --- | --- | --- | --- |
+//! | `network.probe_urls` | list of URLs | `["http://connectivitycheck.gstatic.com/generate_204"]` | at least one; http/https |
+//! | `network.probe_expect_body` | string | unset | a 200 whose body contains it also means "internet OK" |
+//! | `network.dns_names` | list of names | `["www.example.com"]` | non-empty, no whitespace |
+//! | `network.dns_timeout_ms` | integer | `1500` | 1–60000 |
+//! | `network.http_timeout_ms` | integer | `3000` | 1–60000 |
+//! | `network.quality_samples` | integer | `20` | 1–200 |
+//! | `network.warn_loss_percent` | number | `2.0` | 0–100, < `fail_loss_percent` |
+//! | `network.fail_loss_percent` | number | `10.0` | 0–100 |
+//! | `network.warn_latency_ms` | integer | `150` | ≤ 60000, < `fail_latency_ms` |
+//! | `network.fail_latency_ms` | integer | `600` | ≤ 60000 |
+//! | `network.warn_jitter_ms` | integer | `50` | ≤ 60000 |
+//! | `network.pac_url` | URL | unset | http/https; checked in addition to the system's PAC |
+//! | `vpn.required` | boolean | `false` | |
+//! | `vpn.interfaces` | list of globs | `["wg*", "tun*", "utun*", "ppp*", "tap*", "ipsec*"]` | non-empty patterns |
+//! | `vpn.corporate_subnets` | list of CIDRs | `[]` | e.g. `"10.0.0.0/8"` |
+//! | `vpn.internal_names` | list of names | `[]` | non-empty, no whitespace |
+//! | `vpn.internal_urls` | list of URLs | `[]` | http/https |
+//! | `vpn.handshake_max_age_s` | integer | `180` | > 0 |
+//! | `disk.paths` | list of paths | `[]` (every real local volume) | non-empty paths |
+//! | `disk.warn_free_percent` | number | `10` | 0–100 |
+//! | `disk.fail_free_percent` | number | `5` | 0–100, < `warn_free_percent` |
+//! | `disk.warn_free_inodes_percent` | number | `10` | 0–100 |
+//! | `disk.fail_free_inodes_percent` | number | `2` | 0–100, < `warn_free_inodes_percent` |
+//! | `disk.temp_paths` | list of paths | `[]` (OS temp dir + user cache dir) | non-empty paths |
+//! | `disk.temp_warn_bytes` | integer | `5368709120` (5 GiB) | > 0 |
+//! | `clock.warn_offset_s` | integer | `60` | < `fail_offset_s` |
+//! | `clock.fail_offset_s` | integer | `300` | |
+//! | `system.uptime_warn_days` | integer | `14` | > 0 |
+//!
+//! The product default for `network.probe_urls` names a public connectivity-check endpoint; tests
+//! never use the defaults to reach the network.
+
+mod error;
+mod layer;
+mod load;
+mod loaded;
+mod merge;
+mod paths;
+mod schema;
+mod validate;
+
+pub use error::ConfigError;
+pub use layer::{Layer, MAX_FILE_BYTES, Source, SourceKind};
+pub use load::{EnvLookup, LoadOptions, load};
+pub use loaded::{Loaded, Provenance};
+pub use merge::load_layers;
+pub use paths::{
+    ConfigPaths, ENV_EXPLICIT, ENV_SYSTEM, ENV_USER, Os, resolve as resolve_paths, system_path,
+    user_path,
+};
+pub use schema::{ClockConfig, Config, DiskConfig, NetworkConfig, SystemConfig, VpnConfig};

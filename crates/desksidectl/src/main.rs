@@ -1,1 +1,249 @@
-fn main() {}
+//! `desksidectl`: the Deskside engine on the command line, for IT admins, helpdesk agents and
+//! scripts. Same crates as the tray app; output is plain text for people or `--json` for
+//! machines.
+//!
+//! Exit codes: 0 healthy / OK, 1 problems found, 2 could not run (bad config, bad
+//! arguments).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use deskside_config::{Loaded, LoadOptions, Os};
+use deskside_diagnostics::{Category, Health, Progress, Report, Status};
+
+/// Deskside: diagnose and fix a computer's network, VPN, disk and system problems.
+#[derive(Debug, Parser)]
+#[command(name = "desksidectl", version, about, propagate_version = true)]
+struct Cli {
+    /// Use this config file on top of the system and user files (also: DESKSIDE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the checks and name the root cause of any problem.
+    Diagnose {
+        /// Print one JSON document (schema deskside.report/1) instead of live text.
+        #[arg(long)]
+        json: bool,
+        /// Only run checks of this category (repeatable).
+        #[arg(long, value_enum)]
+        category: Vec<CategoryArg>,
+    },
+    /// Show this device's snapshot (OS, hardware, disks, network).
+    Info {
+        /// Print JSON (schema deskside.device/1).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect the layered configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check every config layer; exit 2 with the file, key and problem if one is wrong.
+    Validate,
+    /// Show the effective config and where each value came from.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CategoryArg {
+    Network,
+    Vpn,
+    Disk,
+    System,
+}
+
+impl From<CategoryArg> for Category {
+    fn from(c: CategoryArg) -> Self {
+        match c {
+            CategoryArg::Network => Self::Network,
+            CategoryArg::Vpn => Self::Vpn,
+            CategoryArg::Disk => Self::Disk,
+            CategoryArg::System => Self::System,
+        }
+    }
+}
+
+const EXIT_PROBLEMS: u8 = 1;
+const EXIT_CANNOT_RUN: u8 = 2;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("DESKSIDE_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln_safe(&format!("desksidectl: cannot start: {e}"));
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Diagnose { json, category } => {
+            let Some(loaded) = load_config(cli.config) else { return ExitCode::from(EXIT_CANNOT_RUN) };
+            let categories: Vec<Category> = category.into_iter().map(Into::into).collect();
+            diagnose(loaded, &categories, json).await
+        }
+        Command::Info { json } => {
+            let patterns = load_config(cli.config).map(|l| l.config.vpn.interfaces).unwrap_or_default();
+            let opts = deskside_device::SnapshotOptions { vpn_patterns: patterns };
+            let snap = deskside_device::snapshot_with(&opts).await;
+            if json {
+                print_json(&serde_json::to_value(&snap).unwrap_or_default())
+            } else {
+                print_out(&deskside_device::render_text(&snap))
+            }
+        }
+        Command::Config { command } => {
+            let Some(loaded) = load_config(cli.config) else { return ExitCode::from(EXIT_CANNOT_RUN) };
+            match command {
+                ConfigCommand::Validate => {
+                    let mut text = String::from("Configuration is valid. Layers:\n");
+                    for layer in &loaded.layers {
+                        text.push_str(&format!("  {layer}\n"));
+                    }
+                    for note in &loaded.notes {
+                        text.push_str(&format!("note: {note}\n"));
+                    }
+                    print_out(&text)
+                }
+                ConfigCommand::Show { json: true } => print_json(&loaded.to_show_json()),
+                ConfigCommand::Show { json: false } => print_out(&render_config(&loaded)),
+            }
+        }
+    }
+}
+
+fn load_config(explicit: Option<PathBuf>) -> Option<Loaded> {
+    match deskside_config::load(&LoadOptions::from_env(Os::current(), explicit)) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln_safe(&format!("desksidectl: configuration error: {e}\n(code {})", e.code()));
+            None
+        }
+    }
+}
+
+fn render_config(loaded: &Loaded) -> String {
+    let show = loaded.to_show_json();
+    let mut out = String::new();
+    if let Some(keys) = show.get("keys").and_then(|k| k.as_object()) {
+        for (key, info) in keys {
+            let value = info.get("value").map(ToString::to_string).unwrap_or_default();
+            let source = info.get("source").and_then(|s| s.as_str()).unwrap_or("?");
+            let path = info.get("path").and_then(|s| s.as_str()).map(|p| format!(" {p}")).unwrap_or_default();
+            let lock = if info.get("locked").and_then(serde_json::Value::as_bool) == Some(true) { " [locked]" } else { "" };
+            out.push_str(&format!("{key} = {value}    # {source}{path}{lock}\n"));
+        }
+    }
+    for note in &loaded.notes {
+        out.push_str(&format!("# note: {note}\n"));
+    }
+    out
+}
+
+fn symbol(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+        Status::Skip => "SKIP",
+        Status::Error => "ERR ",
+    }
+}
+
+async fn diagnose(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let live = !json;
+    let printer = tokio::spawn(async move {
+        let mut done = 0_usize;
+        let mut total = 0_usize;
+        let tty = std::io::stdout().is_terminal();
+        while let Some(event) = rx.recv().await {
+            if !live {
+                continue;
+            }
+            match event {
+                Progress::Planned(ids) => total = ids.len(),
+                Progress::Finished(r) => {
+                    done += 1;
+                    let line = format!("[{}] {:<20} {}", symbol(r.status), r.id, r.summary);
+                    let counter = if tty { format!("  ({done}/{total})") } else { String::new() };
+                    let _ = print_out(&format!("{line}{counter}\n"));
+                }
+            }
+        }
+    });
+    let result = deskside_diagnostics::diagnose(loaded.config, categories, Some(tx)).await;
+    let _ = printer.await;
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln_safe(&format!("desksidectl: cannot diagnose: {e} (code {})", e.code()));
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let code = if report.diagnosis.status == Health::Healthy { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) };
+    let printed = if json {
+        print_json(&serde_json::to_value(&report).unwrap_or_default())
+    } else {
+        print_out(&render_verdict(&report))
+    };
+    if printed == ExitCode::SUCCESS { code } else { printed }
+}
+
+fn render_verdict(report: &Report) -> String {
+    let d = &report.diagnosis;
+    let mut out = format!("\n{}\n", d.headline);
+    if let Some(id) = &d.root_cause {
+        out.push_str(&format!("Root cause: {id}\n"));
+    }
+    out.push_str(&format!("{}\n", d.summary));
+    out.push_str(&format!("({} checks in {} ms)\n", report.checks.len(), report.duration_ms));
+    out
+}
+
+fn print_json(value: &serde_json::Value) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => print_out(&format!("{s}\n")),
+        Err(e) => {
+            eprintln_safe(&format!("desksidectl: cannot encode JSON: {e}"));
+            ExitCode::from(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn print_out(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(EXIT_CANNOT_RUN),
+    }
+}
+
+fn eprintln_safe(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}

@@ -1,0 +1,175 @@
+//! The one error type of this crate. Every variant names where the problem is (a file path, or a
+//! layer such as `policy` when there is no file), and, when a key is at fault, its dotted path and
+//! what was expected, so the message alone tells an administrator what to fix.
+
+use std::path::PathBuf;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A config file could not be read: the explicit file is missing, access is denied, the path
+    /// is a directory, or reading failed.
+    #[error("{}: cannot read config file: {source}", path.display())]
+    Unreadable {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A config file is larger than the cap ([`crate::MAX_FILE_BYTES`]).
+    #[error("{file}: file too large ({size} bytes; a config file may be at most {limit} bytes)")]
+    TooLarge {
+        /// The file, or the layer's label.
+        file: String,
+        /// The size seen, in bytes (at least `limit + 1`).
+        size: u64,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// A config file is not UTF-8 text.
+    #[error("{file}: not valid UTF-8 text (line {line}); save the file as UTF-8")]
+    NotUtf8 {
+        /// The file, or the layer's label.
+        file: String,
+        /// The 1-based line of the first invalid byte.
+        line: usize,
+    },
+    /// A config file is not valid TOML.
+    #[error("{file}: TOML syntax error at line {line}, column {column}: {message}")]
+    Syntax {
+        /// The file, or the layer's label.
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// The 1-based column, in characters.
+        column: usize,
+        /// What the TOML parser objected to.
+        message: String,
+    },
+    /// A key that Deskside does not know, usually a typo.
+    #[error("{file}: unknown key `{key}`{}{}", did_you_mean(suggestion.as_deref()), at_line(*line))]
+    UnknownKey {
+        /// The file, or the layer's label.
+        file: String,
+        /// The dotted path of the unknown key.
+        key: String,
+        /// A known key with a close spelling.
+        suggestion: Option<String>,
+        /// The 1-based line, when the layer came from text.
+        line: Option<usize>,
+    },
+    /// A layer's lock list names a key or section that does not exist.
+    #[error("{file}: cannot lock unknown key `{key}`{}", did_you_mean(suggestion.as_deref()))]
+    UnknownLock {
+        /// The locking layer's file or label.
+        file: String,
+        /// The lock entry as given.
+        key: String,
+        /// A known key or section with a close spelling.
+        suggestion: Option<String>,
+    },
+    /// A key holds a value of the wrong type, such as an integer where a list is expected.
+    #[error("{file}: key `{key}`: expected {expected}, found {found}{}", at_line(*line))]
+    WrongType {
+        /// The file, or the layer's label.
+        file: String,
+        /// The dotted path of the key.
+        key: String,
+        /// What the key must hold.
+        expected: String,
+        /// What it holds instead.
+        found: String,
+        /// The 1-based line, when the layer came from text.
+        line: Option<usize>,
+    },
+    /// A key has the right type but a value Deskside cannot use, such as a percentage above 100.
+    #[error("{file}: key `{key}`: {problem}{}", at_line(*line))]
+    InvalidValue {
+        /// The file (or layer) that set the value.
+        file: String,
+        /// The dotted path of the key.
+        key: String,
+        /// What is wrong and what is expected.
+        problem: String,
+        /// The 1-based line, when known.
+        line: Option<usize>,
+    },
+}
+
+impl ConfigError {
+    /// A stable code for the kind of problem, for callers that branch on it (`config.unknown_key`,
+    /// `config.wrong_type`, `config.syntax`, `config.invalid_value`, `config.unreadable`,
+    /// `config.too_large`, `config.not_utf8`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreadable { .. } => "config.unreadable",
+            Self::TooLarge { .. } => "config.too_large",
+            Self::NotUtf8 { .. } => "config.not_utf8",
+            Self::Syntax { .. } => "config.syntax",
+            Self::UnknownKey { .. } | Self::UnknownLock { .. } => "config.unknown_key",
+            Self::WrongType { .. } => "config.wrong_type",
+            Self::InvalidValue { .. } => "config.invalid_value",
+        }
+    }
+
+    /// The dotted key at fault, when the problem is about one key.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::UnknownKey { key, .. }
+            | Self::UnknownLock { key, .. }
+            | Self::WrongType { key, .. }
+            | Self::InvalidValue { key, .. } => Some(key),
+            Self::Unreadable { .. }
+            | Self::TooLarge { .. }
+            | Self::NotUtf8 { .. }
+            | Self::Syntax { .. } => None,
+        }
+    }
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+fn at_line(line: Option<usize>) -> String {
+    line.map(|l| format!(" (line {l})")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_type_names_file_key_expectation_and_line() {
+        let err = ConfigError::WrongType {
+            file: "/etc/deskside/config.toml".into(),
+            key: "network.dns_names".into(),
+            expected: "a list of strings".into(),
+            found: "an integer".into(),
+            line: Some(3),
+        };
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: key `network.dns_names`: expected a list of strings, found an integer (line 3)"
+        );
+        assert_eq!(err.code(), "config.wrong_type");
+        assert_eq!(err.key(), Some("network.dns_names"));
+    }
+
+    #[test]
+    fn unknown_key_suggests() {
+        let err = ConfigError::UnknownKey {
+            file: "/etc/deskside/config.toml".into(),
+            key: "network.dns_nmes".into(),
+            suggestion: Some("dns_names".into()),
+            line: None,
+        };
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: unknown key `network.dns_nmes` (did you mean `dns_names`?)"
+        );
+    }
+}

@@ -1,0 +1,586 @@
+//! One configuration layer: where it came from ([`Source`]), its TOML table, and the keys it locks.
+//! This module owns reading a layer file safely (size cap, UTF-8, syntax) and checking it alone
+//! against the schema, so an unknown key or a wrong type is reported with the file, the dotted key,
+//! what was expected and, for files, the line.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::ConfigError;
+use crate::schema::{self, Kind, PartialConfig};
+
+/// The largest config file accepted, in bytes (1 MiB); real files are a few hundred bytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The kind of a layer, in increasing precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// The built-in defaults.
+    Default,
+    /// The machine-wide file.
+    System,
+    /// The per-user file.
+    User,
+    /// The file named by `--config` or `DESKSIDE_CONFIG`.
+    Explicit,
+    /// Managed policy (MDM); the layer that normally locks keys.
+    Policy,
+}
+
+impl SourceKind {
+    /// The lowercase name used in provenance: `default`, `system`, `user`, `explicit`, `policy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::System => "system",
+            Self::User => "user",
+            Self::Explicit => "explicit",
+            Self::Policy => "policy",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a layer came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Source {
+    /// The layer's kind.
+    pub kind: SourceKind,
+    /// The file (or, for policy, a label such as a registry key), when there is one.
+    pub path: Option<PathBuf>,
+}
+
+impl Source {
+    /// The built-in defaults.
+    pub fn default_values() -> Self {
+        Self {
+            kind: SourceKind::Default,
+            path: None,
+        }
+    }
+
+    /// How errors and notes name this layer: its path, or its kind when it has no path.
+    pub fn location(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => self.kind.as_str().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "{} file {}", self.kind, p.display()),
+            None => f.write_str(self.kind.as_str()),
+        }
+    }
+}
+
+/// One layer of configuration, checked against the schema by [`Layer::from_str`] and
+/// [`Layer::from_file`] and again by [`crate::load_layers`] (fields are public, so a layer built in
+/// code is checked too).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// Where the layer came from.
+    pub source: Source,
+    /// The layer's values: `[section]` tables of leaf keys.
+    pub table: toml::Table,
+    /// Dotted keys this layer locks; a section name such as `network` locks every key in it.
+    pub locked: BTreeSet<String>,
+}
+
+impl Layer {
+    /// Reads and checks a layer file. A missing file is `Ok(None)` except for
+    /// [`SourceKind::Explicit`], where it is an error: the user asked for that file.
+    pub fn from_file(kind: SourceKind, path: &Path) -> Result<Option<Self>, ConfigError> {
+        let Some(text) = read_capped(path, kind == SourceKind::Explicit)? else {
+            return Ok(None);
+        };
+        Self::from_str(kind, Some(path), &text).map(Some)
+    }
+
+    /// Parses and checks a layer from text; `path_label` names it in errors and provenance.
+    pub fn from_str(
+        kind: SourceKind,
+        path_label: Option<&Path>,
+        text: &str,
+    ) -> Result<Self, ConfigError> {
+        let source = Source {
+            kind,
+            path: path_label.map(Path::to_path_buf),
+        };
+        let file = source.location();
+        let len = u64::try_from(text.len()).unwrap_or(u64::MAX);
+        if len > MAX_FILE_BYTES {
+            return Err(ConfigError::TooLarge {
+                file,
+                size: len,
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            ConfigError::Syntax {
+                file: file.clone(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: e.message().trim().to_owned(),
+        })?;
+        let checked: Result<PartialConfig, _> = serde_path_to_error::deserialize(deserializer);
+        if let Err(e) = checked {
+            let line = e.inner().span().map(|s| line_col(text, s.start).0);
+            return Err(describe(&file, &table, &e, line));
+        }
+        Ok(Self {
+            source,
+            table,
+            locked: BTreeSet::new(),
+        })
+    }
+
+    /// Checks the table and lock list against the schema; used for layers built in code.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        let file = self.source.location();
+        let checked: Result<PartialConfig, _> =
+            serde_path_to_error::deserialize(toml::Value::Table(self.table.clone()));
+        if let Err(e) = checked {
+            return Err(describe(&file, &self.table, &e, None));
+        }
+        for lock in &self.locked {
+            let known = match lock.split_once('.') {
+                None => schema::SECTIONS.contains(&lock.as_str()),
+                Some((section, name)) => schema::find(section, name).is_some(),
+            };
+            if !known {
+                let candidates = schema::SECTIONS
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .chain(schema::KEYS.iter().map(schema::KeySpec::dotted));
+                return Err(ConfigError::UnknownLock {
+                    file,
+                    key: lock.clone(),
+                    suggestion: closest(lock, candidates),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this layer locks `key` (dotted), directly or through its section.
+    pub fn locks(&self, key: &str) -> bool {
+        self.locked.iter().any(|lock| {
+            key == lock
+                || key
+                    .strip_prefix(lock.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`] as UTF-8. `Ok(None)` when it does not exist and
+/// `required` is false.
+fn read_capped(path: &Path, required: bool) -> Result<Option<String>, ConfigError> {
+    let unreadable = |source| ConfigError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let file_label = path.display().to_string();
+    let too_large = |size| ConfigError::TooLarge {
+        file: file_label.clone(),
+        size,
+        limit: MAX_FILE_BYTES,
+    };
+    let meta = file.metadata().map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(unreadable(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "is a directory",
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // The metadata check is not enough for special files and files that grow while being read.
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > MAX_FILE_BYTES {
+        return Err(too_large(read));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count();
+        ConfigError::NotUtf8 {
+            file: file_label.clone(),
+            line,
+        }
+    })
+}
+
+/// 1-based line and character column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let prefix = &bytes[..offset.min(bytes.len())];
+    let line = 1 + prefix.iter().filter(|b| **b == b'\n').count();
+    let line_start = prefix
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = 1 + String::from_utf8_lossy(&prefix[line_start..])
+        .chars()
+        .count();
+    (line, column)
+}
+
+/// Turns a serde error at a path into an error naming the key and what it must hold.
+fn describe(
+    file: &str,
+    table: &toml::Table,
+    err: &serde_path_to_error::Error<toml::de::Error>,
+    line: Option<usize>,
+) -> ConfigError {
+    let mut names = Vec::new();
+    let mut item = None;
+    for segment in err.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Map { key } => names.push(key.clone()),
+            serde_path_to_error::Segment::Seq { index } => item = Some(*index),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let key = names.join(".");
+    let message = err.inner().message();
+    let file = file.to_owned();
+    let spec = match names.as_slice() {
+        [section, name] => schema::find(section, name),
+        _ => None,
+    };
+
+    if message.starts_with("unknown field") {
+        return ConfigError::UnknownKey {
+            suggestion: suggest_key(&names),
+            file,
+            key,
+            line,
+        };
+    }
+
+    let value = lookup(table, &names, item);
+    let expected = match (spec, item) {
+        (Some(spec), Some(_)) => spec.kind.expected_item().to_owned(),
+        (Some(spec), None) => spec.kind.expected().to_owned(),
+        (None, _) if names.len() == 1 => "a table of settings".to_owned(),
+        (None, _) => "a known value".to_owned(),
+    };
+    let at_item = item
+        .map(|i| format!(" at item {}", i + 1))
+        .unwrap_or_default();
+
+    if message.starts_with("invalid type") {
+        let found = value.map_or_else(|| "a value of another type".to_owned(), type_of);
+        return ConfigError::WrongType {
+            file,
+            key,
+            expected,
+            found: format!("{found}{at_item}"),
+            line,
+        };
+    }
+
+    let shown = value.map_or_else(String::new, |v| format!(" {}", shown_value(v)));
+    // Integer range errors need no detail beyond the value; others (an unparsable subnet) do.
+    let detail = match spec.map(|s| s.kind) {
+        Some(Kind::Count) => String::new(),
+        _ => format!(" ({message})"),
+    };
+    ConfigError::InvalidValue {
+        file,
+        key,
+        problem: format!("expected {expected}, found{shown}{at_item}{detail}"),
+        line,
+    }
+}
+
+fn lookup<'t>(
+    table: &'t toml::Table,
+    names: &[String],
+    item: Option<usize>,
+) -> Option<&'t toml::Value> {
+    let (first, rest) = names.split_first()?;
+    let mut value = table.get(first)?;
+    for name in rest {
+        value = value.as_table()?.get(name)?;
+    }
+    match item {
+        Some(i) => value.as_array()?.get(i),
+        None => Some(value),
+    }
+}
+
+fn type_of(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a floating-point number",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date-time",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+    .to_owned()
+}
+
+/// A value as TOML, cut short so a huge value cannot flood an error message.
+pub(crate) fn shown_value(value: &toml::Value) -> String {
+    shorten(&value.to_string())
+}
+
+/// Cuts a user-supplied text to a length fit for an error message.
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(MAX - 1).collect();
+    out.push('…');
+    out
+}
+
+/// A suggestion for an unknown key path: a close key in the same section (just its name), the same
+/// name in another section (the full dotted key), or a close section name.
+fn suggest_key(names: &[String]) -> Option<String> {
+    match names {
+        [section] => closest(section, schema::SECTIONS.iter().map(|s| (*s).to_owned())),
+        [section, name] => {
+            if schema::SECTIONS.contains(&section.as_str()) {
+                let same_section = schema::KEYS
+                    .iter()
+                    .filter(|k| k.section == section)
+                    .map(|k| k.name.to_owned());
+                if let Some(s) = closest(name, same_section) {
+                    return Some(s);
+                }
+            }
+            schema::KEYS
+                .iter()
+                .find(|k| k.name == name)
+                .map(schema::KeySpec::dotted)
+        }
+        _ => None,
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+pub(crate) fn closest(word: &str, candidates: impl Iterator<Item = String>) -> Option<String> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .map(|c| (edit_distance(word, &c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev[j] + usize::from(ca != *cb);
+            row[j + 1] = substitute.min(prev[j + 1] + 1).min(row[j] + 1);
+        }
+        prev = row;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "/etc/deskside/config.toml";
+
+    fn parse(text: &str) -> Result<Layer, ConfigError> {
+        Layer::from_str(SourceKind::System, Some(Path::new(FILE)), text)
+    }
+
+    fn message(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn wrong_type_names_file_key_expectation_and_line() {
+        let err = parse("[network]\n\ndns_names = 5\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: key `network.dns_names`: expected a list of strings, found an integer (line 3)"
+        );
+        assert_eq!(err.code(), "config.wrong_type");
+    }
+
+    #[test]
+    fn wrong_item_type_names_the_item() {
+        assert_eq!(
+            message("[network]\ndns_names = [\"a\", 5]\n"),
+            "/etc/deskside/config.toml: key `network.dns_names`: expected a string, found an integer at item 2 (line 2)"
+        );
+    }
+
+    #[test]
+    fn unknown_key_suggests_a_close_name() {
+        let err = parse("[network]\ndns_nmes = [\"a\"]\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: unknown key `network.dns_nmes` (did you mean `dns_names`?) (line 2)"
+        );
+        assert_eq!(err.code(), "config.unknown_key");
+    }
+
+    #[test]
+    fn unknown_key_in_the_wrong_section_suggests_the_right_one() {
+        assert_eq!(
+            message("[network]\nrequired = true\n"),
+            "/etc/deskside/config.toml: unknown key `network.required` (did you mean `vpn.required`?) (line 2)"
+        );
+    }
+
+    #[test]
+    fn unknown_section_suggests_a_section() {
+        assert_eq!(
+            message("[netwrk]\nx = 1\n"),
+            "/etc/deskside/config.toml: unknown key `netwrk` (did you mean `network`?) (line 1)"
+        );
+        assert_eq!(
+            message("[network.sub]\nx = 1\n"),
+            "/etc/deskside/config.toml: unknown key `network.sub` (line 1)"
+        );
+    }
+
+    #[test]
+    fn section_that_is_not_a_table() {
+        assert_eq!(
+            message("network = 3\n"),
+            "/etc/deskside/config.toml: key `network`: expected a table of settings, found an integer (line 1)"
+        );
+    }
+
+    #[test]
+    fn negative_count_and_bad_subnet_are_invalid_values() {
+        let err = parse("[clock]\nwarn_offset_s = -1\n").unwrap_err();
+        assert_eq!(err.code(), "config.invalid_value");
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: key `clock.warn_offset_s`: expected a non-negative integer, found -1 (line 2)"
+        );
+        let err = parse("[vpn]\ncorporate_subnets = [\"10.0.0.0/8\", \"bogus\"]\n").unwrap_err();
+        assert_eq!(err.code(), "config.invalid_value");
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: key `vpn.corporate_subnets`: expected a CIDR subnet such as \"10.0.0.0/8\", found \"bogus\" at item 2 (invalid IP address syntax) (line 2)"
+        );
+    }
+
+    #[test]
+    fn integers_are_accepted_for_numbers() {
+        let layer = parse("[disk]\nwarn_free_percent = 20\n").unwrap();
+        assert_eq!(
+            layer.table["disk"]["warn_free_percent"].as_integer(),
+            Some(20)
+        );
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let err = parse("[network]\ndns_names = [\"a\"\n").unwrap_err();
+        assert_eq!(err.code(), "config.syntax");
+        let ConfigError::Syntax { line, file, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(file, FILE);
+        assert!(*line >= 2, "{err}");
+        let err = parse("[clock]\nwarn_offset_s = 1\nwarn_offset_s = 2\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/etc/deskside/config.toml: TOML syntax error at line 3, column 1:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn byte_order_mark_is_accepted() {
+        assert!(parse("\u{feff}[clock]\nwarn_offset_s = 1\n").is_ok());
+    }
+
+    #[test]
+    fn too_large_text_is_refused() {
+        let text = "#".repeat(usize::try_from(MAX_FILE_BYTES).unwrap() + 1);
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.code(), "config.too_large");
+        assert!(err.to_string().contains("file too large"), "{err}");
+    }
+
+    #[test]
+    fn lock_matches_key_or_whole_section_only() {
+        let mut layer = parse("").unwrap();
+        layer.locked.insert("network".into());
+        layer.locked.insert("vpn.required".into());
+        assert!(layer.locks("network.probe_urls"));
+        assert!(layer.locks("vpn.required"));
+        assert!(!layer.locks("vpn.interfaces"));
+        assert!(!layer.locks("networkx.a"));
+    }
+
+    #[test]
+    fn unknown_lock_is_an_error() {
+        let mut layer = parse("").unwrap();
+        layer.locked.insert("network.prob_urls".into());
+        let err = layer.check().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/etc/deskside/config.toml: cannot lock unknown key `network.prob_urls` (did you mean `network.probe_urls`?)"
+        );
+    }
+
+    #[test]
+    fn source_display() {
+        assert_eq!(Source::default_values().to_string(), "default");
+        let s = Source {
+            kind: SourceKind::System,
+            path: Some(PathBuf::from(FILE)),
+        };
+        assert_eq!(s.to_string(), "system file /etc/deskside/config.toml");
+    }
+
+    #[test]
+    fn long_values_are_shortened() {
+        let s = shorten(&"x".repeat(500));
+        assert_eq!(s.chars().count(), 80);
+        assert!(s.ends_with('…'));
+    }
+}

@@ -1,0 +1,75 @@
+//! The result of a load: the effective [`Config`], where each key's value came from, notes about
+//! ignored overrides, and the layers that took part; plus the JSON shape `desksidectl config show`
+//! prints.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::layer::Source;
+use crate::schema::{self, Config};
+
+/// Where an effective key's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The layer that supplied the value (the defaults when no layer set it).
+    pub source: Source,
+    /// Whether a layer locks the key, so no other layer can change it.
+    pub locked: bool,
+}
+
+/// A loaded, merged and validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The effective configuration.
+    pub config: Config,
+    /// Provenance of every leaf key, by dotted path (`network.probe_urls`).
+    pub provenance: BTreeMap<String, Provenance>,
+    /// Human-readable notes, such as overrides ignored because a key is locked.
+    pub notes: Vec<String>,
+    /// The layers that took part, lowest precedence first, starting with the defaults.
+    pub layers: Vec<Source>,
+}
+
+impl Loaded {
+    /// The JSON for `config show`:
+    /// `{"config": …, "keys": {"network.probe_urls": {"value", "source", "path", "locked"}, …},
+    /// "layers": [{"source", "path"}, …], "notes": […]}`.
+    pub fn to_show_json(&self) -> Value {
+        let config = serde_json::to_value(&self.config).unwrap_or(Value::Null);
+        let mut keys = serde_json::Map::new();
+        for spec in schema::KEYS {
+            let key = spec.dotted();
+            let value = config
+                .get(spec.section)
+                .and_then(|s| s.get(spec.name))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let (source, path, locked) = match self.provenance.get(&key) {
+                Some(p) => (
+                    Value::from(p.source.kind.as_str()),
+                    path_json(&p.source),
+                    p.locked,
+                ),
+                None => (Value::from("default"), Value::Null, false),
+            };
+            keys.insert(
+                key,
+                json!({"value": value, "source": source, "path": path, "locked": locked}),
+            );
+        }
+        let layers: Vec<Value> = self
+            .layers
+            .iter()
+            .map(|s| json!({"source": s.kind.as_str(), "path": path_json(s)}))
+            .collect();
+        json!({"config": config, "keys": keys, "layers": layers, "notes": self.notes})
+    }
+}
+
+fn path_json(source: &Source) -> Value {
+    source
+        .path
+        .as_ref()
+        .map_or(Value::Null, |p| Value::from(p.display().to_string()))
+}

@@ -1,0 +1,135 @@
+//! Merging layers into one [`Config`]: leaf keys by dotted path, higher precedence wins, lists are
+//! replaced whole, and a key locked by a layer takes that layer's value (or the built-in default
+//! when the locking layer does not set it) whatever any other layer says. Every ignored override
+//! becomes a note, and every effective key gets its provenance.
+
+use std::collections::BTreeMap;
+
+use crate::error::ConfigError;
+use crate::layer::{Layer, Source};
+use crate::loaded::{Loaded, Provenance};
+use crate::schema::{self, Config};
+use crate::validate;
+
+/// Merges the built-in defaults and `layers` into a validated configuration.
+///
+/// Layers are applied in precedence order of their [`crate::SourceKind`] (default < system < user <
+/// explicit < policy); layers of the same kind apply in the order given. Each layer is checked
+/// alone first (unknown keys, wrong types, unknown lock entries), then the merged result is
+/// validated as a whole. When several layers lock the same key the highest-precedence one owns it.
+pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
+    for layer in &layers {
+        layer.check()?;
+    }
+    layers.sort_by_key(|l| l.source.kind);
+
+    let defaults = defaults_table()?;
+    let default_source = Source::default_values();
+
+    // Who owns each locked key: the highest-precedence layer that locks it.
+    let mut owners: BTreeMap<String, usize> = BTreeMap::new();
+    for spec in schema::KEYS {
+        let key = spec.dotted();
+        if let Some(i) = layers.iter().rposition(|l| l.locks(&key)) {
+            owners.insert(key, i);
+        }
+    }
+
+    // The winning value and the layer it came from (`None` = built-in default).
+    let mut effective: BTreeMap<String, (toml::Value, Option<usize>)> = BTreeMap::new();
+    for (section, values) in &defaults {
+        for (name, value) in values.as_table().into_iter().flatten() {
+            effective.insert(format!("{section}.{name}"), (value.clone(), None));
+        }
+    }
+    let mut notes = Vec::new();
+    for (i, layer) in layers.iter().enumerate() {
+        for (section, values) in &layer.table {
+            for (name, value) in values.as_table().into_iter().flatten() {
+                let key = format!("{section}.{name}");
+                if let Some(&owner) = owners.get(&key)
+                    && owner != i
+                {
+                    let locker = &layers[owner].source;
+                    notes.push(format!(
+                        "`{key}` set in {} is ignored: locked by {}",
+                        layer.source.location(),
+                        locker.kind,
+                    ));
+                    continue;
+                }
+                effective.insert(key, (value.clone(), Some(i)));
+            }
+        }
+    }
+
+    let mut merged = toml::Table::new();
+    for (key, (value, _)) in &effective {
+        if let Some((section, name)) = key.split_once('.') {
+            let entry = merged
+                .entry(section.to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(t) = entry {
+                t.insert(name.to_owned(), value.clone());
+            }
+        }
+    }
+
+    let provenance: BTreeMap<String, Provenance> = schema::KEYS
+        .iter()
+        .map(|spec| {
+            let key = spec.dotted();
+            let source = effective
+                .get(&key)
+                .and_then(|(_, from)| *from)
+                .map_or_else(|| default_source.clone(), |i| layers[i].source.clone());
+            let locked = owners.contains_key(&key);
+            (key, Provenance { source, locked })
+        })
+        .collect();
+
+    let mut config: Config =
+        serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+            // Unreachable after each layer was checked; reported rather than assumed.
+            let key = e.path().to_string();
+            let file = provenance.get(&key).map_or_else(
+                || "merged configuration".to_owned(),
+                |p| p.source.location(),
+            );
+            ConfigError::InvalidValue {
+                file,
+                key,
+                problem: e.inner().message().to_owned(),
+                line: None,
+            }
+        })?;
+    // An empty string unsets an optional key, so a higher layer can clear a lower layer's value.
+    for field in [
+        &mut config.network.probe_expect_body,
+        &mut config.network.pac_url,
+    ] {
+        if field.as_deref() == Some("") {
+            *field = None;
+        }
+    }
+
+    validate::check(&config, &provenance)?;
+
+    Ok(Loaded {
+        config,
+        provenance,
+        notes,
+        layers: std::iter::once(default_source)
+            .chain(layers.into_iter().map(|l| l.source))
+            .collect(),
+    })
+}
+
+fn defaults_table() -> Result<toml::Table, ConfigError> {
+    toml::Table::try_from(Config::default()).map_err(|e| ConfigError::InvalidValue {
+        file: "default".to_owned(),
+        key: String::new(),
+        problem: e.to_string(),
+        line: None,
+    })
+}

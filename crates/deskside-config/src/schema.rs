@@ -1,0 +1,392 @@
+//! The configuration schema: the typed [`Config`] the rest of Deskside reads, its built-in
+//! defaults, the all-optional "partial" mirror each layer file is checked against, and the table of
+//! every key with the type a user must write. Keeping the three side by side is what lets an error
+//! say what was expected, and a test checks that they name the same keys.
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+/// The effective configuration after all layers are merged and validated.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct Config {
+    /// Internet reachability, DNS and connection-quality checks.
+    pub network: NetworkConfig,
+    /// Corporate VPN checks.
+    pub vpn: VpnConfig,
+    /// Free-space, inode and temp-file checks.
+    pub disk: DiskConfig,
+    /// Clock-offset checks.
+    pub clock: ClockConfig,
+    /// Whole-machine checks such as uptime.
+    pub system: SystemConfig,
+}
+
+/// `[network]`: how internet reachability and connection quality are judged.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct NetworkConfig {
+    /// URLs fetched to decide whether the internet is reachable (a 204, or a 200 containing
+    /// [`NetworkConfig::probe_expect_body`], counts as reachable).
+    pub probe_urls: Vec<String>,
+    /// When set, a 200 whose body contains this text also means "internet OK".
+    pub probe_expect_body: Option<String>,
+    /// Names resolved to check DNS.
+    pub dns_names: Vec<String>,
+    /// Timeout for one DNS query, in milliseconds.
+    pub dns_timeout_ms: u64,
+    /// Timeout for one HTTP probe, in milliseconds.
+    pub http_timeout_ms: u64,
+    /// Number of samples taken to measure loss, latency and jitter (1 to 200).
+    pub quality_samples: u32,
+    /// Packet loss, in percent, from which the quality check warns.
+    pub warn_loss_percent: f64,
+    /// Packet loss, in percent, from which the quality check fails.
+    pub fail_loss_percent: f64,
+    /// Latency, in milliseconds, from which the quality check warns.
+    pub warn_latency_ms: u64,
+    /// Latency, in milliseconds, from which the quality check fails.
+    pub fail_latency_ms: u64,
+    /// Jitter, in milliseconds, from which the quality check warns.
+    pub warn_jitter_ms: u64,
+    /// A PAC URL the administrator knows of, checked in addition to the system's.
+    pub pac_url: Option<String>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            probe_urls: vec!["http://connectivitycheck.gstatic.com/generate_204".to_owned()],
+            probe_expect_body: None,
+            dns_names: vec!["www.example.com".to_owned()],
+            dns_timeout_ms: 1500,
+            http_timeout_ms: 3000,
+            quality_samples: 20,
+            warn_loss_percent: 2.0,
+            fail_loss_percent: 10.0,
+            warn_latency_ms: 150,
+            fail_latency_ms: 600,
+            warn_jitter_ms: 50,
+            pac_url: None,
+        }
+    }
+}
+
+/// `[vpn]`: whether a VPN is expected and how to recognise it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct VpnConfig {
+    /// Whether a missing VPN is a failure rather than information.
+    pub required: bool,
+    /// Glob patterns of interface names that are VPN tunnels.
+    pub interfaces: Vec<String>,
+    /// Subnets reached through the VPN.
+    pub corporate_subnets: Vec<IpNet>,
+    /// Internal names that must resolve when the VPN is up.
+    pub internal_names: Vec<String>,
+    /// Internal URLs that must answer when the VPN is up.
+    pub internal_urls: Vec<String>,
+    /// Oldest acceptable WireGuard handshake, in seconds.
+    pub handshake_max_age_s: u64,
+}
+
+impl Default for VpnConfig {
+    fn default() -> Self {
+        Self {
+            required: false,
+            interfaces: ["wg*", "tun*", "utun*", "ppp*", "tap*", "ipsec*"]
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            corporate_subnets: Vec::new(),
+            internal_names: Vec::new(),
+            internal_urls: Vec::new(),
+            handshake_max_age_s: 180,
+        }
+    }
+}
+
+/// `[disk]`: free-space thresholds and where temp files pile up.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DiskConfig {
+    /// Mount points or drives to check; empty means every real local volume.
+    pub paths: Vec<String>,
+    /// Free space, in percent, below which the disk check warns.
+    pub warn_free_percent: f64,
+    /// Free space, in percent, below which the disk check fails.
+    pub fail_free_percent: f64,
+    /// Free inodes, in percent, below which the disk check warns.
+    pub warn_free_inodes_percent: f64,
+    /// Free inodes, in percent, below which the disk check fails.
+    pub fail_free_inodes_percent: f64,
+    /// Temp directories to measure; empty means the OS temp dir and the user cache dir.
+    pub temp_paths: Vec<String>,
+    /// Total temp-file size, in bytes, from which the temp check warns.
+    pub temp_warn_bytes: u64,
+}
+
+impl Default for DiskConfig {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            warn_free_percent: 10.0,
+            fail_free_percent: 5.0,
+            warn_free_inodes_percent: 10.0,
+            fail_free_inodes_percent: 2.0,
+            temp_paths: Vec::new(),
+            temp_warn_bytes: 5 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[clock]`: how far the clock may drift.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ClockConfig {
+    /// Offset, in seconds, from which the clock check warns.
+    pub warn_offset_s: u64,
+    /// Offset, in seconds, from which the clock check fails.
+    pub fail_offset_s: u64,
+}
+
+impl Default for ClockConfig {
+    fn default() -> Self {
+        Self {
+            warn_offset_s: 60,
+            fail_offset_s: 300,
+        }
+    }
+}
+
+/// `[system]`: whole-machine checks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SystemConfig {
+    /// Uptime, in days, from which a restart is suggested.
+    pub uptime_warn_days: u64,
+}
+
+impl Default for SystemConfig {
+    fn default() -> Self {
+        Self {
+            uptime_warn_days: 14,
+        }
+    }
+}
+
+/// What a user must write for a key; drives "expected …" in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `true` or `false`.
+    Bool,
+    /// A non-negative integer.
+    Count,
+    /// Any number, integer or float.
+    Number,
+    /// A string.
+    Text,
+    /// A list of strings.
+    TextList,
+    /// A list of CIDR subnets written as strings.
+    SubnetList,
+}
+
+impl Kind {
+    /// The expected value, as an error message says it.
+    pub(crate) fn expected(self) -> &'static str {
+        match self {
+            Self::Bool => "true or false",
+            Self::Count => "a non-negative integer",
+            Self::Number => "a number",
+            Self::Text => "a string",
+            Self::TextList => "a list of strings",
+            Self::SubnetList => "a list of CIDR subnets such as \"10.0.0.0/8\"",
+        }
+    }
+
+    /// The expected value of one item of a list key.
+    pub(crate) fn expected_item(self) -> &'static str {
+        match self {
+            Self::SubnetList => "a CIDR subnet such as \"10.0.0.0/8\"",
+            _ => "a string",
+        }
+    }
+}
+
+/// One leaf key of the schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeySpec {
+    /// The table the key lives in, such as `network`.
+    pub(crate) section: &'static str,
+    /// The key within its table, such as `probe_urls`.
+    pub(crate) name: &'static str,
+    /// What the key holds.
+    pub(crate) kind: Kind,
+}
+
+impl KeySpec {
+    /// The dotted path, such as `network.probe_urls`.
+    pub(crate) fn dotted(&self) -> String {
+        format!("{}.{}", self.section, self.name)
+    }
+}
+
+const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
+    KeySpec {
+        section,
+        name,
+        kind,
+    }
+}
+
+/// The sections, in the order they appear in [`Config`].
+pub(crate) const SECTIONS: &[&str] = &["network", "vpn", "disk", "clock", "system"];
+
+/// Every leaf key, in documentation order.
+pub(crate) const KEYS: &[KeySpec] = &[
+    key("network", "probe_urls", Kind::TextList),
+    key("network", "probe_expect_body", Kind::Text),
+    key("network", "dns_names", Kind::TextList),
+    key("network", "dns_timeout_ms", Kind::Count),
+    key("network", "http_timeout_ms", Kind::Count),
+    key("network", "quality_samples", Kind::Count),
+    key("network", "warn_loss_percent", Kind::Number),
+    key("network", "fail_loss_percent", Kind::Number),
+    key("network", "warn_latency_ms", Kind::Count),
+    key("network", "fail_latency_ms", Kind::Count),
+    key("network", "warn_jitter_ms", Kind::Count),
+    key("network", "pac_url", Kind::Text),
+    key("vpn", "required", Kind::Bool),
+    key("vpn", "interfaces", Kind::TextList),
+    key("vpn", "corporate_subnets", Kind::SubnetList),
+    key("vpn", "internal_names", Kind::TextList),
+    key("vpn", "internal_urls", Kind::TextList),
+    key("vpn", "handshake_max_age_s", Kind::Count),
+    key("disk", "paths", Kind::TextList),
+    key("disk", "warn_free_percent", Kind::Number),
+    key("disk", "fail_free_percent", Kind::Number),
+    key("disk", "warn_free_inodes_percent", Kind::Number),
+    key("disk", "fail_free_inodes_percent", Kind::Number),
+    key("disk", "temp_paths", Kind::TextList),
+    key("disk", "temp_warn_bytes", Kind::Count),
+    key("clock", "warn_offset_s", Kind::Count),
+    key("clock", "fail_offset_s", Kind::Count),
+    key("system", "uptime_warn_days", Kind::Count),
+];
+
+/// The schema entry for `section.name`, if there is one.
+pub(crate) fn find(section: &str, name: &str) -> Option<&'static KeySpec> {
+    KEYS.iter().find(|k| k.section == section && k.name == name)
+}
+
+// The partial mirror: what one layer file may contain. Every field is optional and unknown
+// fields are refused, so a typo is an error that names the key instead of a silent default.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+pub(crate) struct PartialConfig {
+    network: Option<PartialNetwork>,
+    vpn: Option<PartialVpn>,
+    disk: Option<PartialDisk>,
+    clock: Option<PartialClock>,
+    system: Option<PartialSystem>,
+}
+
+// The fields are only checked, never read: the layer keeps its `toml::Table` for merging.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialNetwork {
+    probe_urls: Option<Vec<String>>,
+    probe_expect_body: Option<String>,
+    dns_names: Option<Vec<String>>,
+    dns_timeout_ms: Option<u64>,
+    http_timeout_ms: Option<u64>,
+    quality_samples: Option<u32>,
+    warn_loss_percent: Option<f64>,
+    fail_loss_percent: Option<f64>,
+    warn_latency_ms: Option<u64>,
+    fail_latency_ms: Option<u64>,
+    warn_jitter_ms: Option<u64>,
+    pac_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialVpn {
+    required: Option<bool>,
+    interfaces: Option<Vec<String>>,
+    corporate_subnets: Option<Vec<IpNet>>,
+    internal_names: Option<Vec<String>>,
+    internal_urls: Option<Vec<String>>,
+    handshake_max_age_s: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialDisk {
+    paths: Option<Vec<String>>,
+    warn_free_percent: Option<f64>,
+    fail_free_percent: Option<f64>,
+    warn_free_inodes_percent: Option<f64>,
+    fail_free_inodes_percent: Option<f64>,
+    temp_paths: Option<Vec<String>>,
+    temp_warn_bytes: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialClock {
+    warn_offset_s: Option<u64>,
+    fail_offset_s: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialSystem {
+    uptime_warn_days: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn leaf_keys(value: &serde_json::Value) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (section, table) in value.as_object().unwrap() {
+            for name in table.as_object().unwrap().keys() {
+                out.insert(format!("{section}.{name}"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn key_table_names_exactly_the_config_fields() {
+        let mut config = Config::default();
+        config.network.probe_expect_body = Some("x".into());
+        config.network.pac_url = Some("http://pac.example.invalid/proxy.pac".into());
+        let from_config = leaf_keys(&serde_json::to_value(&config).unwrap());
+        let from_table: BTreeSet<String> = KEYS.iter().map(KeySpec::dotted).collect();
+        assert_eq!(from_config, from_table);
+        let sections: BTreeSet<&str> = KEYS.iter().map(|k| k.section).collect();
+        assert_eq!(sections, SECTIONS.iter().copied().collect());
+    }
+
+    #[test]
+    fn partial_accepts_every_key_of_the_defaults() {
+        let mut config = Config::default();
+        config.network.probe_expect_body = Some("x".into());
+        config.network.pac_url = Some("http://pac.example.invalid/proxy.pac".into());
+        config.vpn.corporate_subnets = vec!["10.0.0.0/8".parse().unwrap()];
+        let table = toml::Table::try_from(&config).unwrap();
+        let _: PartialConfig = toml::Value::Table(table).try_into().unwrap();
+    }
+}

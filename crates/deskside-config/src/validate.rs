@@ -1,0 +1,266 @@
+//! Semantic checks on the merged configuration: ranges, orderings between warn and fail
+//! thresholds, URL, name and pattern shapes. Runs after merging because an ordering such as
+//! `disk.fail_free_percent < disk.warn_free_percent` may involve values from two layers; each error
+//! names the key and the file (from provenance) that set the offending value.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+
+use crate::error::ConfigError;
+use crate::layer::shorten;
+use crate::loaded::Provenance;
+use crate::schema::Config;
+
+/// Longest accepted timeout, in milliseconds: past a minute a check is not "quick".
+const MAX_TIMEOUT_MS: u64 = 60_000;
+/// Longest DNS name (RFC 1035, textual form).
+const MAX_NAME_LEN: usize = 253;
+
+/// Validates `config`; the first problem found is returned.
+pub(crate) fn check(
+    config: &Config,
+    provenance: &BTreeMap<String, Provenance>,
+) -> Result<(), ConfigError> {
+    let c = Checker { provenance };
+    let n = &config.network;
+    c.non_empty_list("network.probe_urls", &n.probe_urls)?;
+    c.urls("network.probe_urls", &n.probe_urls)?;
+    c.names("network.dns_names", &n.dns_names)?;
+    c.timeout("network.dns_timeout_ms", n.dns_timeout_ms)?;
+    c.timeout("network.http_timeout_ms", n.http_timeout_ms)?;
+    if !(1..=200).contains(&n.quality_samples) {
+        return c.fail(
+            "network.quality_samples",
+            format!("must be between 1 and 200, found {}", n.quality_samples),
+        );
+    }
+    c.percent("network.warn_loss_percent", n.warn_loss_percent)?;
+    c.percent("network.fail_loss_percent", n.fail_loss_percent)?;
+    c.less(
+        ("network.warn_loss_percent", n.warn_loss_percent),
+        ("network.fail_loss_percent", n.fail_loss_percent),
+    )?;
+    c.at_most("network.warn_latency_ms", n.warn_latency_ms, MAX_TIMEOUT_MS)?;
+    c.at_most("network.fail_latency_ms", n.fail_latency_ms, MAX_TIMEOUT_MS)?;
+    c.less(
+        ("network.warn_latency_ms", n.warn_latency_ms),
+        ("network.fail_latency_ms", n.fail_latency_ms),
+    )?;
+    c.at_most("network.warn_jitter_ms", n.warn_jitter_ms, MAX_TIMEOUT_MS)?;
+    if let Some(url) = &n.pac_url {
+        c.urls("network.pac_url", std::slice::from_ref(url))?;
+    }
+
+    let v = &config.vpn;
+    for (i, pattern) in v.interfaces.iter().enumerate() {
+        if pattern.trim().is_empty() {
+            return c.fail(
+                "vpn.interfaces",
+                format!(
+                    "item {}: expected a non-empty glob pattern such as \"wg*\"",
+                    i + 1
+                ),
+            );
+        }
+    }
+    c.names("vpn.internal_names", &v.internal_names)?;
+    c.urls("vpn.internal_urls", &v.internal_urls)?;
+    c.positive("vpn.handshake_max_age_s", v.handshake_max_age_s)?;
+
+    let d = &config.disk;
+    c.paths("disk.paths", &d.paths)?;
+    c.percent("disk.warn_free_percent", d.warn_free_percent)?;
+    c.percent("disk.fail_free_percent", d.fail_free_percent)?;
+    c.less(
+        ("disk.fail_free_percent", d.fail_free_percent),
+        ("disk.warn_free_percent", d.warn_free_percent),
+    )?;
+    c.percent("disk.warn_free_inodes_percent", d.warn_free_inodes_percent)?;
+    c.percent("disk.fail_free_inodes_percent", d.fail_free_inodes_percent)?;
+    c.less(
+        ("disk.fail_free_inodes_percent", d.fail_free_inodes_percent),
+        ("disk.warn_free_inodes_percent", d.warn_free_inodes_percent),
+    )?;
+    c.paths("disk.temp_paths", &d.temp_paths)?;
+    c.positive("disk.temp_warn_bytes", d.temp_warn_bytes)?;
+
+    let k = &config.clock;
+    c.less(
+        ("clock.warn_offset_s", k.warn_offset_s),
+        ("clock.fail_offset_s", k.fail_offset_s),
+    )?;
+
+    c.positive("system.uptime_warn_days", config.system.uptime_warn_days)?;
+    Ok(())
+}
+
+struct Checker<'a> {
+    provenance: &'a BTreeMap<String, Provenance>,
+}
+
+impl Checker<'_> {
+    fn file(&self, key: &str) -> String {
+        self.provenance
+            .get(key)
+            .map_or_else(|| "default".to_owned(), |p| p.source.location())
+    }
+
+    fn fail(&self, key: &str, problem: String) -> Result<(), ConfigError> {
+        Err(ConfigError::InvalidValue {
+            file: self.file(key),
+            key: key.to_owned(),
+            problem,
+            line: None,
+        })
+    }
+
+    fn percent(&self, key: &str, value: f64) -> Result<(), ConfigError> {
+        if (0.0..=100.0).contains(&value) {
+            return Ok(());
+        }
+        self.fail(
+            key,
+            format!("expected a percentage from 0 to 100, found {value}"),
+        )
+    }
+
+    fn timeout(&self, key: &str, value: u64) -> Result<(), ConfigError> {
+        if (1..=MAX_TIMEOUT_MS).contains(&value) {
+            return Ok(());
+        }
+        self.fail(
+            key,
+            format!("expected a timeout from 1 to {MAX_TIMEOUT_MS} ms, found {value}"),
+        )
+    }
+
+    fn at_most(&self, key: &str, value: u64, max: u64) -> Result<(), ConfigError> {
+        if value <= max {
+            return Ok(());
+        }
+        self.fail(key, format!("expected at most {max}, found {value}"))
+    }
+
+    fn positive(&self, key: &str, value: u64) -> Result<(), ConfigError> {
+        if value > 0 {
+            return Ok(());
+        }
+        self.fail(key, "expected a value greater than 0, found 0".to_owned())
+    }
+
+    /// `low` must be strictly less than `high`; the error is reported on `low`'s key unless
+    /// only `high` was changed from the defaults.
+    fn less<T: PartialOrd + Display>(
+        &self,
+        (low_key, low): (&str, T),
+        (high_key, high): (&str, T),
+    ) -> Result<(), ConfigError> {
+        if low < high {
+            return Ok(());
+        }
+        let low_is_default = self
+            .provenance
+            .get(low_key)
+            .is_none_or(|p| p.source.kind == crate::SourceKind::Default);
+        if low_is_default {
+            return self.fail(
+                high_key,
+                format!(
+                    "must be greater than `{low_key}` ({low}, from {}), found {high}",
+                    self.file(low_key)
+                ),
+            );
+        }
+        self.fail(
+            low_key,
+            format!(
+                "must be less than `{high_key}` ({high}, from {}), found {low}",
+                self.file(high_key)
+            ),
+        )
+    }
+
+    fn non_empty_list(&self, key: &str, list: &[String]) -> Result<(), ConfigError> {
+        if list.is_empty() {
+            return self.fail(
+                key,
+                "expected at least one item, found an empty list".to_owned(),
+            );
+        }
+        Ok(())
+    }
+
+    fn urls(&self, key: &str, urls: &[String]) -> Result<(), ConfigError> {
+        for (i, text) in urls.iter().enumerate() {
+            let problem = match url::Url::parse(text) {
+                Err(e) => Some(e.to_string()),
+                Ok(u) if !matches!(u.scheme(), "http" | "https") => Some(format!(
+                    "scheme `{}` is not http or https",
+                    shorten(u.scheme())
+                )),
+                Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("no host".to_owned()),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                return self.fail(
+                    key,
+                    format!(
+                        "{}expected an http:// or https:// URL, found {:?} ({problem})",
+                        item(urls.len(), i),
+                        shorten(text)
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn names(&self, key: &str, names: &[String]) -> Result<(), ConfigError> {
+        for (i, name) in names.iter().enumerate() {
+            let problem = if name.is_empty() {
+                Some("an empty name")
+            } else if name.chars().any(char::is_whitespace) {
+                Some("a name containing whitespace")
+            } else if name.len() > MAX_NAME_LEN {
+                Some("a name longer than 253 characters")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return self.fail(
+                    key,
+                    format!(
+                        "{}expected a host name such as \"intranet.example.com\", found {problem} ({:?})",
+                        item(names.len(), i),
+                        shorten(name)
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn paths(&self, key: &str, paths: &[String]) -> Result<(), ConfigError> {
+        for (i, path) in paths.iter().enumerate() {
+            if path.trim().is_empty() {
+                return self.fail(
+                    key,
+                    format!(
+                        "{}expected a non-empty path, found {path:?}",
+                        item(paths.len(), i)
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "item 2: " for lists of more than one entry; nothing for single values.
+fn item(len: usize, index: usize) -> String {
+    if len > 1 {
+        format!("item {}: ", index + 1)
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,198 @@
+//! Key locking, as a managed-policy layer will use it: a locked key keeps the locking layer's value
+//! (or the default) whatever higher or lower layers say, and each ignored value becomes a note.
+//! The policy layers are built in code: no policy reader exists yet.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: a panic is the failure report"
+)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use deskside_config::{Layer, Source, SourceKind, load_layers};
+
+fn layer(kind: SourceKind, path: &str, text: &str) -> Layer {
+    Layer::from_str(kind, Some(Path::new(path)), text).unwrap()
+}
+
+fn policy(text: &str, locked: &[&str]) -> Layer {
+    Layer {
+        source: Source {
+            kind: SourceKind::Policy,
+            path: Some(PathBuf::from("/etc/deskside/policy.toml")),
+        },
+        table: text.parse().unwrap(),
+        locked: locked.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+const USER: &str = "/home/u/.config/deskside/config.toml";
+
+#[test]
+fn locked_key_ignores_lower_layers_and_says_so() {
+    let user = layer(
+        SourceKind::User,
+        USER,
+        "[network]\nprobe_urls = [\"http://user.test/\"]\n",
+    );
+    let policy = policy(
+        "[network]\nprobe_urls = [\"https://policy.test/\"]\n",
+        &["network.probe_urls"],
+    );
+    let loaded = load_layers(vec![user, policy]).unwrap();
+    assert_eq!(loaded.config.network.probe_urls, ["https://policy.test/"]);
+    assert_eq!(
+        loaded.notes,
+        [
+            "`network.probe_urls` set in /home/u/.config/deskside/config.toml is ignored: locked by policy"
+        ]
+    );
+    let p = &loaded.provenance["network.probe_urls"];
+    assert_eq!(p.source.kind, SourceKind::Policy);
+    assert!(p.locked);
+    assert!(!loaded.provenance["network.dns_names"].locked);
+    let json = loaded.to_show_json();
+    assert_eq!(json["keys"]["network.probe_urls"]["locked"], true);
+    assert_eq!(json["keys"]["network.probe_urls"]["source"], "policy");
+    assert_eq!(json["notes"][0], loaded.notes[0]);
+}
+
+#[test]
+fn locked_key_ignores_higher_layers_too() {
+    // A lower-precedence layer that locks still wins over higher ones.
+    let mut system = layer(
+        SourceKind::System,
+        "/etc/deskside/config.toml",
+        "[vpn]\nrequired = true\n",
+    );
+    system.locked.insert("vpn.required".into());
+    let user = layer(SourceKind::User, USER, "[vpn]\nrequired = false\n");
+    let explicit = layer(
+        SourceKind::Explicit,
+        "/tmp/e.toml",
+        "[vpn]\nrequired = false\ninterfaces = [\"wg0\"]\n",
+    );
+    let loaded = load_layers(vec![system, user, explicit]).unwrap();
+    assert!(loaded.config.vpn.required);
+    assert_eq!(loaded.config.vpn.interfaces, ["wg0"]);
+    assert_eq!(
+        loaded.notes,
+        [
+            "`vpn.required` set in /home/u/.config/deskside/config.toml is ignored: locked by system",
+            "`vpn.required` set in /tmp/e.toml is ignored: locked by system",
+        ]
+    );
+}
+
+#[test]
+fn section_lock_covers_every_key_and_unset_keys_keep_the_default() {
+    let user = layer(
+        SourceKind::User,
+        USER,
+        "[network]\ndns_timeout_ms = 9000\n[clock]\nwarn_offset_s = 5\n",
+    );
+    let policy = policy("[network]\nhttp_timeout_ms = 2000\n", &["network"]);
+    let loaded = load_layers(vec![policy, user]).unwrap();
+    assert_eq!(loaded.config.network.dns_timeout_ms, 1500);
+    assert_eq!(loaded.config.network.http_timeout_ms, 2000);
+    assert_eq!(loaded.config.clock.warn_offset_s, 5);
+    let dns = &loaded.provenance["network.dns_timeout_ms"];
+    assert_eq!((dns.source.kind, dns.locked), (SourceKind::Default, true));
+    let http = &loaded.provenance["network.http_timeout_ms"];
+    assert_eq!((http.source.kind, http.locked), (SourceKind::Policy, true));
+    assert!(
+        loaded
+            .provenance
+            .iter()
+            .filter(|(k, _)| k.starts_with("network."))
+            .all(|(_, p)| p.locked)
+    );
+    assert!(!loaded.provenance["clock.warn_offset_s"].locked);
+    assert_eq!(
+        loaded.notes,
+        [
+            "`network.dns_timeout_ms` set in /home/u/.config/deskside/config.toml is ignored: locked by policy"
+        ]
+    );
+}
+
+#[test]
+fn unlocked_policy_keys_override_like_any_higher_layer() {
+    let explicit = layer(
+        SourceKind::Explicit,
+        "/tmp/e.toml",
+        "[clock]\nwarn_offset_s = 5\n",
+    );
+    let policy = policy("[clock]\nwarn_offset_s = 7\n", &[]);
+    // Given first, the policy layer still applies last: precedence follows the kind.
+    let loaded = load_layers(vec![policy, explicit]).unwrap();
+    assert_eq!(loaded.config.clock.warn_offset_s, 7);
+    assert!(loaded.notes.is_empty());
+    let kinds: Vec<SourceKind> = loaded.layers.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            SourceKind::Default,
+            SourceKind::Explicit,
+            SourceKind::Policy
+        ]
+    );
+}
+
+#[test]
+fn highest_locking_layer_owns_a_key_locked_twice() {
+    let mut system = layer(
+        SourceKind::System,
+        "/etc/deskside/config.toml",
+        "[system]\nuptime_warn_days = 3\n",
+    );
+    system.locked.insert("system".into());
+    let policy = policy(
+        "[system]\nuptime_warn_days = 30\n",
+        &["system.uptime_warn_days"],
+    );
+    let loaded = load_layers(vec![system, policy]).unwrap();
+    assert_eq!(loaded.config.system.uptime_warn_days, 30);
+    assert_eq!(
+        loaded.notes,
+        ["`system.uptime_warn_days` set in /etc/deskside/config.toml is ignored: locked by policy"]
+    );
+}
+
+#[test]
+fn policy_layers_are_checked_like_files() {
+    let err = load_layers(vec![policy("[network]\ndns_names = 3\n", &[])]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/etc/deskside/policy.toml: key `network.dns_names`: expected a list of strings, found an integer"
+    );
+    let err = load_layers(vec![policy("[network]\nprobe_url = []\n", &[])]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/etc/deskside/policy.toml: unknown key `network.probe_url` (did you mean `probe_urls`?)"
+    );
+    let err = load_layers(vec![policy("", &["netwrk"])]).unwrap_err();
+    assert_eq!(err.code(), "config.unknown_key");
+    assert_eq!(
+        err.to_string(),
+        "/etc/deskside/policy.toml: cannot lock unknown key `netwrk` (did you mean `network`?)"
+    );
+}
+
+#[test]
+fn invalid_locked_value_is_blamed_on_the_policy() {
+    let mut p = policy("[disk]\nwarn_free_percent = 150\n", &["disk"]);
+    p.source.path = None;
+    let err = load_layers(vec![p]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "policy: key `disk.warn_free_percent`: expected a percentage from 0 to 100, found 150"
+    );
+}
+
+#[test]
+fn lock_set_is_empty_for_file_layers() {
+    let l = layer(SourceKind::User, USER, "[clock]\nwarn_offset_s = 5\n");
+    assert_eq!(l.locked, BTreeSet::new());
+}
