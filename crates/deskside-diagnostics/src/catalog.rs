@@ -31,19 +31,61 @@ macro_rules! check {
 /// All checks.
 pub static CHECKS: &[CheckDef] = &[
     check!("net.interface", Network, [], secs(2), net::interface),
-    check!("net.address", Network, ["net.interface"], secs(2), net::address),
-    check!("net.gateway", Network, ["net.address"], secs(4), net::gateway),
+    check!(
+        "net.address",
+        Network,
+        ["net.interface"],
+        secs(2),
+        net::address
+    ),
+    check!(
+        "net.gateway",
+        Network,
+        ["net.address"],
+        secs(4),
+        net::gateway
+    ),
     check!("net.dns", Network, ["net.gateway"], secs(8), net::dns),
-    check!("net.captive_portal", Network, ["net.dns"], secs(10), net::captive_portal),
-    check!("net.internet", Network, ["net.dns"], secs(10), net::internet),
+    check!(
+        "net.captive_portal",
+        Network,
+        ["net.dns"],
+        secs(10),
+        net::captive_portal
+    ),
+    check!(
+        "net.internet",
+        Network,
+        ["net.dns"],
+        secs(10),
+        net::internet
+    ),
     check!("net.proxy", Network, ["net.address"], secs(10), net::proxy),
-    check!("net.quality", Network, ["net.gateway"], secs(10), net::quality),
+    check!(
+        "net.quality",
+        Network,
+        ["net.gateway"],
+        secs(10),
+        net::quality
+    ),
     check!("net.mtu", Network, ["net.internet"], secs(6), net::mtu),
-    check!("system.clock", System, ["net.internet"], secs(10), system::clock),
+    check!(
+        "system.clock",
+        System,
+        ["net.internet"],
+        secs(10),
+        system::clock
+    ),
     check!("vpn.tunnel", Vpn, [], secs(5), vpn::tunnel),
     check!("vpn.routes", Vpn, ["vpn.tunnel"], secs(2), vpn::routes),
     check!("vpn.dns", Vpn, ["vpn.tunnel"], secs(8), vpn::dns),
-    check!("vpn.reachability", Vpn, ["vpn.routes", "vpn.dns"], secs(10), vpn::reachability),
+    check!(
+        "vpn.reachability",
+        Vpn,
+        ["vpn.routes", "vpn.dns"],
+        secs(10),
+        vpn::reachability
+    ),
     check!("disk.space", Disk, [], secs(5), disk::space),
     check!("disk.inodes", Disk, [], secs(5), disk::inodes),
     check!("disk.temp", Disk, [], secs(5), disk::temp),
@@ -53,7 +95,11 @@ pub static CHECKS: &[CheckDef] = &[
 /// The checks of some categories (all when `categories` is empty).
 #[must_use]
 pub fn select(categories: &[Category]) -> Vec<CheckDef> {
-    CHECKS.iter().filter(|c| categories.is_empty() || categories.contains(&c.category)).copied().collect()
+    CHECKS
+        .iter()
+        .filter(|c| categories.is_empty() || categories.contains(&c.category))
+        .copied()
+        .collect()
 }
 
 #[cfg(test)]
@@ -67,7 +113,11 @@ mod tests {
         let mut seen = HashSet::new();
         for c in CHECKS {
             for d in c.depends_on {
-                assert!(seen.contains(d), "{} depends on {d}, which is not listed before it", c.id);
+                assert!(
+                    seen.contains(d),
+                    "{} depends on {d}, which is not listed before it",
+                    c.id
+                );
             }
             assert!(seen.insert(c.id), "duplicate id {}", c.id);
         }
@@ -76,16 +126,26 @@ mod tests {
     #[test]
     fn every_check_has_a_root_cause_rank() {
         for c in CHECKS {
-            assert!(ROOT_CAUSE_ORDER.contains(&c.id), "{} missing from ROOT_CAUSE_ORDER", c.id);
+            assert!(
+                ROOT_CAUSE_ORDER.contains(&c.id),
+                "{} missing from ROOT_CAUSE_ORDER",
+                c.id
+            );
         }
         assert_eq!(ROOT_CAUSE_ORDER.len(), CHECKS.len());
     }
 
     #[test]
     fn every_check_is_documented() {
-        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checks.md")).unwrap();
+        let docs =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checks.md"))
+                .unwrap();
         for c in CHECKS {
-            assert!(docs.contains(&format!("`{}`", c.id)), "{} is not documented in docs/checks.md", c.id);
+            assert!(
+                docs.contains(&format!("`{}`", c.id)),
+                "{} is not documented in docs/checks.md",
+                c.id
+            );
         }
     }
 }

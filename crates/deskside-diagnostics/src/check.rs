@@ -90,7 +90,12 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(status: Status, summary: impl Into<String>, evidence: serde_json::Value) -> Self {
-        Self { status, summary: summary.into(), advice: None, evidence }
+        Self {
+            status,
+            summary: summary.into(),
+            advice: None,
+            evidence,
+        }
     }
 
     /// Passing.

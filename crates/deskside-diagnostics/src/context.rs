@@ -42,7 +42,10 @@ pub struct Context {
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Context").field("os", &self.os).field("net", &self.net).finish_non_exhaustive()
+        f.debug_struct("Context")
+            .field("os", &self.os)
+            .field("net", &self.net)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,7 +53,13 @@ impl Context {
     /// A context over an already-collected network state.
     #[must_use]
     pub fn new(config: Config, os: Os, net: NetworkState) -> Self {
-        Self { config, os, net, resolutions: Mutex::new(HashMap::new()), probes: OnceCell::new() }
+        Self {
+            config,
+            os,
+            net,
+            resolutions: Mutex::new(HashMap::new()),
+            probes: OnceCell::new(),
+        }
     }
 
     /// Per-query DNS timeout from config.
@@ -100,7 +109,9 @@ impl Context {
                     let servers = self.servers_for(name);
                     let name = name.to_owned();
                     let timeout = self.dns_timeout();
-                    async move { dns::resolve(&servers, &name, timeout).await }.boxed().shared()
+                    async move { dns::resolve(&servers, &name, timeout).await }
+                        .boxed()
+                        .shared()
                 })
                 .clone()
         };
@@ -111,7 +122,12 @@ impl Context {
     pub async fn probes(&self) -> &[Probe] {
         self.probes
             .get_or_init(|| async {
-                let all = self.config.network.probe_urls.iter().map(|url| self.probe(url));
+                let all = self
+                    .config
+                    .network
+                    .probe_urls
+                    .iter()
+                    .map(|url| self.probe(url));
                 futures::future::join_all(all).await
             })
             .await
@@ -122,18 +138,35 @@ impl Context {
         let resolution = self.resolve(&host).await;
         let exchange = match resolution.addrs.first() {
             Some(addr) => Some(
-                http::get(&http::Request { url, addr: Some(*addr), timeout: self.http_timeout(), proxy: None }).await,
+                http::get(&http::Request {
+                    url,
+                    addr: Some(*addr),
+                    timeout: self.http_timeout(),
+                    proxy: None,
+                })
+                .await,
             ),
             None => None,
         };
-        Probe { url: url.to_owned(), host, resolution, exchange }
+        Probe {
+            url: url.to_owned(),
+            host,
+            resolution,
+            exchange,
+        }
     }
 
     /// Whether `iface` looks like a VPN tunnel: its kind says so or its name matches a
     /// configured pattern.
     #[must_use]
     pub fn is_vpn(&self, iface: &Interface) -> bool {
-        iface.kind == InterfaceKind::Tunnel || self.config.vpn.interfaces.iter().any(|p| glob_match(p, &iface.name))
+        iface.kind == InterfaceKind::Tunnel
+            || self
+                .config
+                .vpn
+                .interfaces
+                .iter()
+                .any(|p| glob_match(p, &iface.name))
     }
 
     /// Interfaces that can carry the machine's own uplink: not loopback, not VPN, not
@@ -144,7 +177,10 @@ impl Context {
             .interfaces
             .iter()
             .filter(|i| {
-                !matches!(i.kind, InterfaceKind::Loopback | InterfaceKind::Bridge | InterfaceKind::Virtual) && !self.is_vpn(i)
+                !matches!(
+                    i.kind,
+                    InterfaceKind::Loopback | InterfaceKind::Bridge | InterfaceKind::Virtual
+                ) && !self.is_vpn(i)
             })
             .collect()
     }
@@ -152,7 +188,11 @@ impl Context {
     /// Interfaces that look like VPN tunnels.
     #[must_use]
     pub fn vpn_interfaces(&self) -> Vec<&Interface> {
-        self.net.interfaces.iter().filter(|i| i.kind != InterfaceKind::Loopback && self.is_vpn(i)).collect()
+        self.net
+            .interfaces
+            .iter()
+            .filter(|i| i.kind != InterfaceKind::Loopback && self.is_vpn(i))
+            .collect()
     }
 }
 

@@ -62,7 +62,10 @@ pub struct Diagnosis {
 }
 
 fn rank(id: &str) -> usize {
-    ROOT_CAUSE_ORDER.iter().position(|x| *x == id).unwrap_or(ROOT_CAUSE_ORDER.len())
+    ROOT_CAUSE_ORDER
+        .iter()
+        .position(|x| *x == id)
+        .unwrap_or(ROOT_CAUSE_ORDER.len())
 }
 
 fn headline(id: &str) -> &'static str {
@@ -92,8 +95,17 @@ fn headline(id: &str) -> &'static str {
 /// Name the root cause of `results` and explain it.
 #[must_use]
 pub fn diagnose(results: &[CheckResult]) -> Diagnosis {
-    let pick = |status: Status| results.iter().filter(|r| r.status == status).min_by_key(|r| rank(&r.id));
-    let errors: Vec<String> = results.iter().filter(|r| r.status == Status::Error).map(|r| r.id.clone()).collect();
+    let pick = |status: Status| {
+        results
+            .iter()
+            .filter(|r| r.status == status)
+            .min_by_key(|r| rank(&r.id))
+    };
+    let errors: Vec<String> = results
+        .iter()
+        .filter(|r| r.status == Status::Error)
+        .map(|r| r.id.clone())
+        .collect();
     let (status, cause) = match (pick(Status::Fail), pick(Status::Warn)) {
         (Some(f), _) => (Health::Broken, Some(f)),
         (None, Some(w)) => (Health::Degraded, Some(w)),
@@ -106,7 +118,13 @@ pub fn diagnose(results: &[CheckResult]) -> Diagnosis {
                 summary.push(' ');
                 summary.push_str(advice);
             }
-            Diagnosis { status, root_cause: Some(c.id.clone()), headline: headline(&c.id).to_owned(), summary, errors: Vec::new() }
+            Diagnosis {
+                status,
+                root_cause: Some(c.id.clone()),
+                headline: headline(&c.id).to_owned(),
+                summary,
+                errors: Vec::new(),
+            }
         }
         None => Diagnosis {
             status,
@@ -119,7 +137,11 @@ pub fn diagnose(results: &[CheckResult]) -> Diagnosis {
     if !errors.is_empty() {
         d.summary.push_str(&format!(
             " ({} could not be checked: {}.)",
-            if errors.len() == 1 { "One item" } else { "Some items" },
+            if errors.len() == 1 {
+                "One item"
+            } else {
+                "Some items"
+            },
             errors.join(", ")
         ));
     }
@@ -146,7 +168,11 @@ mod tests {
 
     #[test]
     fn most_upstream_failure_wins() {
-        let d = diagnose(&[r("net.internet", Status::Fail), r("net.dns", Status::Fail), r("disk.space", Status::Warn)]);
+        let d = diagnose(&[
+            r("net.internet", Status::Fail),
+            r("net.dns", Status::Fail),
+            r("disk.space", Status::Warn),
+        ]);
         assert_eq!(d.status, Health::Broken);
         assert_eq!(d.root_cause.as_deref(), Some("net.dns"));
         assert_eq!(d.summary, "net.dns summary. Do this.");
@@ -154,13 +180,20 @@ mod tests {
 
     #[test]
     fn captive_portal_explains_failed_internet() {
-        let d = diagnose(&[r("net.internet", Status::Fail), r("net.captive_portal", Status::Fail)]);
+        let d = diagnose(&[
+            r("net.internet", Status::Fail),
+            r("net.captive_portal", Status::Fail),
+        ]);
         assert_eq!(d.root_cause.as_deref(), Some("net.captive_portal"));
     }
 
     #[test]
     fn warnings_only_name_the_most_significant() {
-        let d = diagnose(&[r("system.uptime", Status::Warn), r("net.quality", Status::Warn), r("disk.space", Status::Pass)]);
+        let d = diagnose(&[
+            r("system.uptime", Status::Warn),
+            r("net.quality", Status::Warn),
+            r("disk.space", Status::Pass),
+        ]);
         assert_eq!(d.status, Health::Degraded);
         assert_eq!(d.root_cause.as_deref(), Some("net.quality"));
     }

@@ -125,7 +125,9 @@ impl Output {
     }
 }
 
-async fn read_capped<R: tokio::io::AsyncRead + Unpin>(reader: Option<R>) -> std::io::Result<(Vec<u8>, bool)> {
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    reader: Option<R>,
+) -> std::io::Result<(Vec<u8>, bool)> {
     let Some(mut reader) = reader else {
         return Ok((Vec::new(), false));
     };
@@ -169,9 +171,14 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
     }
     let mut child = command.spawn().map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            ExecError::NotFound { program: program.clone() }
+            ExecError::NotFound {
+                program: program.clone(),
+            }
         } else {
-            ExecError::Spawn { program: program.clone(), source }
+            ExecError::Spawn {
+                program: program.clone(),
+                source,
+            }
         }
     })?;
     let stdout = child.stdout.take();
@@ -183,9 +190,15 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
     };
     let Ok((out, err, status)) = tokio::time::timeout(cmd.timeout, work).await else {
         tracing::warn!(program, timeout = ?cmd.timeout, "command timed out");
-        return Err(ExecError::Timeout { program, timeout: cmd.timeout });
+        return Err(ExecError::Timeout {
+            program,
+            timeout: cmd.timeout,
+        });
     };
-    let io = |source| ExecError::Io { program: program.clone(), source };
+    let io = |source| ExecError::Io {
+        program: program.clone(),
+        source,
+    };
     let (out, out_trunc) = out.map_err(io)?;
     let (err, err_trunc) = err.map_err(io)?;
     let status = status.map_err(io)?;
@@ -206,7 +219,9 @@ mod tests {
 
     #[tokio::test]
     async fn captures_stdout_and_exit_code() {
-        let out = run(&Cmd::new("sh").args(["-c", "echo hi; echo err >&2; exit 3"])).await.unwrap();
+        let out = run(&Cmd::new("sh").args(["-c", "echo hi; echo err >&2; exit 3"]))
+            .await
+            .unwrap();
         assert_eq!(out.stdout, "hi\n");
         assert_eq!(out.stderr, "err\n");
         assert_eq!(out.code, Some(3));
@@ -215,29 +230,37 @@ mod tests {
 
     #[tokio::test]
     async fn arguments_are_not_interpreted_by_a_shell() {
-        let out = run(&Cmd::new("echo").args(["$HOME;", "`id`"])).await.unwrap();
+        let out = run(&Cmd::new("echo").args(["$HOME;", "`id`"]))
+            .await
+            .unwrap();
         assert_eq!(out.stdout, "$HOME; `id`\n");
     }
 
     #[tokio::test]
     async fn missing_program_is_not_found() {
-        let err = run(&Cmd::new("deskside-no-such-program")).await.unwrap_err();
+        let err = run(&Cmd::new("deskside-no-such-program"))
+            .await
+            .unwrap_err();
         assert!(matches!(err, ExecError::NotFound { .. }), "{err}");
     }
 
     #[tokio::test]
     async fn slow_program_is_killed_at_timeout() {
         let started = Instant::now();
-        let err = run(&Cmd::new("sleep").args(["5"]).timeout(Duration::from_millis(200)))
-            .await
-            .unwrap_err();
+        let err = run(&Cmd::new("sleep")
+            .args(["5"])
+            .timeout(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
         assert!(matches!(err, ExecError::Timeout { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     #[tokio::test]
     async fn huge_output_is_capped() {
-        let out = run(&Cmd::new("head").args(["-c", "5000000", "/dev/zero"])).await.unwrap();
+        let out = run(&Cmd::new("head").args(["-c", "5000000", "/dev/zero"]))
+            .await
+            .unwrap();
         assert_eq!(out.stdout.len(), MAX_CAPTURE_BYTES);
         assert!(out.truncated);
     }

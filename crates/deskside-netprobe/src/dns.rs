@@ -10,7 +10,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name, RData, RecordType};
+pub use hickory_proto::rr::RecordType;
+use hickory_proto::rr::{Name, RData};
 use serde::Serialize;
 
 /// What one query to one server produced.
@@ -48,7 +49,10 @@ impl QueryOutcome {
     /// Whether the server answered at all (any DNS reply, even an error code).
     #[must_use]
     pub const fn server_answered(&self) -> bool {
-        matches!(self, Self::Answer { .. } | Self::NxDomain | Self::ErrorCode { .. } | Self::Truncated)
+        matches!(
+            self,
+            Self::Answer { .. } | Self::NxDomain | Self::ErrorCode { .. } | Self::Truncated
+        )
     }
 
     /// A short plain description, e.g. "timed out", "answered SERVFAIL".
@@ -58,7 +62,11 @@ impl QueryOutcome {
             Self::Answer { addrs } if addrs.is_empty() => "answered with no address".to_owned(),
             Self::Answer { addrs } => format!(
                 "answered {}",
-                addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                addrs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Self::NxDomain => "answered that the name does not exist (NXDOMAIN)".to_owned(),
             Self::ErrorCode { rcode } => format!("answered with an error ({rcode})"),
@@ -92,7 +100,8 @@ pub struct QueryResult {
 /// # Errors
 /// A reason string if the name is not a valid DNS name.
 pub fn encode_query(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, String> {
-    let mut fqdn = Name::from_utf8(name).map_err(|e| format!("`{name}` is not a valid DNS name: {e}"))?;
+    let mut fqdn =
+        Name::from_utf8(name).map_err(|e| format!("`{name}` is not a valid DNS name: {e}"))?;
     fqdn.set_fqdn(true);
     let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
     msg.metadata.recursion_desired = true;
@@ -106,7 +115,11 @@ pub fn encode_query(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, S
 pub fn decode_reply(id: u16, bytes: &[u8]) -> Option<QueryOutcome> {
     let msg = match Message::from_vec(bytes) {
         Ok(m) => m,
-        Err(e) => return Some(QueryOutcome::Invalid { reason: format!("malformed reply: {e}") }),
+        Err(e) => {
+            return Some(QueryOutcome::Invalid {
+                reason: format!("malformed reply: {e}"),
+            });
+        }
     };
     if msg.metadata.id != id || msg.metadata.message_type != MessageType::Response {
         return None;
@@ -121,10 +134,14 @@ pub fn decode_reply(id: u16, bytes: &[u8]) -> Option<QueryOutcome> {
         })
         .collect();
     Some(match msg.metadata.response_code {
-        ResponseCode::NoError if msg.metadata.truncation && addrs.is_empty() => QueryOutcome::Truncated,
+        ResponseCode::NoError if msg.metadata.truncation && addrs.is_empty() => {
+            QueryOutcome::Truncated
+        }
         ResponseCode::NoError => QueryOutcome::Answer { addrs },
         ResponseCode::NXDomain => QueryOutcome::NxDomain,
-        other => QueryOutcome::ErrorCode { rcode: rcode_name(u16::from(other)) },
+        other => QueryOutcome::ErrorCode {
+            rcode: rcode_name(u16::from(other)),
+        },
     })
 }
 
@@ -140,12 +157,22 @@ fn rcode_name(code: u16) -> String {
 }
 
 /// Ask `server` (port 53) for `name`'s `rtype` records within `timeout`.
-pub async fn query(server: IpAddr, name: &str, rtype: RecordType, timeout: Duration) -> QueryResult {
+pub async fn query(
+    server: IpAddr,
+    name: &str,
+    rtype: RecordType,
+    timeout: Duration,
+) -> QueryResult {
     query_port(SocketAddr::new(server, 53), name, rtype, timeout).await
 }
 
 /// [`query`] with an explicit port (tests use unprivileged ports).
-pub async fn query_port(server: SocketAddr, name: &str, rtype: RecordType, timeout: Duration) -> QueryResult {
+pub async fn query_port(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    timeout: Duration,
+) -> QueryResult {
     let started = Instant::now();
     let outcome = match tokio::time::timeout(timeout, exchange(server, name, rtype)).await {
         Ok(o) => o,
@@ -166,10 +193,18 @@ async fn exchange(server: SocketAddr, name: &str, rtype: RecordType) -> QueryOut
         Ok(b) => b,
         Err(reason) => return QueryOutcome::Invalid { reason },
     };
-    let bind: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0_u16; 8], 0).into() };
+    let bind: SocketAddr = if server.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        ([0_u16; 8], 0).into()
+    };
     let sock = match tokio::net::UdpSocket::bind(bind).await {
         Ok(s) => s,
-        Err(e) => return QueryOutcome::Invalid { reason: format!("cannot open a UDP socket: {e}") },
+        Err(e) => {
+            return QueryOutcome::Invalid {
+                reason: format!("cannot open a UDP socket: {e}"),
+            };
+        }
     };
     if let Err(e) = sock.connect(server).await {
         return io_outcome(&e);
@@ -193,9 +228,19 @@ async fn exchange(server: SocketAddr, name: &str, rtype: RecordType) -> QueryOut
 fn io_outcome(e: &std::io::Error) -> QueryOutcome {
     match e.kind() {
         std::io::ErrorKind::ConnectionRefused => QueryOutcome::Refused,
-        std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => QueryOutcome::Unreachable,
-        _ if matches!(e.raw_os_error(), Some(libc::EHOSTUNREACH | libc::ENETUNREACH)) => QueryOutcome::Unreachable,
-        _ => QueryOutcome::Invalid { reason: e.to_string() },
+        std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
+            QueryOutcome::Unreachable
+        }
+        _ if matches!(
+            e.raw_os_error(),
+            Some(libc::EHOSTUNREACH | libc::ENETUNREACH)
+        ) =>
+        {
+            QueryOutcome::Unreachable
+        }
+        _ => QueryOutcome::Invalid {
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -229,7 +274,11 @@ impl Resolution {
 /// answer or answers SERVFAIL/REFUSED; stop at an answer or NXDOMAIN. An IP literal resolves
 /// to itself without a query.
 pub async fn resolve(servers: &[IpAddr], name: &str, timeout: Duration) -> Resolution {
-    let mut res = Resolution { name: name.to_owned(), addrs: Vec::new(), attempts: Vec::new() };
+    let mut res = Resolution {
+        name: name.to_owned(),
+        addrs: Vec::new(),
+        attempts: Vec::new(),
+    };
     if let Ok(ip) = name.trim_matches(['[', ']']).parse::<IpAddr>() {
         res.addrs.push(ip);
         return res;
@@ -267,7 +316,9 @@ mod tests {
     use proptest::prelude::*;
 
     /// A loopback DNS server answering every query with `reply(query) -> Message`, once.
-    async fn serve_once(reply: impl FnOnce(Message) -> Option<Message> + Send + 'static) -> SocketAddr {
+    async fn serve_once(
+        reply: impl FnOnce(Message) -> Option<Message> + Send + 'static,
+    ) -> SocketAddr {
         let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = sock.local_addr().unwrap();
         tokio::spawn(async move {
@@ -286,23 +337,44 @@ mod tests {
         r.metadata.response_code = rcode;
         r.queries.clone_from(&q.queries);
         if let Some(ip) = ip {
-            r.answers.push(Record::from_rdata(q.queries[0].name().clone(), 60, RData::A(A(std::net::Ipv4Addr::from(ip)))));
+            r.answers.push(Record::from_rdata(
+                q.queries[0].name().clone(),
+                60,
+                RData::A(A(std::net::Ipv4Addr::from(ip))),
+            ));
         }
         r
     }
 
     #[tokio::test]
     async fn answer_yields_addresses() {
-        let addr = serve_once(|q| Some(answer(&q, ResponseCode::NoError, Some([203, 0, 113, 10])))).await;
-        let r = query_port(addr, "probe.lab.test", RecordType::A, Duration::from_secs(1)).await;
-        assert_eq!(r.outcome, QueryOutcome::Answer { addrs: vec!["203.0.113.10".parse().unwrap()] });
+        let addr =
+            serve_once(|q| Some(answer(&q, ResponseCode::NoError, Some([203, 0, 113, 10])))).await;
+        let r = query_port(
+            addr,
+            "probe.lab.test",
+            RecordType::A,
+            Duration::from_secs(1),
+        )
+        .await;
+        assert_eq!(
+            r.outcome,
+            QueryOutcome::Answer {
+                addrs: vec!["203.0.113.10".parse().unwrap()]
+            }
+        );
     }
 
     #[tokio::test]
     async fn servfail_and_nxdomain_are_told_apart() {
         let addr = serve_once(|q| Some(answer(&q, ResponseCode::ServFail, None))).await;
         let r = query_port(addr, "x.lab.test", RecordType::A, Duration::from_secs(1)).await;
-        assert_eq!(r.outcome, QueryOutcome::ErrorCode { rcode: "SERVFAIL".into() });
+        assert_eq!(
+            r.outcome,
+            QueryOutcome::ErrorCode {
+                rcode: "SERVFAIL".into()
+            }
+        );
         let addr = serve_once(|q| Some(answer(&q, ResponseCode::NXDomain, None))).await;
         let r = query_port(addr, "x.lab.test", RecordType::A, Duration::from_secs(1)).await;
         assert_eq!(r.outcome, QueryOutcome::NxDomain);
@@ -313,7 +385,13 @@ mod tests {
     async fn silent_server_times_out_quickly() {
         let addr = serve_once(|_| None).await;
         let started = Instant::now();
-        let r = query_port(addr, "x.lab.test", RecordType::A, Duration::from_millis(200)).await;
+        let r = query_port(
+            addr,
+            "x.lab.test",
+            RecordType::A,
+            Duration::from_millis(200),
+        )
+        .await;
         assert_eq!(r.outcome, QueryOutcome::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(1));
     }
@@ -335,7 +413,13 @@ mod tests {
             Some(r)
         })
         .await;
-        let r = query_port(addr, "x.lab.test", RecordType::A, Duration::from_millis(300)).await;
+        let r = query_port(
+            addr,
+            "x.lab.test",
+            RecordType::A,
+            Duration::from_millis(300),
+        )
+        .await;
         assert_eq!(r.outcome, QueryOutcome::TimedOut);
     }
 

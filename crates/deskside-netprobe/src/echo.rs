@@ -64,7 +64,15 @@ impl EchoStats {
     /// No probes yet.
     #[must_use]
     pub fn new(target: IpAddr, method: Method) -> Self {
-        Self { target, method, sent: 0, received: 0, too_big: 0, rtts_ms: Vec::new(), errors: Vec::new() }
+        Self {
+            target,
+            method,
+            sent: 0,
+            received: 0,
+            too_big: 0,
+            rtts_ms: Vec::new(),
+            errors: Vec::new(),
+        }
     }
 
     /// Lost share of what was actually sent, 0–100.
@@ -93,7 +101,11 @@ impl EchoStats {
         if self.rtts_ms.len() < 2 {
             return None;
         }
-        let diffs: Vec<f64> = self.rtts_ms.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+        let diffs: Vec<f64> = self
+            .rtts_ms
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .collect();
         #[expect(clippy::cast_precision_loss, reason = "a few hundred samples at most")]
         let n = diffs.len() as f64;
         Some(diffs.iter().sum::<f64>() / n)
@@ -117,7 +129,13 @@ pub struct Series {
 
 impl Default for Series {
     fn default() -> Self {
-        Self { count: 10, interval: Duration::from_millis(20), wait: Duration::from_millis(500), payload: 56, dont_fragment: false }
+        Self {
+            count: 10,
+            interval: Duration::from_millis(20),
+            wait: Duration::from_millis(500),
+            payload: 56,
+            dont_fragment: false,
+        }
     }
 }
 
@@ -176,13 +194,24 @@ pub fn parse_reply(v6: bool, raw_v4: bool, bytes: &[u8]) -> Option<(u16, u16)> {
 }
 
 fn open(v6: bool) -> Result<(Socket, Method), EchoError> {
-    let (domain, proto) = if v6 { (Domain::IPV6, Protocol::ICMPV6) } else { (Domain::IPV4, Protocol::ICMPV4) };
+    let (domain, proto) = if v6 {
+        (Domain::IPV6, Protocol::ICMPV6)
+    } else {
+        (Domain::IPV4, Protocol::ICMPV4)
+    };
     match Socket::new(domain, Type::DGRAM, Some(proto)) {
         Ok(s) => Ok((s, Method::Icmp)),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM | libc::EPROTONOSUPPORT)) => {
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EACCES | libc::EPERM | libc::EPROTONOSUPPORT)
+            ) =>
+        {
             match Socket::new(domain, Type::RAW, Some(proto)) {
                 Ok(s) => Ok((s, Method::IcmpRaw)),
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => Err(EchoError::NotPermitted),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
+                    Err(EchoError::NotPermitted)
+                }
                 Err(e) => Err(e.into()),
             }
         }
@@ -194,9 +223,17 @@ fn open(v6: bool) -> Result<(Socket, Method), EchoError> {
 fn set_dont_fragment(sock: &Socket, v6: bool) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let (level, opt, val) = if v6 {
-        (libc::IPPROTO_IPV6, libc::IPV6_MTU_DISCOVER, libc::IPV6_PMTUDISC_DO)
+        (
+            libc::IPPROTO_IPV6,
+            libc::IPV6_MTU_DISCOVER,
+            libc::IPV6_PMTUDISC_DO,
+        )
     } else {
-        (libc::IPPROTO_IP, libc::IP_MTU_DISCOVER, libc::IP_PMTUDISC_DO)
+        (
+            libc::IPPROTO_IP,
+            libc::IP_MTU_DISCOVER,
+            libc::IP_PMTUDISC_DO,
+        )
     };
     // SAFETY: valid fd, pointer to a live c_int of the size passed.
     let rc = unsafe {
@@ -211,12 +248,19 @@ fn set_dont_fragment(sock: &Socket, v6: bool) -> std::io::Result<()> {
             },
         )
     };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
 fn set_dont_fragment(_sock: &Socket, _v6: bool) -> std::io::Result<()> {
-    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "don't-fragment echo is Linux-only for now"))
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "don't-fragment echo is Linux-only for now",
+    ))
 }
 
 /// Send an ICMP echo series to `target`.
@@ -264,11 +308,18 @@ pub async fn icmp_series(target: IpAddr, series: Series) -> Result<EchoStats, Ec
                 deadline = Some(Instant::now() + series.wait);
             }
         }
-        let wake = if seq < count { next_send } else { deadline.unwrap_or_else(Instant::now) };
+        let wake = if seq < count {
+            next_send
+        } else {
+            deadline.unwrap_or_else(Instant::now)
+        };
         if seq >= count && Instant::now() >= wake {
             break;
         }
-        if seq >= count && stats.sent > 0 && rtts.iter().filter(|r| r.is_some()).count() == stats.sent as usize {
+        if seq >= count
+            && stats.sent > 0
+            && rtts.iter().filter(|r| r.is_some()).count() == stats.sent as usize
+        {
             break;
         }
         match tokio::time::timeout_at(wake.into(), sock.recv_from(&mut buf)).await {
@@ -277,7 +328,10 @@ pub async fn icmp_series(target: IpAddr, series: Series) -> Result<EchoStats, Ec
                 if from.ip() != target {
                     continue;
                 }
-                let Some((rid, rseq)) = parse_reply(v6, raw_v4, buf.get(..n).unwrap_or_default()) else { continue };
+                let Some((rid, rseq)) = parse_reply(v6, raw_v4, buf.get(..n).unwrap_or_default())
+                else {
+                    continue;
+                };
                 if method == Method::IcmpRaw && rid != id {
                     continue;
                 }
@@ -302,7 +356,12 @@ pub async fn icmp_series(target: IpAddr, series: Series) -> Result<EchoStats, Ec
 }
 
 /// Time `count` TCP handshakes to `addr` (a reset counts as a reply).
-pub async fn tcp_series(addr: SocketAddr, count: u32, interval: Duration, timeout: Duration) -> EchoStats {
+pub async fn tcp_series(
+    addr: SocketAddr,
+    count: u32,
+    interval: Duration,
+    timeout: Duration,
+) -> EchoStats {
     let mut stats = EchoStats::new(addr.ip(), Method::Tcp);
     let attempts = (0..count).map(|i| async move {
         tokio::time::sleep(interval * i).await;
@@ -333,7 +392,10 @@ mod tests {
 
     #[test]
     fn reply_parsing() {
-        assert_eq!(parse_reply(false, false, &[0, 0, 0, 0, 0, 7, 0, 3]), Some((7, 3)));
+        assert_eq!(
+            parse_reply(false, false, &[0, 0, 0, 0, 0, 7, 0, 3]),
+            Some((7, 3))
+        );
         assert_eq!(parse_reply(false, false, &[8, 0, 0, 0, 0, 7, 0, 3]), None);
         let mut raw = vec![0x45; 1];
         raw.extend_from_slice(&[0; 19]);
@@ -354,7 +416,10 @@ mod tests {
 
     #[tokio::test]
     async fn loopback_icmp_or_not_permitted() {
-        let series = Series { count: 3, ..Series::default() };
+        let series = Series {
+            count: 3,
+            ..Series::default()
+        };
         match icmp_series("127.0.0.1".parse().unwrap(), series).await {
             Ok(s) => {
                 assert_eq!(s.sent, 3);
@@ -370,7 +435,13 @@ mod tests {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
         drop(l);
-        let s = tcp_series(addr, 3, Duration::from_millis(5), Duration::from_millis(500)).await;
+        let s = tcp_series(
+            addr,
+            3,
+            Duration::from_millis(5),
+            Duration::from_millis(500),
+        )
+        .await;
         assert_eq!((s.sent, s.received), (3, 3));
     }
 
@@ -381,4 +452,3 @@ mod tests {
         }
     }
 }
-

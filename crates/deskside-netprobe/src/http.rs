@@ -96,7 +96,12 @@ pub struct Exchange {
 pub async fn get(req: &Request<'_>) -> Exchange {
     let started = Instant::now();
     let result = get_inner(req).await;
-    Exchange { url: req.url.to_owned(), addr: req.addr, result, ms: crate::millis(started.elapsed()) }
+    Exchange {
+        url: req.url.to_owned(),
+        addr: req.addr,
+        result,
+        ms: crate::millis(started.elapsed()),
+    }
 }
 
 async fn get_inner(req: &Request<'_>) -> Result<Response, Failure> {
@@ -104,15 +109,24 @@ async fn get_inner(req: &Request<'_>) -> Result<Response, Failure> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Failure::BadUrl(req.url.to_owned()));
     }
-    let host = url.host_str().ok_or_else(|| Failure::BadUrl(req.url.to_owned()))?.to_owned();
+    let host = url
+        .host_str()
+        .ok_or_else(|| Failure::BadUrl(req.url.to_owned()))?
+        .to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(req.timeout)
         .connect_timeout(req.timeout)
-        .user_agent(concat!("Deskside/", env!("CARGO_PKG_VERSION"), " connectivity-check"));
+        .user_agent(concat!(
+            "Deskside/",
+            env!("CARGO_PKG_VERSION"),
+            " connectivity-check"
+        ));
     builder = match req.proxy {
-        Some(p) => builder.proxy(reqwest::Proxy::all(p).map_err(|e| Failure::BadUrl(format!("{p}: {e}")))?),
+        Some(p) => {
+            builder.proxy(reqwest::Proxy::all(p).map_err(|e| Failure::BadUrl(format!("{p}: {e}")))?)
+        }
         None => builder.no_proxy(),
     };
     if let Some(addr) = req.addr {
@@ -122,7 +136,10 @@ async fn get_inner(req: &Request<'_>) -> Result<Response, Failure> {
     let sent_at = SystemTime::now();
     let mut resp = client.get(url).send().await.map_err(|e| classify(&e))?;
     let header = |name: reqwest::header::HeaderName| {
-        resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     };
     let location = header(reqwest::header::LOCATION);
     let date = header(reqwest::header::DATE);
@@ -137,7 +154,9 @@ async fn get_inner(req: &Request<'_>) -> Result<Response, Failure> {
         }
     }
     body.truncate(MAX_BODY_BYTES);
-    let date_parsed = date.as_deref().and_then(|d| httpdate::parse_http_date(d).ok());
+    let date_parsed = date
+        .as_deref()
+        .and_then(|d| httpdate::parse_http_date(d).ok());
     Ok(Response {
         status,
         location,
@@ -198,7 +217,13 @@ mod tests {
         )
         .await;
         let url = format!("http://probe.lab.test:{}/generate_204", addr.port());
-        let ex = get(&Request { url: &url, addr: Some(addr.ip()), timeout: Duration::from_secs(2), proxy: None }).await;
+        let ex = get(&Request {
+            url: &url,
+            addr: Some(addr.ip()),
+            timeout: Duration::from_secs(2),
+            proxy: None,
+        })
+        .await;
         let r = ex.result.unwrap();
         assert_eq!(r.status, 302);
         assert_eq!(r.location.as_deref(), Some("http://portal.lab.test/login"));
@@ -211,7 +236,13 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         drop(l);
         let url = format!("http://127.0.0.1:{port}/");
-        let ex = get(&Request { url: &url, addr: None, timeout: Duration::from_secs(2), proxy: None }).await;
+        let ex = get(&Request {
+            url: &url,
+            addr: None,
+            timeout: Duration::from_secs(2),
+            proxy: None,
+        })
+        .await;
         assert_eq!(ex.result.unwrap_err(), Failure::Refused);
 
         // Accepts but never answers.
@@ -222,7 +253,13 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(5)).await;
         });
         let url = format!("http://127.0.0.1:{port}/");
-        let ex = get(&Request { url: &url, addr: None, timeout: Duration::from_millis(300), proxy: None }).await;
+        let ex = get(&Request {
+            url: &url,
+            addr: None,
+            timeout: Duration::from_millis(300),
+            proxy: None,
+        })
+        .await;
         assert_eq!(ex.result.unwrap_err(), Failure::TimedOut);
     }
 
@@ -234,17 +271,31 @@ mod tests {
             let (mut s, _) = listener.accept().await.unwrap();
             let mut buf = [0_u8; 2048];
             let _ = s.read(&mut buf).await;
-            s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").await.unwrap();
+            s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
             let _ = s.write_all(&vec![b'x'; 1024 * 1024]).await;
         });
         let url = format!("http://127.0.0.1:{port}/");
-        let ex = get(&Request { url: &url, addr: None, timeout: Duration::from_secs(3), proxy: None }).await;
+        let ex = get(&Request {
+            url: &url,
+            addr: None,
+            timeout: Duration::from_secs(3),
+            proxy: None,
+        })
+        .await;
         assert_eq!(ex.result.unwrap().body.len(), MAX_BODY_BYTES);
     }
 
     #[tokio::test]
     async fn non_http_url_is_rejected() {
-        let ex = get(&Request { url: "ftp://x/", addr: None, timeout: Duration::from_secs(1), proxy: None }).await;
+        let ex = get(&Request {
+            url: "ftp://x/",
+            addr: None,
+            timeout: Duration::from_secs(1),
+            proxy: None,
+        })
+        .await;
         assert!(matches!(ex.result, Err(Failure::BadUrl(_))));
     }
 }

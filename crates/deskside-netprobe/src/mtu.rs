@@ -65,9 +65,21 @@ pub fn judge(small: &EchoStats, full: &EchoStats) -> Verdict {
 pub async fn probe(target: IpAddr, link_mtu: u32, wait: Duration) -> Result<MtuProbe, EchoError> {
     let header = if target.is_ipv6() { 48 } else { 28 };
     let full_payload = usize::try_from(link_mtu.saturating_sub(header)).unwrap_or(0);
-    let small = Series { count: 3, interval: Duration::from_millis(10), wait, payload: 56, dont_fragment: true };
-    let full = Series { payload: full_payload, ..small };
-    let (small_stats, full_stats) = tokio::join!(echo::icmp_series(target, small), echo::icmp_series(target, full));
+    let small = Series {
+        count: 3,
+        interval: Duration::from_millis(10),
+        wait,
+        payload: 56,
+        dont_fragment: true,
+    };
+    let full = Series {
+        payload: full_payload,
+        ..small
+    };
+    let (small_stats, full_stats) = tokio::join!(
+        echo::icmp_series(target, small),
+        echo::icmp_series(target, full)
+    );
     let small_stats = small_stats?;
     let mut full_stats = full_stats?;
     if full_stats.received == 0 && small_stats.received > 0 && full_stats.too_big == 0 {
@@ -80,7 +92,13 @@ pub async fn probe(target: IpAddr, link_mtu: u32, wait: Duration) -> Result<MtuP
         full_stats.rtts_ms.extend(again.rtts_ms);
     }
     let verdict = judge(&small_stats, &full_stats);
-    Ok(MtuProbe { target, link_mtu, verdict, small: small_stats, full: full_stats })
+    Ok(MtuProbe {
+        target,
+        link_mtu,
+        verdict,
+        small: small_stats,
+        full: full_stats,
+    })
 }
 
 #[cfg(test)]
@@ -97,15 +115,30 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        assert_eq!(judge(&stats(3, 3, 0), &stats(3, 3, 0)), Verdict::FullSizePasses);
+        assert_eq!(
+            judge(&stats(3, 3, 0), &stats(3, 3, 0)),
+            Verdict::FullSizePasses
+        );
         assert_eq!(judge(&stats(3, 3, 0), &stats(3, 0, 0)), Verdict::BlackHole);
-        assert_eq!(judge(&stats(3, 3, 0), &stats(2, 0, 1)), Verdict::SmallerPathMtuSignalled);
-        assert_eq!(judge(&stats(3, 0, 0), &stats(3, 0, 0)), Verdict::Unreachable);
+        assert_eq!(
+            judge(&stats(3, 3, 0), &stats(2, 0, 1)),
+            Verdict::SmallerPathMtuSignalled
+        );
+        assert_eq!(
+            judge(&stats(3, 0, 0), &stats(3, 0, 0)),
+            Verdict::Unreachable
+        );
     }
 
     #[tokio::test]
     async fn loopback_passes_full_size() {
-        match probe("127.0.0.1".parse().unwrap(), 1500, Duration::from_millis(300)).await {
+        match probe(
+            "127.0.0.1".parse().unwrap(),
+            1500,
+            Duration::from_millis(300),
+        )
+        .await
+        {
             Ok(p) => assert_eq!(p.verdict, Verdict::FullSizePasses, "{p:?}"),
             Err(EchoError::NotPermitted) => {}
             Err(e) => panic!("{e}"),

@@ -47,7 +47,10 @@ pub async fn connect(addr: SocketAddr, timeout: Duration) -> Connect {
         Ok(Ok(_)) => ConnectOutcome::Connected,
         Ok(Err(e)) => classify(&e),
     };
-    Connect { outcome, elapsed: started.elapsed() }
+    Connect {
+        outcome,
+        elapsed: started.elapsed(),
+    }
 }
 
 fn classify(e: &std::io::Error) -> ConnectOutcome {
@@ -57,7 +60,9 @@ fn classify(e: &std::io::Error) -> ConnectOutcome {
         K::TimedOut => ConnectOutcome::TimedOut,
         K::NetworkUnreachable | K::HostUnreachable => ConnectOutcome::Unreachable,
         _ => match e.raw_os_error() {
-            Some(libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EADDRNOTAVAIL) => ConnectOutcome::Unreachable,
+            Some(libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EADDRNOTAVAIL) => {
+                ConnectOutcome::Unreachable
+            }
             _ => ConnectOutcome::Error,
         },
     }

@@ -37,7 +37,9 @@ pub fn parse_uapi(text: &str) -> Vec<Peer> {
     let mut peers = Vec::new();
     let mut current: Option<Peer> = None;
     for line in text.lines() {
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         match key {
             "public_key" => {
                 if let Some(p) = current.take() {
@@ -89,7 +91,9 @@ pub async fn peers(iface: &str) -> std::io::Result<Option<Vec<Peer>>> {
         Err(e)
             if matches!(
                 e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ConnectionRefused
+                std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::ConnectionRefused
             ) =>
         {
             return Ok(None);

@@ -15,6 +15,8 @@
 //! feed them random text.
 
 pub mod collect;
+pub mod glob;
+pub use glob::glob_match;
 pub mod linux;
 pub mod macos;
 pub mod model;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use deskside_config::{Loaded, LoadOptions, Os};
+use deskside_config::{LoadOptions, Loaded, Os};
 use deskside_diagnostics::{Category, Health, Progress, Report, Status};
 
 /// Deskside: diagnose and fix a computer's network, VPN, disk and system problems.
@@ -88,7 +88,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln_safe(&format!("desksidectl: cannot start: {e}"));
@@ -101,13 +105,19 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Diagnose { json, category } => {
-            let Some(loaded) = load_config(cli.config) else { return ExitCode::from(EXIT_CANNOT_RUN) };
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
             let categories: Vec<Category> = category.into_iter().map(Into::into).collect();
             diagnose(loaded, &categories, json).await
         }
         Command::Info { json } => {
-            let patterns = load_config(cli.config).map(|l| l.config.vpn.interfaces).unwrap_or_default();
-            let opts = deskside_device::SnapshotOptions { vpn_patterns: patterns };
+            let patterns = load_config(cli.config)
+                .map(|l| l.config.vpn.interfaces)
+                .unwrap_or_default();
+            let opts = deskside_device::SnapshotOptions {
+                vpn_patterns: patterns,
+            };
             let snap = deskside_device::snapshot_with(&opts).await;
             if json {
                 print_json(&serde_json::to_value(&snap).unwrap_or_default())
@@ -116,7 +126,9 @@ async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Config { command } => {
-            let Some(loaded) = load_config(cli.config) else { return ExitCode::from(EXIT_CANNOT_RUN) };
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
             match command {
                 ConfigCommand::Validate => {
                     let mut text = String::from("Configuration is valid. Layers:\n");
@@ -139,7 +151,10 @@ fn load_config(explicit: Option<PathBuf>) -> Option<Loaded> {
     match deskside_config::load(&LoadOptions::from_env(Os::current(), explicit)) {
         Ok(l) => Some(l),
         Err(e) => {
-            eprintln_safe(&format!("desksidectl: configuration error: {e}\n(code {})", e.code()));
+            eprintln_safe(&format!(
+                "desksidectl: configuration error: {e}\n(code {})",
+                e.code()
+            ));
             None
         }
     }
@@ -150,10 +165,21 @@ fn render_config(loaded: &Loaded) -> String {
     let mut out = String::new();
     if let Some(keys) = show.get("keys").and_then(|k| k.as_object()) {
         for (key, info) in keys {
-            let value = info.get("value").map(ToString::to_string).unwrap_or_default();
+            let value = info
+                .get("value")
+                .map(ToString::to_string)
+                .unwrap_or_default();
             let source = info.get("source").and_then(|s| s.as_str()).unwrap_or("?");
-            let path = info.get("path").and_then(|s| s.as_str()).map(|p| format!(" {p}")).unwrap_or_default();
-            let lock = if info.get("locked").and_then(serde_json::Value::as_bool) == Some(true) { " [locked]" } else { "" };
+            let path = info
+                .get("path")
+                .and_then(|s| s.as_str())
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default();
+            let lock = if info.get("locked").and_then(serde_json::Value::as_bool) == Some(true) {
+                " [locked]"
+            } else {
+                ""
+            };
             out.push_str(&format!("{key} = {value}    # {source}{path}{lock}\n"));
         }
     }
@@ -189,7 +215,11 @@ async fn diagnose(loaded: Loaded, categories: &[Category], json: bool) -> ExitCo
                 Progress::Finished(r) => {
                     done += 1;
                     let line = format!("[{}] {:<20} {}", symbol(r.status), r.id, r.summary);
-                    let counter = if tty { format!("  ({done}/{total})") } else { String::new() };
+                    let counter = if tty {
+                        format!("  ({done}/{total})")
+                    } else {
+                        String::new()
+                    };
                     let _ = print_out(&format!("{line}{counter}\n"));
                 }
             }
@@ -200,17 +230,28 @@ async fn diagnose(loaded: Loaded, categories: &[Category], json: bool) -> ExitCo
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln_safe(&format!("desksidectl: cannot diagnose: {e} (code {})", e.code()));
+            eprintln_safe(&format!(
+                "desksidectl: cannot diagnose: {e} (code {})",
+                e.code()
+            ));
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let code = if report.diagnosis.status == Health::Healthy { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) };
+    let code = if report.diagnosis.status == Health::Healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    };
     let printed = if json {
         print_json(&serde_json::to_value(&report).unwrap_or_default())
     } else {
         print_out(&render_verdict(&report))
     };
-    if printed == ExitCode::SUCCESS { code } else { printed }
+    if printed == ExitCode::SUCCESS {
+        code
+    } else {
+        printed
+    }
 }
 
 fn render_verdict(report: &Report) -> String {
@@ -220,7 +261,11 @@ fn render_verdict(report: &Report) -> String {
         out.push_str(&format!("Root cause: {id}\n"));
     }
     out.push_str(&format!("{}\n", d.summary));
-    out.push_str(&format!("({} checks in {} ms)\n", report.checks.len(), report.duration_ms));
+    out.push_str(&format!(
+        "({} checks in {} ms)\n",
+        report.checks.len(),
+        report.duration_ms
+    ));
     out
 }
 

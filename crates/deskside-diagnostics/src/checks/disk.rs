@@ -12,17 +12,27 @@ use crate::context::Context;
 
 async fn volumes(ctx: &Context) -> Vec<Volume> {
     let paths = ctx.config.disk.paths.clone();
-    tokio::task::spawn_blocking(move || collect::volumes(&paths)).await.unwrap_or_default()
+    tokio::task::spawn_blocking(move || collect::volumes(&paths))
+        .await
+        .unwrap_or_default()
 }
 
 #[expect(clippy::cast_precision_loss, reason = "percentages")]
 fn percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 100.0 } else { 100.0 * part as f64 / whole as f64 }
+    if whole == 0 {
+        100.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
 }
 
 /// `disk.space`: free space on each volume.
 pub async fn space(ctx: &Context) -> Outcome {
-    let vols: Vec<Volume> = volumes(ctx).await.into_iter().filter(|v| v.total_bytes > 0 && !v.read_only).collect();
+    let vols: Vec<Volume> = volumes(ctx)
+        .await
+        .into_iter()
+        .filter(|v| v.total_bytes > 0 && !v.read_only)
+        .collect();
     let c = &ctx.config.disk;
     let rows: Vec<_> = vols
         .iter()
@@ -34,9 +44,12 @@ pub async fn space(ctx: &Context) -> Outcome {
         return Outcome::skip("No disks to check were found.", evidence);
     }
     let worst = vols.iter().min_by(|a, b| {
-        percent(a.available_bytes, a.total_bytes).total_cmp(&percent(b.available_bytes, b.total_bytes))
+        percent(a.available_bytes, a.total_bytes)
+            .total_cmp(&percent(b.available_bytes, b.total_bytes))
     });
-    let Some(v) = worst else { return Outcome::skip("No disks to check were found.", evidence) };
+    let Some(v) = worst else {
+        return Outcome::skip("No disks to check were found.", evidence);
+    };
     let free = percent(v.available_bytes, v.total_bytes);
     let facts = format!(
         "{} free of {} ({:.1}%) on {}",
@@ -58,7 +71,11 @@ pub async fn space(ctx: &Context) -> Outcome {
 
 /// `disk.inodes`: free inodes (file slots) on volumes that have a fixed number.
 pub async fn inodes(ctx: &Context) -> Outcome {
-    let vols: Vec<Volume> = volumes(ctx).await.into_iter().filter(|v| v.total_inodes.unwrap_or(0) > 0 && !v.read_only).collect();
+    let vols: Vec<Volume> = volumes(ctx)
+        .await
+        .into_iter()
+        .filter(|v| v.total_inodes.unwrap_or(0) > 0 && !v.read_only)
+        .collect();
     let c = &ctx.config.disk;
     let rows: Vec<_> = vols
         .iter()
@@ -69,11 +86,16 @@ pub async fn inodes(ctx: &Context) -> Outcome {
         .collect();
     let evidence = json!({"volumes": rows});
     let worst = vols.iter().min_by(|a, b| {
-        percent(a.free_inodes.unwrap_or(0), a.total_inodes.unwrap_or(0))
-            .total_cmp(&percent(b.free_inodes.unwrap_or(0), b.total_inodes.unwrap_or(0)))
+        percent(a.free_inodes.unwrap_or(0), a.total_inodes.unwrap_or(0)).total_cmp(&percent(
+            b.free_inodes.unwrap_or(0),
+            b.total_inodes.unwrap_or(0),
+        ))
     });
     let Some(v) = worst else {
-        return Outcome::skip("No disk here has a fixed number of file slots to check.", evidence);
+        return Outcome::skip(
+            "No disk here has a fixed number of file slots to check.",
+            evidence,
+        );
     };
     let free = percent(v.free_inodes.unwrap_or(0), v.total_inodes.unwrap_or(0));
     if free < c.fail_free_inodes_percent {
@@ -87,8 +109,14 @@ pub async fn inodes(ctx: &Context) -> Outcome {
         )
         .advise("Some program has created a huge number of small files. Deskside can clear temporary files; otherwise contact IT.")
     } else if free < c.warn_free_inodes_percent {
-        Outcome::warn(format!("Disk {} is running out of file slots (inodes): {free:.1}% left.", v.mount_point), evidence)
-            .advise("Clear temporary files; if it keeps happening, contact IT.")
+        Outcome::warn(
+            format!(
+                "Disk {} is running out of file slots (inodes): {free:.1}% left.",
+                v.mount_point
+            ),
+            evidence,
+        )
+        .advise("Clear temporary files; if it keeps happening, contact IT.")
     } else {
         Outcome::pass("Every disk has room for new files.", evidence)
     }
@@ -133,7 +161,9 @@ pub fn tree_size(root: &Path, max_entries: u64, budget: Duration) -> TreeSize {
     let mut stack = vec![root.to_path_buf()];
     let mut entries = 0_u64;
     while let Some(dir) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in rd.flatten() {
             entries += 1;
             if entries > max_entries || started.elapsed() > budget {
@@ -155,10 +185,16 @@ pub fn tree_size(root: &Path, max_entries: u64, budget: Duration) -> TreeSize {
 /// `disk.temp`: large temp and cache folders, with sizes.
 pub async fn temp(ctx: &Context) -> Outcome {
     let c = &ctx.config.disk;
-    let paths: Vec<PathBuf> =
-        if c.temp_paths.is_empty() { default_temp_paths() } else { c.temp_paths.iter().map(PathBuf::from).collect() };
+    let paths: Vec<PathBuf> = if c.temp_paths.is_empty() {
+        default_temp_paths()
+    } else {
+        c.temp_paths.iter().map(PathBuf::from).collect()
+    };
     let sizes = tokio::task::spawn_blocking(move || {
-        paths.into_iter().map(|p| (tree_size(&p, 200_000, Duration::from_secs(2)), p)).collect::<Vec<_>>()
+        paths
+            .into_iter()
+            .map(|p| (tree_size(&p, 200_000, Duration::from_secs(2)), p))
+            .collect::<Vec<_>>()
     })
     .await
     .unwrap_or_default();
@@ -168,14 +204,24 @@ pub async fn temp(ctx: &Context) -> Outcome {
         "total_bytes": total, "warn_bytes": c.temp_warn_bytes,
     });
     if total > c.temp_warn_bytes {
-        let biggest = sizes.iter().max_by_key(|(s, _)| s.bytes).map(|(s, p)| format!("{} in {}", human_bytes(s.bytes), p.display()));
+        let biggest = sizes
+            .iter()
+            .max_by_key(|(s, _)| s.bytes)
+            .map(|(s, p)| format!("{} in {}", human_bytes(s.bytes), p.display()));
         Outcome::warn(
-            format!("Temporary and cache files take up {} (largest: {}).", human_bytes(total), biggest.unwrap_or_default()),
+            format!(
+                "Temporary and cache files take up {} (largest: {}).",
+                human_bytes(total),
+                biggest.unwrap_or_default()
+            ),
             evidence,
         )
         .advise("Deskside can clear old temporary files for you; nothing you saved is touched.")
     } else {
-        Outcome::pass(format!("Temporary files take up {}.", human_bytes(total)), evidence)
+        Outcome::pass(
+            format!("Temporary files take up {}.", human_bytes(total)),
+            evidence,
+        )
     }
 }
 
@@ -190,9 +236,19 @@ mod tests {
         std::fs::write(dir.path().join("a"), vec![0_u8; 1000]).unwrap();
         std::fs::write(dir.path().join("sub/b"), vec![0_u8; 500]).unwrap();
         let s = tree_size(dir.path(), 1000, Duration::from_secs(5));
-        assert_eq!(s, TreeSize { bytes: 1500, files: 2, partial: false });
+        assert_eq!(
+            s,
+            TreeSize {
+                bytes: 1500,
+                files: 2,
+                partial: false
+            }
+        );
         let s = tree_size(dir.path(), 1, Duration::from_secs(5));
         assert!(s.partial);
-        assert_eq!(tree_size(&dir.path().join("missing"), 10, Duration::from_secs(1)), TreeSize::default());
+        assert_eq!(
+            tree_size(&dir.path().join("missing"), 10, Duration::from_secs(1)),
+            TreeSize::default()
+        );
     }
 }

@@ -20,7 +20,11 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1000.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS.get(unit).unwrap_or(&"")) }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS.get(unit).unwrap_or(&""))
+    }
 }
 
 /// Round to one decimal for evidence.

@@ -27,9 +27,13 @@ fn iface_evidence(i: &Interface) -> Value {
 /// `net.interface`: an up link with carrier.
 pub async fn interface(ctx: &Context) -> Outcome {
     let candidates = ctx.uplink_candidates();
-    let evidence = json!({ "interfaces": candidates.iter().map(|i| iface_evidence(i)).collect::<Vec<_>>() });
+    let evidence =
+        json!({ "interfaces": candidates.iter().map(|i| iface_evidence(i)).collect::<Vec<_>>() });
     if let Some(up) = candidates.iter().find(|i| i.state == LinkState::Up) {
-        return Outcome::pass(format!("Network adapter {} is connected.", up.name), evidence);
+        return Outcome::pass(
+            format!("Network adapter {} is connected.", up.name),
+            evidence,
+        );
     }
     if candidates.is_empty() {
         return Outcome::fail("No network adapter was found on this computer.", evidence)
@@ -43,8 +47,14 @@ pub async fn interface(ctx: &Context) -> Outcome {
         .advise("Plug the network cable in firmly (or try another port), or connect to your Wi-Fi network.");
     }
     let names: Vec<&str> = candidates.iter().map(|i| i.name.as_str()).collect();
-    Outcome::fail(format!("Your network adapter ({}) is switched off.", names.join(", ")), evidence)
-        .advise("Switch Wi-Fi on or turn airplane mode off; Deskside can restart the adapter for you.")
+    Outcome::fail(
+        format!(
+            "Your network adapter ({}) is switched off.",
+            names.join(", ")
+        ),
+        evidence,
+    )
+    .advise("Switch Wi-Fi on or turn airplane mode off; Deskside can restart the adapter for you.")
 }
 
 fn usable(addr: IpAddr) -> bool {
@@ -57,14 +67,22 @@ fn usable(addr: IpAddr) -> bool {
 
 /// `net.address`: a usable address on an up link (APIPA or none = fail).
 pub async fn address(ctx: &Context) -> Outcome {
-    let up: Vec<&Interface> = ctx.uplink_candidates().into_iter().filter(|i| i.state == LinkState::Up).collect();
-    let evidence = json!({ "interfaces": up.iter().map(|i| iface_evidence(i)).collect::<Vec<_>>() });
+    let up: Vec<&Interface> = ctx
+        .uplink_candidates()
+        .into_iter()
+        .filter(|i| i.state == LinkState::Up)
+        .collect();
+    let evidence =
+        json!({ "interfaces": up.iter().map(|i| iface_evidence(i)).collect::<Vec<_>>() });
     for i in &up {
         if let Some(a) = i.addresses.iter().find(|a| usable(a.addr)) {
             return Outcome::pass(format!("{} has address {}.", i.name, a.addr), evidence);
         }
     }
-    let apipa = up.iter().flat_map(|i| &i.addresses).find(|a| matches!(a.addr, IpAddr::V4(v4) if v4.is_link_local()));
+    let apipa = up
+        .iter()
+        .flat_map(|i| &i.addresses)
+        .find(|a| matches!(a.addr, IpAddr::V4(v4) if v4.is_link_local()));
     match apipa {
         Some(a) => Outcome::fail(
             format!(
@@ -90,7 +108,13 @@ async fn echo_with_fallback(target: IpAddr, series: Series, ports: &[u16]) -> Ec
     }
     let mut best: Option<EchoStats> = icmp.ok();
     for port in ports {
-        let stats = echo::tcp_series(SocketAddr::new(target, *port), series.count.min(5), series.interval, series.wait).await;
+        let stats = echo::tcp_series(
+            SocketAddr::new(target, *port),
+            series.count.min(5),
+            series.interval,
+            series.wait,
+        )
+        .await;
         if stats.received > 0 {
             return stats;
         }
@@ -112,7 +136,11 @@ fn echo_evidence(s: &EchoStats) -> Value {
 /// `net.gateway`: a default route exists and its gateway answers.
 pub async fn gateway(ctx: &Context) -> Outcome {
     let routes = ctx.net.default_routes();
-    let uplinks: Vec<String> = ctx.uplink_candidates().iter().map(|i| i.name.clone()).collect();
+    let uplinks: Vec<String> = ctx
+        .uplink_candidates()
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
     // Prefer the physical uplink's default route; a full-tunnel VPN's default route is judged by the VPN checks.
     let route = routes
         .iter()
@@ -125,11 +153,19 @@ pub async fn gateway(ctx: &Context) -> Outcome {
     };
     let Some(gw) = route.gateway else {
         return Outcome::pass(
-            format!("Traffic leaves directly through {}.", route.interface.as_deref().unwrap_or("the link")),
+            format!(
+                "Traffic leaves directly through {}.",
+                route.interface.as_deref().unwrap_or("the link")
+            ),
             json!({"route": route}),
         );
     };
-    let series = Series { count: 3, interval: Duration::from_millis(20), wait: Duration::from_millis(500), ..Series::default() };
+    let series = Series {
+        count: 3,
+        interval: Duration::from_millis(20),
+        wait: Duration::from_millis(500),
+        ..Series::default()
+    };
     let stats = echo_with_fallback(gw, series, &[53, 80]).await;
     let evidence = json!({"route": route, "echo": echo_evidence(&stats)});
     if stats.received > 0 {
@@ -150,35 +186,63 @@ pub async fn dns(ctx: &Context) -> Outcome {
     let Some(first) = ctx.config.network.dns_names.first().cloned() else {
         return Outcome::skip("No test names are configured.", json!({"dns": ctx.net.dns}));
     };
-    let per_server = servers.iter().map(|s| deskside_netprobe::dns::query(*s, &first, hickory_a(), ctx.dns_timeout()));
+    let per_server = servers
+        .iter()
+        .map(|s| deskside_netprobe::dns::query(*s, &first, hickory_a(), ctx.dns_timeout()));
     let names = ctx.config.network.dns_names.iter().map(|n| ctx.resolve(n));
-    let (per_server, names) = tokio::join!(futures::future::join_all(per_server), futures::future::join_all(names));
+    let (per_server, names) = tokio::join!(
+        futures::future::join_all(per_server),
+        futures::future::join_all(names)
+    );
     let evidence = json!({
         "servers": servers, "search_domains": ctx.net.dns.search_domains, "source": ctx.net.dns.source,
         "upstream_servers": ctx.net.dns.upstream_servers,
         "server_checks": per_server, "resolutions": names,
     });
-    let silent: Vec<_> = per_server.iter().filter(|q| !q.outcome.server_answered()).collect();
+    let silent: Vec<_> = per_server
+        .iter()
+        .filter(|q| !q.outcome.server_answered())
+        .collect();
     if let Some(bad) = names.iter().find(|r| !r.resolved()) {
         let why = match bad.last_outcome() {
             Some(o) => o.clone(),
-            None => deskside_netprobe::dns::QueryOutcome::Invalid { reason: "no server to ask".into() },
+            None => deskside_netprobe::dns::QueryOutcome::Invalid {
+                reason: "no server to ask".into(),
+            },
         };
-        let server = bad.attempts.last().map_or_else(|| "your DNS server".to_owned(), |a| format!("the DNS server {}", a.server));
+        let server = bad.attempts.last().map_or_else(
+            || "your DNS server".to_owned(),
+            |a| format!("the DNS server {}", a.server),
+        );
         use deskside_netprobe::dns::QueryOutcome as Q;
         let summary = match why {
             Q::TimedOut => format!("Websites cannot be found by name: {server} does not answer."),
-            Q::Refused => format!("Websites cannot be found by name: {server} is not running (connection refused)."),
-            Q::NxDomain => format!("Websites cannot be found by name: {server} says {} does not exist.", bad.name),
-            Q::ErrorCode { rcode } => format!("Websites cannot be found by name: {server} reports a failure ({rcode}) for {}.", bad.name),
-            other => format!("Websites cannot be found by name: {server} {}.", other.describe()),
+            Q::Refused => format!(
+                "Websites cannot be found by name: {server} is not running (connection refused)."
+            ),
+            Q::NxDomain => format!(
+                "Websites cannot be found by name: {server} says {} does not exist.",
+                bad.name
+            ),
+            Q::ErrorCode { rcode } => format!(
+                "Websites cannot be found by name: {server} reports a failure ({rcode}) for {}.",
+                bad.name
+            ),
+            other => format!(
+                "Websites cannot be found by name: {server} {}.",
+                other.describe()
+            ),
         };
         return Outcome::fail(summary, evidence)
             .advise("Reconnect to the network; Deskside can clear the DNS cache. If it persists, the network's DNS service is down: contact IT.");
     }
     if let Some(q) = silent.first() {
         return Outcome::warn(
-            format!("Names resolve, but one of your DNS servers ({}) {}; lookups may be slow.", q.server, q.outcome.describe()),
+            format!(
+                "Names resolve, but one of your DNS servers ({}) {}; lookups may be slow.",
+                q.server,
+                q.outcome.describe()
+            ),
             evidence,
         )
         .advise("If websites are slow to start loading, reconnect to the network or contact IT.");
@@ -204,8 +268,12 @@ enum ProbeVerdict {
 }
 
 fn judge_probe(p: &Probe, expect_body: Option<&str>) -> ProbeVerdict {
-    let Some(ex) = &p.exchange else { return ProbeVerdict::NoAnswer };
-    let Ok(r) = &ex.result else { return ProbeVerdict::NoAnswer };
+    let Some(ex) = &p.exchange else {
+        return ProbeVerdict::NoAnswer;
+    };
+    let Ok(r) = &ex.result else {
+        return ProbeVerdict::NoAnswer;
+    };
     match r.status {
         204 => ProbeVerdict::Ok,
         200 => match expect_body {
@@ -270,21 +338,33 @@ pub async fn internet(ctx: &Context) -> Outcome {
     let verdicts: Vec<ProbeVerdict> = probes.iter().map(|p| judge_probe(p, expect)).collect();
     if let Some(i) = verdicts.iter().position(|v| *v == ProbeVerdict::Ok) {
         let host = probes.get(i).map_or("", |p| p.host.as_str());
-        return Outcome::pass(format!("The internet is reachable ({host} answered as expected)."), evidence);
+        return Outcome::pass(
+            format!("The internet is reachable ({host} answered as expected)."),
+            evidence,
+        );
     }
     let first = probes.first();
     let summary = if verdicts.contains(&ProbeVerdict::Intercepted) {
-        "The internet is not reachable: something answers in its place (likely a sign-in page).".to_owned()
+        "The internet is not reachable: something answers in its place (likely a sign-in page)."
+            .to_owned()
     } else if let Some(p) = first.filter(|p| !p.resolution.resolved()) {
-        format!("The internet test server {} cannot be found by name.", p.host)
+        format!(
+            "The internet test server {} cannot be found by name.",
+            p.host
+        )
     } else if verdicts.contains(&ProbeVerdict::Unexpected) {
-        let status = first.and_then(|p| p.exchange.as_ref()?.result.as_ref().ok()).map(|r| r.status).unwrap_or_default();
+        let status = first
+            .and_then(|p| p.exchange.as_ref()?.result.as_ref().ok())
+            .map(|r| r.status)
+            .unwrap_or_default();
         format!("The internet test server answered with an unexpected error (HTTP {status}).")
     } else {
         let why = first
             .and_then(|p| p.exchange.as_ref()?.result.as_ref().err())
             .map_or_else(|| "no answer".to_owned(), Failure::describe);
-        format!("The internet is not reachable: your network connects, but the internet test server gives {why}.")
+        format!(
+            "The internet is not reachable: your network connects, but the internet test server gives {why}."
+        )
     };
     Outcome::fail(summary, evidence)
         .advise("The local network works but its connection to the internet does not. At home, restart your router; at the office or on guest Wi-Fi, contact IT.")
@@ -293,10 +373,14 @@ pub async fn internet(ctx: &Context) -> Outcome {
 async fn check_endpoint(ctx: &Context, scheme: &str, ep: &ProxyEndpoint) -> (Value, bool) {
     let res = ctx.resolve(&ep.host).await;
     let conn = match res.addrs.first() {
-        Some(a) => Some(tcp::connect(SocketAddr::new(*a, ep.port), Duration::from_millis(1500)).await),
+        Some(a) => {
+            Some(tcp::connect(SocketAddr::new(*a, ep.port), Duration::from_millis(1500)).await)
+        }
         None => None,
     };
-    let ok = conn.as_ref().is_some_and(|c| c.outcome == tcp::ConnectOutcome::Connected);
+    let ok = conn
+        .as_ref()
+        .is_some_and(|c| c.outcome == tcp::ConnectOutcome::Connected);
     (
         json!({"scheme": scheme, "host": ep.host, "port": ep.port, "resolved": res.addrs, "connect": conn.map(|c| c.outcome)}),
         ok,
@@ -306,26 +390,43 @@ async fn check_endpoint(ctx: &Context, scheme: &str, ep: &ProxyEndpoint) -> (Val
 /// `net.proxy`: configured proxies and PAC file are reachable (or none configured).
 pub async fn proxy(ctx: &Context) -> Outcome {
     let p = &ctx.net.proxy;
-    let pac = p.pac_url.clone().or_else(|| ctx.config.network.pac_url.clone());
+    let pac = p
+        .pac_url
+        .clone()
+        .or_else(|| ctx.config.network.pac_url.clone());
     if !p.is_configured() && pac.is_none() {
-        return Outcome::pass("No proxy is configured; connections go directly.", json!({"proxy": p}));
+        return Outcome::pass(
+            "No proxy is configured; connections go directly.",
+            json!({"proxy": p}),
+        );
     }
     let mut endpoints = Vec::new();
     for (scheme, ep) in [("http", &p.http), ("https", &p.https), ("socks", &p.socks)] {
         if let Some(ep) = ep
-            && !endpoints.iter().any(|(_, e): &(&str, &ProxyEndpoint)| *e == ep)
+            && !endpoints
+                .iter()
+                .any(|(_, e): &(&str, &ProxyEndpoint)| *e == ep)
         {
             endpoints.push((scheme, ep));
         }
     }
-    let checks = futures::future::join_all(endpoints.iter().map(|(s, e)| check_endpoint(ctx, s, e))).await;
+    let checks =
+        futures::future::join_all(endpoints.iter().map(|(s, e)| check_endpoint(ctx, s, e))).await;
     let mut pac_result = None;
     let mut pac_ok = true;
     if let Some(url) = &pac {
         let host = crate::context::url_host(url).unwrap_or_default();
         let res = ctx.resolve(&host).await;
         let ex = match res.addrs.first() {
-            Some(addr) => Some(http::get(&http::Request { url, addr: Some(*addr), timeout: ctx.http_timeout(), proxy: None }).await),
+            Some(addr) => Some(
+                http::get(&http::Request {
+                    url,
+                    addr: Some(*addr),
+                    timeout: ctx.http_timeout(),
+                    proxy: None,
+                })
+                .await,
+            ),
             None => None,
         };
         let answer = ex.as_ref().and_then(|e| e.result.as_ref().ok());
@@ -348,7 +449,10 @@ pub async fn proxy(ctx: &Context) -> Outcome {
     }
     if !pac_ok {
         return Outcome::fail(
-            format!("The automatic proxy configuration file ({}) cannot be loaded.", pac.unwrap_or_default()),
+            format!(
+                "The automatic proxy configuration file ({}) cannot be loaded.",
+                pac.unwrap_or_default()
+            ),
             evidence,
         )
         .advise("Connect to the company network or VPN; if the problem stays, contact IT.");
@@ -362,7 +466,11 @@ fn quality_verdict(ctx: &Context, s: &EchoStats) -> Status {
     let avg = s.avg_ms().unwrap_or(0.0);
     let jitter = s.jitter_ms().unwrap_or(0.0);
     #[expect(clippy::cast_precision_loss, reason = "ms thresholds are small")]
-    let (warn_lat, fail_lat, warn_jit) = (n.warn_latency_ms as f64, n.fail_latency_ms as f64, n.warn_jitter_ms as f64);
+    let (warn_lat, fail_lat, warn_jit) = (
+        n.warn_latency_ms as f64,
+        n.fail_latency_ms as f64,
+        n.warn_jitter_ms as f64,
+    );
     if loss >= n.fail_loss_percent || avg >= fail_lat {
         Status::Fail
     } else if loss >= n.warn_loss_percent || avg >= warn_lat || jitter >= warn_jit {
@@ -381,16 +489,32 @@ pub async fn quality(ctx: &Context) -> Outcome {
     if let Some(p) = ctx.probes().await.first()
         && let Some(addr) = p.resolution.addrs.first()
     {
-        let port = url::Url::parse(&p.url).ok().and_then(|u| u.port_or_known_default()).unwrap_or(80);
+        let port = url::Url::parse(&p.url)
+            .ok()
+            .and_then(|u| u.port_or_known_default())
+            .unwrap_or(80);
         targets.push(("internet", *addr, vec![port]));
     }
     if targets.is_empty() {
-        return Outcome::skip("There is nothing to measure the connection against.", json!({}));
+        return Outcome::skip(
+            "There is nothing to measure the connection against.",
+            json!({}),
+        );
     }
     let n = &ctx.config.network;
     let wait = Duration::from_millis(n.fail_latency_ms.saturating_add(200));
-    let series = Series { count: n.quality_samples, interval: Duration::from_millis(15), wait, ..Series::default() };
-    let stats = futures::future::join_all(targets.iter().map(|(_, ip, ports)| echo_with_fallback(*ip, series, ports))).await;
+    let series = Series {
+        count: n.quality_samples,
+        interval: Duration::from_millis(15),
+        wait,
+        ..Series::default()
+    };
+    let stats = futures::future::join_all(
+        targets
+            .iter()
+            .map(|(_, ip, ports)| echo_with_fallback(*ip, series, ports)),
+    )
+    .await;
     let evidence = json!({
         "targets": targets.iter().zip(&stats).map(|((label, _, _), s)| {
             let mut e = echo_evidence(s);
@@ -412,11 +536,16 @@ pub async fn quality(ctx: &Context) -> Outcome {
     let Some((status, label, s)) = worst else {
         return Outcome::skip("Nothing was measured.", evidence);
     };
-    let place = if label == "router" { "to your router" } else { "to the internet" };
+    let place = if label == "router" {
+        "to your router"
+    } else {
+        "to the internet"
+    };
     let facts = format!(
         "{:.0}% of test packets {place} were lost, average delay {} ms",
         s.loss_percent(),
-        s.avg_ms().map_or_else(|| "unknown".to_owned(), |a| format!("{a:.0}"))
+        s.avg_ms()
+            .map_or_else(|| "unknown".to_owned(), |a| format!("{a:.0}"))
     );
     match status {
         Status::Fail => Outcome::fail(format!("The connection is poor: {facts}. Calls, video and downloads will suffer."), evidence)
@@ -429,8 +558,16 @@ pub async fn quality(ctx: &Context) -> Outcome {
 
 /// `net.mtu`: small packets pass but full-size don't-fragment packets vanish = black hole.
 pub async fn mtu(ctx: &Context) -> Outcome {
-    let Some(target) = ctx.probes().await.first().and_then(|p| p.resolution.addrs.first().copied()) else {
-        return Outcome::skip("There is no internet test server to measure against.", json!({}));
+    let Some(target) = ctx
+        .probes()
+        .await
+        .first()
+        .and_then(|p| p.resolution.addrs.first().copied())
+    else {
+        return Outcome::skip(
+            "There is no internet test server to measure against.",
+            json!({}),
+        );
     };
     let route = ctx.net.default_routes().first().map(|r| (*r).clone());
     let link_mtu = route
@@ -441,10 +578,14 @@ pub async fn mtu(ctx: &Context) -> Outcome {
         .unwrap_or(1500)
         .min(9000);
     match mtu::probe(target, link_mtu, Duration::from_millis(600)).await {
-        Err(EchoError::NotPermitted) => {
-            Outcome::skip("Deskside is not allowed to send the test packets needed for this check.", json!({"target": target}))
-        }
-        Err(e) => Outcome::error(format!("The packet-size test could not run: {e}."), json!({"target": target})),
+        Err(EchoError::NotPermitted) => Outcome::skip(
+            "Deskside is not allowed to send the test packets needed for this check.",
+            json!({"target": target}),
+        ),
+        Err(e) => Outcome::error(
+            format!("The packet-size test could not run: {e}."),
+            json!({"target": target}),
+        ),
         Ok(p) => {
             let evidence = json!({
                 "target": p.target, "link_mtu": p.link_mtu, "verdict": p.verdict,

@@ -40,10 +40,17 @@ pub async fn clock(ctx: &Context) -> Outcome {
         let ex = p.exchange.as_ref()?;
         let r = ex.result.as_ref().ok()?;
         let date = r.date_parsed?;
-        Some((p.url.clone(), r.date.clone(), clock_offset_s(r.sent_at, Duration::from_secs_f64(ex.ms / 1000.0), date)))
+        Some((
+            p.url.clone(),
+            r.date.clone(),
+            clock_offset_s(r.sent_at, Duration::from_secs_f64(ex.ms / 1000.0), date),
+        ))
     });
     let Some((url, date, offset)) = sample else {
-        return Outcome::skip("No time reference answered, so the clock could not be compared.", json!({}));
+        return Outcome::skip(
+            "No time reference answered, so the clock could not be compared.",
+            json!({}),
+        );
     };
     let c = &ctx.config.clock;
     let evidence = json!({"reference": url, "server_date": date, "offset_s": (offset * 10.0).round() / 10.0,
@@ -57,8 +64,13 @@ pub async fn clock(ctx: &Context) -> Outcome {
         )
         .advise("Turn on automatic date and time in your system settings (Deskside can sync the clock), and check the time zone.")
     } else if offset.abs() >= warn {
-        Outcome::warn(format!("Your computer's clock is {}.", describe(offset)), evidence)
-            .advise("Turn on automatic date and time in your system settings; Deskside can sync the clock.")
+        Outcome::warn(
+            format!("Your computer's clock is {}.", describe(offset)),
+            evidence,
+        )
+        .advise(
+            "Turn on automatic date and time in your system settings; Deskside can sync the clock.",
+        )
     } else {
         Outcome::pass("Your computer's clock is correct.", evidence)
     }
@@ -67,14 +79,20 @@ pub async fn clock(ctx: &Context) -> Outcome {
 /// `system.uptime`: time since the last restart.
 pub async fn uptime(ctx: &Context) -> Outcome {
     let Some(up) = collect::uptime() else {
-        return Outcome::skip("The time since the last restart could not be read.", json!({}));
+        return Outcome::skip(
+            "The time since the last restart could not be read.",
+            json!({}),
+        );
     };
     let days = up.as_secs() / 86_400;
     let limit = ctx.config.system.uptime_warn_days;
     let evidence = json!({"uptime_s": up.as_secs(), "warn_days": limit});
     if limit > 0 && days >= limit {
-        Outcome::warn(format!("Your computer has not been restarted for {days} days."), evidence)
-            .advise("Save your work and restart: it applies updates and clears many slowdowns.")
+        Outcome::warn(
+            format!("Your computer has not been restarted for {days} days."),
+            evidence,
+        )
+        .advise("Save your work and restart: it applies updates and clears many slowdowns.")
     } else {
         Outcome::pass(
             match days {
@@ -97,7 +115,11 @@ mod tests {
         let server = now + Duration::from_secs(900);
         let o = clock_offset_s(now, Duration::from_millis(10), server);
         assert!((-901.0..=-899.0).contains(&o), "{o}");
-        let o = clock_offset_s(now, Duration::from_millis(10), now - Duration::from_secs(120));
+        let o = clock_offset_s(
+            now,
+            Duration::from_millis(10),
+            now - Duration::from_secs(120),
+        );
         assert!((119.0..=121.0).contains(&o), "{o}");
         assert_eq!(describe(-900.0), "15 minutes behind");
         assert_eq!(describe(7200.0), "2 hours ahead");

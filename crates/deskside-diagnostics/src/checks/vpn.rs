@@ -12,24 +12,38 @@ use serde_json::{Value, json};
 use crate::check::Outcome;
 use crate::context::{Context, url_host};
 
-const NOT_CONNECTED_ADVICE: &str =
-    "Open your VPN app and connect. If it will not connect, check that the internet works first, then contact IT.";
+const NOT_CONNECTED_ADVICE: &str = "Open your VPN app and connect. If it will not connect, check that the internet works first, then contact IT.";
 
 /// `vpn.tunnel`: a VPN interface is up and, where we can tell, its server answers.
 pub async fn tunnel(ctx: &Context) -> Outcome {
     let tunnels = ctx.vpn_interfaces();
-    let listed: Vec<Value> = tunnels.iter().map(|i| json!({"name": i.name, "kind": i.kind, "state": i.state})).collect();
+    let listed: Vec<Value> = tunnels
+        .iter()
+        .map(|i| json!({"name": i.name, "kind": i.kind, "state": i.state}))
+        .collect();
     if tunnels.is_empty() {
         return if ctx.config.vpn.required {
-            Outcome::fail("You are not connected to the company VPN.", json!({"tunnels": listed, "patterns": ctx.config.vpn.interfaces}))
-                .advise(NOT_CONNECTED_ADVICE)
+            Outcome::fail(
+                "You are not connected to the company VPN.",
+                json!({"tunnels": listed, "patterns": ctx.config.vpn.interfaces}),
+            )
+            .advise(NOT_CONNECTED_ADVICE)
         } else {
-            Outcome::skip("No VPN connection is active, and none is required.", json!({"tunnels": listed}))
+            Outcome::skip(
+                "No VPN connection is active, and none is required.",
+                json!({"tunnels": listed}),
+            )
         };
     }
     let Some(up) = tunnels.iter().find(|i| i.state == LinkState::Up) else {
-        return Outcome::fail(format!("The VPN connection ({}) exists but is switched off.", tunnels[0].name), json!({"tunnels": listed}))
-            .advise(NOT_CONNECTED_ADVICE);
+        return Outcome::fail(
+            format!(
+                "The VPN connection ({}) exists but is switched off.",
+                tunnels[0].name
+            ),
+            json!({"tunnels": listed}),
+        )
+        .advise(NOT_CONNECTED_ADVICE);
     };
     let max_age = Duration::from_secs(ctx.config.vpn.handshake_max_age_s);
     match wireguard_liveness(ctx, &up.name, max_age).await {
@@ -54,14 +68,18 @@ enum Liveness {
 
 fn fresh(peers: &[wireguard::Peer], max_age: Duration) -> bool {
     let now = SystemTime::now();
-    peers.iter().any(|p| p.handshake_age(now).is_some_and(|a| a <= max_age))
+    peers
+        .iter()
+        .any(|p| p.handshake_age(now).is_some_and(|a| a <= max_age))
 }
 
 /// WireGuard only tells liveness through the last handshake. An idle tunnel may simply not
 /// have needed one lately, so when it is stale we send one datagram into the tunnel (which
 /// makes WireGuard handshake) and watch for a fresh handshake for a moment.
 async fn wireguard_liveness(ctx: &Context, iface: &str, max_age: Duration) -> Liveness {
-    let Ok(Some(peers)) = wireguard::peers(iface).await else { return Liveness::Unknown };
+    let Ok(Some(peers)) = wireguard::peers(iface).await else {
+        return Liveness::Unknown;
+    };
     if peers.is_empty() {
         return Liveness::Silent(peers);
     }
@@ -87,7 +105,13 @@ async fn wireguard_liveness(ctx: &Context, iface: &str, max_age: Duration) -> Li
 
 /// An address behind the tunnel: a split-DNS server, else the first host of a corporate subnet.
 fn tunnel_target(ctx: &Context) -> Option<IpAddr> {
-    let in_corp = |ip: &IpAddr| ctx.config.vpn.corporate_subnets.iter().any(|n| n.contains(ip));
+    let in_corp = |ip: &IpAddr| {
+        ctx.config
+            .vpn
+            .corporate_subnets
+            .iter()
+            .any(|n| n.contains(ip))
+    };
     ctx.net
         .dns
         .scopes
@@ -96,11 +120,21 @@ fn tunnel_target(ctx: &Context) -> Option<IpAddr> {
         .chain(ctx.net.dns.servers.iter())
         .find(|ip| in_corp(ip))
         .copied()
-        .or_else(|| ctx.config.vpn.corporate_subnets.first().and_then(|n| n.hosts().next()))
+        .or_else(|| {
+            ctx.config
+                .vpn
+                .corporate_subnets
+                .first()
+                .and_then(|n| n.hosts().next())
+        })
 }
 
 async fn nudge(target: IpAddr) {
-    let bind: SocketAddr = if target.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0_u16; 8], 0).into() };
+    let bind: SocketAddr = if target.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        ([0_u16; 8], 0).into()
+    };
     if let Ok(sock) = tokio::net::UdpSocket::bind(bind).await {
         // The discard port: the content is irrelevant, only that a packet enters the tunnel.
         let _ = sock.send_to(b"deskside", SocketAddr::new(target, 9)).await;
@@ -117,7 +151,11 @@ pub fn route_for(routes: &[Route], ip: IpAddr) -> Option<&Route> {
             a.destination
                 .prefix_len()
                 .cmp(&b.destination.prefix_len())
-                .then_with(|| b.metric.unwrap_or(u32::MAX).cmp(&a.metric.unwrap_or(u32::MAX)))
+                .then_with(|| {
+                    b.metric
+                        .unwrap_or(u32::MAX)
+                        .cmp(&a.metric.unwrap_or(u32::MAX))
+                })
         })
 }
 
@@ -127,7 +165,11 @@ pub async fn routes(ctx: &Context) -> Outcome {
     if subnets.is_empty() {
         return Outcome::skip("No company networks are configured to check.", json!({}));
     }
-    let tunnels: Vec<&str> = ctx.vpn_interfaces().iter().map(|i| i.name.as_str()).collect();
+    let tunnels: Vec<&str> = ctx
+        .vpn_interfaces()
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
     let mut rows = Vec::new();
     let mut wrong: Vec<IpNet> = Vec::new();
     for net in subnets {
@@ -142,7 +184,10 @@ pub async fn routes(ctx: &Context) -> Outcome {
     }
     let evidence = json!({"subnets": rows, "tunnels": tunnels});
     if wrong.is_empty() {
-        return Outcome::pass("Traffic for the company network goes through the VPN.", evidence);
+        return Outcome::pass(
+            "Traffic for the company network goes through the VPN.",
+            evidence,
+        );
     }
     let list: Vec<String> = wrong.iter().map(ToString::to_string).collect();
     Outcome::fail(
@@ -165,7 +210,10 @@ pub async fn dns(ctx: &Context) -> Outcome {
         "scopes": ctx.net.dns.scopes,
     });
     let Some(bad) = results.iter().find(|r| !r.resolved()) else {
-        return Outcome::pass(format!("Company names resolve ({}).", names.join(", ")), evidence);
+        return Outcome::pass(
+            format!("Company names resolve ({}).", names.join(", ")),
+            evidence,
+        );
     };
     use deskside_netprobe::dns::QueryOutcome as Q;
     let summary = match bad.last_outcome() {
@@ -173,9 +221,19 @@ pub async fn dns(ctx: &Context) -> Outcome {
             "Company names such as {} cannot be found: the VPN is up, but name lookups are not sent to the company's DNS server (split DNS is not active).",
             bad.name
         ),
-        Some(Q::TimedOut) => format!("Company names such as {} cannot be found: the company's DNS server does not answer over the VPN.", bad.name),
-        Some(other) => format!("Company names such as {} cannot be found: the DNS server {}.", bad.name, other.describe()),
-        None => format!("Company names such as {} cannot be found: no DNS server is configured for them.", bad.name),
+        Some(Q::TimedOut) => format!(
+            "Company names such as {} cannot be found: the company's DNS server does not answer over the VPN.",
+            bad.name
+        ),
+        Some(other) => format!(
+            "Company names such as {} cannot be found: the DNS server {}.",
+            bad.name,
+            other.describe()
+        ),
+        None => format!(
+            "Company names such as {} cannot be found: no DNS server is configured for them.",
+            bad.name
+        ),
     };
     Outcome::fail(summary, evidence).advise("Disconnect and reconnect the VPN so it applies its DNS settings; if that does not help, contact IT.")
 }
@@ -184,7 +242,10 @@ pub async fn dns(ctx: &Context) -> Outcome {
 pub async fn reachability(ctx: &Context) -> Outcome {
     let urls = &ctx.config.vpn.internal_urls;
     if urls.is_empty() {
-        return Outcome::skip("No company web addresses are configured to check.", json!({}));
+        return Outcome::skip(
+            "No company web addresses are configured to check.",
+            json!({}),
+        );
     }
     let fetch = urls.iter().map(|url| async move {
         let host = url_host(url).unwrap_or_default();
@@ -192,7 +253,15 @@ pub async fn reachability(ctx: &Context) -> Outcome {
         // Never hand an unresolved name to the HTTP stack: it would fall back to the system
         // resolver and its long timeouts.
         let ex = match res.addrs.first() {
-            Some(addr) => Some(http::get(&http::Request { url, addr: Some(*addr), timeout: ctx.http_timeout(), proxy: None }).await),
+            Some(addr) => Some(
+                http::get(&http::Request {
+                    url,
+                    addr: Some(*addr),
+                    timeout: ctx.http_timeout(),
+                    proxy: None,
+                })
+                .await,
+            ),
             None => None,
         };
         (url.clone(), res, ex)
@@ -203,13 +272,25 @@ pub async fn reachability(ctx: &Context) -> Outcome {
         "status": ex.as_ref().and_then(|e| e.result.as_ref().ok()).map(|r| r.status),
         "failure": ex.as_ref().and_then(|e| e.result.as_ref().err()), "ms": ex.as_ref().map(|e| e.ms),
     })).collect::<Vec<_>>()});
-    let Some((url, _, ex)) = results.iter().find(|(_, _, ex)| ex.as_ref().is_none_or(|e| e.result.is_err())) else {
+    let Some((url, _, ex)) = results
+        .iter()
+        .find(|(_, _, ex)| ex.as_ref().is_none_or(|e| e.result.is_err()))
+    else {
         return Outcome::pass("Company services answer over the VPN.", evidence);
     };
     let why = match ex {
         None => "its name cannot be found".to_owned(),
-        Some(e) => e.result.as_ref().err().map_or_else(String::new, http::Failure::describe),
+        Some(e) => e
+            .result
+            .as_ref()
+            .err()
+            .map_or_else(String::new, http::Failure::describe),
     };
-    Outcome::fail(format!("The company service {url} does not answer over the VPN ({why})."), evidence)
-        .advise("The VPN itself works, so this service may be down. Contact IT and mention which service.")
+    Outcome::fail(
+        format!("The company service {url} does not answer over the VPN ({why})."),
+        evidence,
+    )
+    .advise(
+        "The VPN itself works, so this service may be down. Contact IT and mention which service.",
+    )
 }
