@@ -506,6 +506,14 @@ fn link_states() {
         ..facts("enp0s31f6")
     };
     assert_eq!(classify_state(&unplugged), LinkState::NoCarrier);
+    // Regression: right after the cable goes, operstate may still say "up" while carrier is 0.
+    let just_unplugged = LinkFacts {
+        flags: Some(0x1003),
+        operstate: Some("up".to_owned()),
+        carrier: Some(false),
+        ..facts("eth0")
+    };
+    assert_eq!(classify_state(&just_unplugged), LinkState::NoCarrier);
     let lower = LinkFacts {
         operstate: Some("lowerlayerdown".to_owned()),
         ..facts("br0")

@@ -480,20 +480,24 @@ fn quality_verdict(ctx: &Context, s: &EchoStats) -> Status {
     }
 }
 
+/// The first probe URL's host address and port. Only the name is resolved: these checks
+/// must not wait for the web probe itself (which takes its full timeout when blocked).
+async fn probe_host(ctx: &Context) -> Option<(IpAddr, u16)> {
+    let url = url::Url::parse(ctx.config.network.probe_urls.first()?).ok()?;
+    let port = url.port_or_known_default().unwrap_or(80);
+    let host = crate::context::url_host(url.as_str())?;
+    let addr = *ctx.resolve(&host).await.addrs.first()?;
+    Some((addr, port))
+}
+
 /// `net.quality`: loss, latency and jitter to the gateway and the probe host.
 pub async fn quality(ctx: &Context) -> Outcome {
     let mut targets: Vec<(&str, IpAddr, Vec<u16>)> = Vec::new();
     if let Some(gw) = ctx.net.default_routes().iter().find_map(|r| r.gateway) {
         targets.push(("router", gw, vec![53, 80]));
     }
-    if let Some(p) = ctx.probes().await.first()
-        && let Some(addr) = p.resolution.addrs.first()
-    {
-        let port = url::Url::parse(&p.url)
-            .ok()
-            .and_then(|u| u.port_or_known_default())
-            .unwrap_or(80);
-        targets.push(("internet", *addr, vec![port]));
+    if let Some((addr, port)) = probe_host(ctx).await {
+        targets.push(("internet", addr, vec![port]));
     }
     if targets.is_empty() {
         return Outcome::skip(
@@ -558,11 +562,7 @@ pub async fn quality(ctx: &Context) -> Outcome {
 
 /// `net.mtu`: small packets pass but full-size don't-fragment packets vanish = black hole.
 pub async fn mtu(ctx: &Context) -> Outcome {
-    let Some(target) = ctx
-        .probes()
-        .await
-        .first()
-        .and_then(|p| p.resolution.addrs.first().copied())
+    let Some((target, _)) = probe_host(ctx).await
     else {
         return Outcome::skip(
             "There is no internet test server to measure against.",

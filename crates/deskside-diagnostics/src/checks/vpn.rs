@@ -86,7 +86,7 @@ async fn wireguard_liveness(ctx: &Context, iface: &str, max_age: Duration) -> Li
     if fresh(&peers, max_age) {
         return Liveness::Alive(peers);
     }
-    if let Some(target) = tunnel_target(ctx) {
+    if let Some(target) = tunnel_target(ctx, iface) {
         nudge(target).await;
     }
     let deadline = Instant::now() + Duration::from_millis(1500);
@@ -103,30 +103,32 @@ async fn wireguard_liveness(ctx: &Context, iface: &str, max_age: Duration) -> Li
     Liveness::Silent(last)
 }
 
-/// An address behind the tunnel: a split-DNS server, else the first host of a corporate subnet.
-fn tunnel_target(ctx: &Context) -> Option<IpAddr> {
-    let in_corp = |ip: &IpAddr| {
-        ctx.config
-            .vpn
-            .corporate_subnets
-            .iter()
-            .any(|n| n.contains(ip))
-    };
-    ctx.net
-        .dns
-        .scopes
+/// An address whose packets the OS will send into `iface`: a host of a route through the
+/// tunnel (so a missing corporate route does not hide a live server), else a split-DNS server
+/// or the first host of a corporate subnet.
+fn tunnel_target(ctx: &Context, iface: &str) -> Option<IpAddr> {
+    let via_tunnel = ctx
+        .net
+        .routes
         .iter()
-        .flat_map(|s| s.servers.iter())
-        .chain(ctx.net.dns.servers.iter())
-        .find(|ip| in_corp(ip))
-        .copied()
-        .or_else(|| {
-            ctx.config
-                .vpn
-                .corporate_subnets
-                .first()
-                .and_then(|n| n.hosts().next())
-        })
+        .filter(|r| r.interface.as_deref() == Some(iface) && r.destination.addr().is_ipv4())
+        .max_by_key(|r| r.destination.prefix_len())
+        .map(|r| match r.destination.prefix_len() {
+            32 => r.destination.addr(),
+            _ => r.destination.hosts().next().unwrap_or(r.destination.addr()),
+        });
+    let in_corp = |ip: &IpAddr| ctx.config.vpn.corporate_subnets.iter().any(|n| n.contains(ip));
+    via_tunnel.or_else(|| {
+        ctx.net
+            .dns
+            .scopes
+            .iter()
+            .flat_map(|s| s.servers.iter())
+            .chain(ctx.net.dns.servers.iter())
+            .find(|ip| in_corp(ip))
+            .copied()
+            .or_else(|| ctx.config.vpn.corporate_subnets.first().and_then(|n| n.hosts().next()))
+    })
 }
 
 async fn nudge(target: IpAddr) {

@@ -106,13 +106,18 @@ pub fn classify_kind(facts: &LinkFacts) -> InterfaceKind {
     InterfaceKind::Other
 }
 
-/// Decide the link state: administratively down (`IFF_UP` clear) → `Down`; `operstate` up →
-/// `Up`; `down`/`lowerlayerdown`/`notpresent`/`dormant` or no carrier → `NoCarrier`;
+/// Decide the link state: administratively down (`IFF_UP` clear) → `Down`; carrier 0 →
+/// `NoCarrier`; `operstate` up → `Up`; `down`/`lowerlayerdown`/`notpresent`/`dormant` or no carrier → `NoCarrier`;
 /// `unknown` (loopback, tun devices, some drivers) with carrier or `IFF_RUNNING` → `Up`.
 #[must_use]
 pub fn classify_state(facts: &LinkFacts) -> LinkState {
     if facts.flags.is_some_and(|f| f & IFF_UP == 0) {
         return LinkState::Down;
+    }
+    // The carrier bit is updated synchronously; operstate lags behind it (the kernel's
+    // linkwatch work) and can still say "up" for a moment after a cable is pulled.
+    if facts.carrier == Some(false) {
+        return LinkState::NoCarrier;
     }
     match facts.operstate.as_deref().map(str::trim) {
         Some("up") => LinkState::Up,
