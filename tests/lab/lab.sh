@@ -25,8 +25,9 @@
 # the `ip netns exec` convention).
 set -euo pipefail
 
-readonly SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-readonly WORKSPACE_DIR=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+WORKSPACE_DIR=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+readonly SCRIPT_DIR WORKSPACE_DIR
 readonly LAB_ROOT=${LAB_STATE:-/tmp/deskside-lab}
 # WireGuard's UAPI socket directory is global (not per network namespace), so every lab process
 # that runs wireguard-go or `wg` gets its own private copy bind-mounted over it (see with_wg_dir):
@@ -72,6 +73,7 @@ labd_path() {
 
 # with_wg_dir DIR CMD... : CMD with DIR mounted over /run/wireguard. Only valid right after
 # `ip netns exec`, whose private mount namespace keeps the bind mount away from the host.
+# shellcheck disable=SC2016 # expanded by the inner sh, not here
 WITH_WG_DIR=(sh -c 'mount --bind "$0" /run/wireguard && exec "$@"')
 
 in_ns() {
@@ -174,6 +176,15 @@ start_inet_http() {
 
 # --- up ------------------------------------------------------------------------------------------
 
+on_up_exit() {
+  local rc=$?
+  trap - EXIT
+  if [[ $rc != 0 ]]; then
+    cmd_down "$ID" >/dev/null 2>&1
+  fi
+  exit "$rc"
+}
+
 cmd_up() {
   names "$1"
   LABD_BIN=$(labd_path)
@@ -188,7 +199,7 @@ cmd_up() {
   fi
   echo "${LAB_OWNER_PID:-$PPID}" >"$ST/owner"
   # From here on, any failure tears the half-built lab down again.
-  trap 'rc=$?; trap - ERR EXIT; [[ $rc == 0 ]] || cmd_down "$ID" >/dev/null 2>&1; exit $rc' EXIT
+  trap on_up_exit EXIT
   mkdir -p "$ST/pids" "$ST/log" "$ST/run" "$ST/keys" "$ST/disk"
   echo "$LABD_BIN" >"$ST/labd"
 
@@ -290,7 +301,9 @@ cmd_down() {
   set +e
   local pids=() pid ns f
   for ns in "$C" "$R" "$I" "$K"; do
-    [[ -e /run/netns/$ns ]] && pids+=($(ip netns pids "$ns" 2>/dev/null))
+    if [[ -e /run/netns/$ns ]]; then
+      mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
+    fi
   done
   for f in "$ST"/pids/*; do
     [[ -f $f ]] || continue

@@ -562,8 +562,7 @@ pub async fn quality(ctx: &Context) -> Outcome {
 
 /// `net.mtu`: small packets pass but full-size don't-fragment packets vanish = black hole.
 pub async fn mtu(ctx: &Context) -> Outcome {
-    let Some((target, _)) = probe_host(ctx).await
-    else {
+    let Some((target, _)) = probe_host(ctx).await else {
         return Outcome::skip(
             "There is no internet test server to measure against.",
             json!({}),

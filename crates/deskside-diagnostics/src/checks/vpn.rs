@@ -117,7 +117,13 @@ fn tunnel_target(ctx: &Context, iface: &str) -> Option<IpAddr> {
             32 => r.destination.addr(),
             _ => r.destination.hosts().next().unwrap_or(r.destination.addr()),
         });
-    let in_corp = |ip: &IpAddr| ctx.config.vpn.corporate_subnets.iter().any(|n| n.contains(ip));
+    let in_corp = |ip: &IpAddr| {
+        ctx.config
+            .vpn
+            .corporate_subnets
+            .iter()
+            .any(|n| n.contains(ip))
+    };
     via_tunnel.or_else(|| {
         ctx.net
             .dns
@@ -127,7 +133,13 @@ fn tunnel_target(ctx: &Context, iface: &str) -> Option<IpAddr> {
             .chain(ctx.net.dns.servers.iter())
             .find(|ip| in_corp(ip))
             .copied()
-            .or_else(|| ctx.config.vpn.corporate_subnets.first().and_then(|n| n.hosts().next()))
+            .or_else(|| {
+                ctx.config
+                    .vpn
+                    .corporate_subnets
+                    .first()
+                    .and_then(|n| n.hosts().next())
+            })
     })
 }
 
