@@ -6,6 +6,7 @@
     clippy::disallowed_methods,
     reason = "tests drive the real binary as a script would"
 )]
+#![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
 
 use std::path::Path;
 use std::process::{Command, Output};
