@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 
 use deskside_platform::macos::{
-    apply_hardware_ports, parse_hardware_ports, parse_ifconfig, parse_netstat_rn, parse_pmset_batt,
-    parse_scutil_dns, parse_scutil_proxy, parse_sp_hardware, parse_sw_vers,
+    apply_hardware_ports, parse_df, parse_hardware_ports, parse_ifconfig, parse_netstat_rn,
+    parse_pmset_batt, parse_scutil_dns, parse_scutil_proxy, parse_sp_hardware, parse_sw_vers,
 };
 use deskside_platform::{InterfaceKind, LinkState, ProxyEndpoint};
 use proptest::prelude::*;
@@ -331,7 +331,8 @@ fn pmset_battery_states() {
 
 // ---- robustness ----
 
-const FIXTURES: [&str; 15] = [
+const FIXTURES: [&str; 16] = [
+    "df_ki.txt",
     "ifconfig_10.14.txt",
     "ifconfig_vpn.txt",
     "netstat_rn_vpn.txt",
@@ -358,6 +359,7 @@ fn run_all(text: &str) {
     let _ = parse_sw_vers(text);
     let _ = parse_sp_hardware(text);
     let _ = parse_pmset_batt(text);
+    let _ = parse_df(text);
 }
 
 /// A fixture with some lines dropped and some cut short or overwritten.
@@ -377,6 +379,39 @@ fn mangle(text: &str, seed: &[u8]) -> String {
         }
     }
     out
+}
+
+#[test]
+fn df_with_inodes_keeps_spaces_and_skips_pseudo_volumes() {
+    let vols = parse_df(&fixture("df_ki.txt"));
+    let mounts: Vec<&str> = vols.iter().map(|v| v.mount_point.as_str()).collect();
+    assert!(
+        !mounts.contains(&"/dev"),
+        "devfs is not a volume: {mounts:?}"
+    );
+    assert!(
+        !mounts.iter().any(|m| m.ends_with("/home")),
+        "automounter maps are not volumes: {mounts:?}"
+    );
+    let data = vols
+        .iter()
+        .find(|v| v.mount_point == "/System/Volumes/Data")
+        .unwrap();
+    assert_eq!(data.total_bytes, 482_797_652 * 1024);
+    assert_eq!(data.available_bytes, 214_520_508 * 1024);
+    assert_eq!(data.free_inodes, Some(2_145_205_080));
+    assert_eq!(data.total_inodes, Some(2_145_205_080 + 1_933_425));
+    let usb = vols.iter().find(|v| v.device == "/dev/disk5s1").unwrap();
+    assert_eq!(usb.mount_point, "/Volumes/My Passport");
+}
+
+#[test]
+fn df_posix_has_no_inodes() {
+    let text = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/disk3s1s1 482797652 10135348 214520508 5% /\n";
+    let vols = parse_df(text);
+    assert_eq!(vols.len(), 1);
+    assert_eq!(vols[0].mount_point, "/");
+    assert_eq!(vols[0].total_inodes, None);
 }
 
 proptest! {

@@ -2,13 +2,14 @@
 //!
 //! One module per command — `scutil --dns` ([`scutil_dns`]), `scutil --proxy`
 //! ([`scutil_proxy`]), `netstat -rn` ([`netstat`]), `ifconfig` ([`ifconfig`]),
-//! `networksetup -listallhardwareports` ([`hardware_ports`]), `sw_vers` ([`sw_vers`]),
+//! `networksetup -listallhardwareports` ([`hardware_ports`]), `df -k -i` ([`df`]), `sw_vers` ([`sw_vers`]),
 //! `system_profiler SPHardwareDataType` ([`system_profiler`]) and `pmset -g batt`
 //! ([`pmset`]). They compile and are tested on every OS against fixtures under
 //! `tests/fixtures/macos/`; only `collect_network` (macOS builds only) runs the commands.
 //!
 //! The parsers never panic: lines they do not understand are skipped.
 
+pub mod df;
 pub mod hardware_ports;
 pub mod ifconfig;
 pub mod netstat;
@@ -20,6 +21,7 @@ pub mod system_profiler;
 
 use std::net::IpAddr;
 
+pub use df::parse_df;
 pub use hardware_ports::{HardwarePort, apply_hardware_ports, parse_hardware_ports};
 pub use ifconfig::parse_ifconfig;
 pub use netstat::parse_netstat_rn;
