@@ -15,7 +15,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use tokio::sync::OnceCell;
 
-/// One connectivity probe: the URL's host resolved, then fetched.
+/// One web request: the URL's host resolved, then fetched.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Probe {
     /// The probe URL.
@@ -127,13 +127,16 @@ impl Context {
                     .network
                     .probe_urls
                     .iter()
-                    .map(|url| self.probe(url));
+                    .map(|url| self.fetch(url));
                 futures::future::join_all(all).await
             })
             .await
     }
 
-    async fn probe(&self, url: &str) -> Probe {
+    /// Resolve `url`'s host the way the OS would (memoized), then GET it from that address.
+    /// An unresolved name is never handed to the HTTP stack: it would fall back to the
+    /// system resolver and its long timeouts.
+    pub async fn fetch(&self, url: &str) -> Probe {
         let host = url_host(url).unwrap_or_default();
         let resolution = self.resolve(&host).await;
         let exchange = match resolution.addrs.first() {

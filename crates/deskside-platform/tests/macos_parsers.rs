@@ -11,10 +11,11 @@ use deskside_platform::macos::{
 use deskside_platform::{InterfaceKind, LinkState, ProxyEndpoint};
 use proptest::prelude::*;
 
-#[expect(clippy::panic, reason = "a missing fixture is a test failure")]
+mod common;
+use common::mangle;
+
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/macos/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    common::fixture("macos", name)
 }
 
 #[expect(clippy::unwrap_used, reason = "test literals are valid addresses")]
@@ -360,25 +361,6 @@ fn run_all(text: &str) {
     let _ = parse_sp_hardware(text);
     let _ = parse_pmset_batt(text);
     let _ = parse_df(text);
-}
-
-/// A fixture with some lines dropped and some cut short or overwritten.
-fn mangle(text: &str, seed: &[u8]) -> String {
-    let mut out = String::new();
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let byte = seed.get(i % seed.len().max(1)).copied().unwrap_or(0);
-        match byte % 6 {
-            0 => {}
-            1 => out.extend(line.chars().take(usize::from(byte) % 40)),
-            2 => out.push_str(&line.replace([':', '.', '%', '/'], " ")),
-            3 => {
-                out.push_str("}\n");
-                out.push_str(line);
-            }
-            _ => out.push_str(line),
-        }
-    }
-    out
 }
 
 #[test]

@@ -11,13 +11,11 @@ use deskside_platform::windows::{
 use deskside_platform::{InterfaceKind, LinkState, ProxyEndpoint};
 use proptest::prelude::*;
 
-#[expect(clippy::panic, reason = "a missing fixture is a test failure")]
+mod common;
+use common::mangle;
+
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}/tests/fixtures/windows/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    common::fixture("windows", name)
 }
 
 #[expect(clippy::unwrap_used, reason = "test literals are valid addresses")]
@@ -348,27 +346,6 @@ fn run_all(text: &str) {
     let _ = parse_reg_internet_settings(text);
     let _ = parse_cim_system(text);
     let _ = parse_cim_battery(text);
-}
-
-/// A fixture with some lines dropped and some cut short or overwritten.
-fn mangle(text: &str, seed: &[u8]) -> String {
-    let mut out = String::new();
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let byte = seed.get(i % seed.len().max(1)).copied().unwrap_or(0);
-        match byte % 6 {
-            0 => {}
-            1 => out.extend(line.chars().take(usize::from(byte) % 40)),
-            2 => {
-                out.push_str(&line.replace(['.', ':'], " "));
-            }
-            3 => {
-                out.push_str(line);
-                out.push_str(&line.repeat(2));
-            }
-            _ => out.push_str(line),
-        }
-    }
-    out
 }
 
 proptest! {

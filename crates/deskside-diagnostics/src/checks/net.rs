@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use deskside_netprobe::echo::{self, EchoError, EchoStats, Series};
-use deskside_netprobe::http::{self, Exchange, Failure};
+use deskside_netprobe::http::{Exchange, Failure};
 use deskside_netprobe::{mtu, tcp};
 use deskside_platform::{Interface, LinkState, ProxyEndpoint};
 use serde_json::{Value, json};
@@ -415,20 +415,11 @@ pub async fn proxy(ctx: &Context) -> Outcome {
     let mut pac_result = None;
     let mut pac_ok = true;
     if let Some(url) = &pac {
-        let host = crate::context::url_host(url).unwrap_or_default();
-        let res = ctx.resolve(&host).await;
-        let ex = match res.addrs.first() {
-            Some(addr) => Some(
-                http::get(&http::Request {
-                    url,
-                    addr: Some(*addr),
-                    timeout: ctx.http_timeout(),
-                    proxy: None,
-                })
-                .await,
-            ),
-            None => None,
-        };
+        let Probe {
+            resolution: res,
+            exchange: ex,
+            ..
+        } = ctx.fetch(url).await;
         let answer = ex.as_ref().and_then(|e| e.result.as_ref().ok());
         pac_ok = answer.is_some_and(|r| r.status == 200 && r.body.contains("FindProxyForURL"));
         pac_result = Some(json!({

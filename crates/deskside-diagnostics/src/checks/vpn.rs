@@ -10,7 +10,7 @@ use ipnet::IpNet;
 use serde_json::{Value, json};
 
 use crate::check::Outcome;
-use crate::context::{Context, url_host};
+use crate::context::Context;
 
 const NOT_CONNECTED_ADVICE: &str = "Open your VPN app and connect. If it will not connect, check that the internet works first, then contact IT.";
 
@@ -261,34 +261,17 @@ pub async fn reachability(ctx: &Context) -> Outcome {
             json!({}),
         );
     }
-    let fetch = urls.iter().map(|url| async move {
-        let host = url_host(url).unwrap_or_default();
-        let res = ctx.resolve(&host).await;
-        // Never hand an unresolved name to the HTTP stack: it would fall back to the system
-        // resolver and its long timeouts.
-        let ex = match res.addrs.first() {
-            Some(addr) => Some(
-                http::get(&http::Request {
-                    url,
-                    addr: Some(*addr),
-                    timeout: ctx.http_timeout(),
-                    proxy: None,
-                })
-                .await,
-            ),
-            None => None,
-        };
-        (url.clone(), res, ex)
-    });
-    let results = futures::future::join_all(fetch).await;
-    let evidence = json!({"urls": results.iter().map(|(url, res, ex)| json!({
+    let results = futures::future::join_all(urls.iter().map(|url| ctx.fetch(url))).await;
+    let evidence = json!({"urls": results.iter().map(|p| (&p.url, &p.resolution, &p.exchange)).map(|(url, res, ex)| json!({
         "url": url, "addresses": res.addrs,
         "status": ex.as_ref().and_then(|e| e.result.as_ref().ok()).map(|r| r.status),
         "failure": ex.as_ref().and_then(|e| e.result.as_ref().err()), "ms": ex.as_ref().map(|e| e.ms),
     })).collect::<Vec<_>>()});
-    let Some((url, _, ex)) = results
+    let Some(crate::context::Probe {
+        url, exchange: ex, ..
+    }) = results
         .iter()
-        .find(|(_, _, ex)| ex.as_ref().is_none_or(|e| e.result.is_err()))
+        .find(|p| p.exchange.as_ref().is_none_or(|e| e.result.is_err()))
     else {
         return Outcome::pass("Company services answer over the VPN.", evidence);
     };
