@@ -74,4 +74,7 @@ pub use paths::{
     ConfigPaths, ENV_EXPLICIT, ENV_SYSTEM, ENV_USER, Os, resolve as resolve_paths, system_path,
     user_path,
 };
-pub use schema::{ClockConfig, Config, DiskConfig, NetworkConfig, SystemConfig, VpnConfig};
+pub use schema::{
+    AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, NetworkConfig, SystemConfig,
+    VpnConfig,
+};

@@ -107,6 +107,8 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
     for field in [
         &mut config.network.probe_expect_body,
         &mut config.network.pac_url,
+        &mut config.branding.organization,
+        &mut config.branding.logo_path,
     ] {
         if field.as_deref() == Some("") {
             *field = None;

@@ -20,6 +20,10 @@ pub struct Config {
     pub clock: ClockConfig,
     /// Whole-machine checks such as uptime.
     pub system: SystemConfig,
+    /// The tray app: background checks, start at login, notifications.
+    pub app: AppConfig,
+    /// Company branding shown in the app.
+    pub branding: BrandingConfig,
 }
 
 /// `[network]`: how internet reachability and connection quality are judged.
@@ -175,6 +179,50 @@ impl Default for SystemConfig {
     }
 }
 
+/// `[app]`: how the tray app behaves.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AppConfig {
+    /// Seconds between background health checks (the network-change notice also triggers one).
+    pub check_interval_s: u64,
+    /// Start the tray app at login.
+    pub autostart: bool,
+    /// Show a notification when a new problem appears.
+    pub notify: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            check_interval_s: 300,
+            autostart: true,
+            notify: true,
+        }
+    }
+}
+
+/// `[branding]`: company look of the app, normally set by IT (MDM policy).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct BrandingConfig {
+    /// Organisation name shown in the title ("Acme IT Help"); `None` shows "Deskside".
+    pub organization: Option<String>,
+    /// Accent colour as `#rrggbb`.
+    pub accent_color: String,
+    /// Path of a logo image (PNG or SVG) on this machine; `None` shows the Deskside logo.
+    pub logo_path: Option<String>,
+}
+
+impl Default for BrandingConfig {
+    fn default() -> Self {
+        Self {
+            organization: None,
+            accent_color: "#1d4ed8".to_owned(),
+            logo_path: None,
+        }
+    }
+}
+
 /// What a user must write for a key; drives "expected …" in error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -241,7 +289,9 @@ const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
 }
 
 /// The sections, in the order they appear in [`Config`].
-pub(crate) const SECTIONS: &[&str] = &["network", "vpn", "disk", "clock", "system"];
+pub(crate) const SECTIONS: &[&str] = &[
+    "network", "vpn", "disk", "clock", "system", "app", "branding",
+];
 
 /// Every leaf key, in documentation order.
 pub(crate) const KEYS: &[KeySpec] = &[
@@ -273,6 +323,12 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("clock", "warn_offset_s", Kind::Count),
     key("clock", "fail_offset_s", Kind::Count),
     key("system", "uptime_warn_days", Kind::Count),
+    key("app", "check_interval_s", Kind::Count),
+    key("app", "autostart", Kind::Bool),
+    key("app", "notify", Kind::Bool),
+    key("branding", "organization", Kind::Text),
+    key("branding", "accent_color", Kind::Text),
+    key("branding", "logo_path", Kind::Text),
 ];
 
 /// The schema entry for `section.name`, if there is one.
@@ -292,6 +348,8 @@ pub(crate) struct PartialConfig {
     disk: Option<PartialDisk>,
     clock: Option<PartialClock>,
     system: Option<PartialSystem>,
+    app: Option<PartialApp>,
+    branding: Option<PartialBranding>,
 }
 
 // The fields are only checked, never read: the layer keeps its `toml::Table` for merging.
@@ -353,6 +411,24 @@ struct PartialSystem {
     uptime_warn_days: Option<u64>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialApp {
+    check_interval_s: Option<u64>,
+    autostart: Option<bool>,
+    notify: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialBranding {
+    organization: Option<String>,
+    accent_color: Option<String>,
+    logo_path: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +449,8 @@ mod tests {
         let mut config = Config::default();
         config.network.probe_expect_body = Some("x".into());
         config.network.pac_url = Some("http://pac.example.invalid/proxy.pac".into());
+        config.branding.organization = Some("Acme".into());
+        config.branding.logo_path = Some("/usr/share/acme/logo.png".into());
         let from_config = leaf_keys(&serde_json::to_value(&config).unwrap());
         let from_table: BTreeSet<String> = KEYS.iter().map(KeySpec::dotted).collect();
         assert_eq!(from_config, from_table);

@@ -91,6 +91,27 @@ pub(crate) fn check(
     )?;
 
     c.positive("system.uptime_warn_days", config.system.uptime_warn_days)?;
+    let a = &config.app;
+    if !(60..=86_400).contains(&a.check_interval_s) {
+        return c.fail(
+            "app.check_interval_s",
+            format!(
+                "must be between 60 and 86400 seconds, got {}",
+                a.check_interval_s
+            ),
+        );
+    }
+    let b = &config.branding;
+    let hex = b.accent_color.strip_prefix('#').unwrap_or("");
+    if hex.len() != 6 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
+        return c.fail(
+            "branding.accent_color",
+            format!(
+                "must be a colour written as #rrggbb, got {:?}",
+                b.accent_color
+            ),
+        );
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ fn no_files_gives_the_defaults() {
     assert_eq!(loaded.config, Config::default());
     assert!(loaded.notes.is_empty());
     assert_eq!(loaded.layers.len(), 1);
-    assert_eq!(loaded.provenance.len(), 28);
+    assert_eq!(loaded.provenance.len(), 34);
     assert!(
         loaded
             .provenance
@@ -394,5 +394,26 @@ fn show_json_has_values_sources_and_layers() {
     );
     assert_eq!(json["layers"][1]["source"], "user");
     assert_eq!(json["notes"], serde_json::json!([]));
-    assert_eq!(json["keys"].as_object().unwrap().len(), 28);
+    assert_eq!(json["keys"].as_object().unwrap().len(), 34);
+}
+
+#[test]
+fn app_and_branding_keys_are_validated() {
+    let env = TestEnv::new();
+    for (text, key) in [
+        (
+            "[branding]\naccent_color = \"blue\"\n",
+            "branding.accent_color",
+        ),
+        ("[app]\ncheck_interval_s = 5\n", "app.check_interval_s"),
+        ("[app]\nautostart = \"yes\"\n", "app.autostart"),
+    ] {
+        let file = env.write("bad.toml", text);
+        let err = load(&env.options(None, None, Some(&file), &[])).unwrap_err();
+        assert!(err.to_string().contains(key), "{text}: {err}");
+    }
+    let file = env.write("ok.toml", "[branding]\norganization = \"Acme\"\naccent_color = \"#0a7f3c\"\n[app]\nautostart = false\n");
+    let ok = load(&env.options(None, None, Some(&file), &[])).unwrap();
+    assert_eq!(ok.config.branding.organization.as_deref(), Some("Acme"));
+    assert!(!ok.config.app.autostart);
 }
