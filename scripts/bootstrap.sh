@@ -13,13 +13,28 @@ apt_opts=(-y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends)
 apt-get update -qq
 # build: C toolchain for -sys crates; lab: namespaces, nftables, a real DNS server,
 # userspace WireGuard, ping and unshare (time namespaces) for the uptime fault.
+# Tauri (WebKitGTK; the WebDriver must match libwebkit2gtk exactly, so they install together),
+# a headless X server and a session bus for the real-window tests.
 apt-get install "${apt_opts[@]}" \
-  build-essential pkg-config ca-certificates curl \
-  iproute2 nftables dnsmasq-base wireguard-go wireguard-tools iputils-ping util-linux procps kmod
+  build-essential pkg-config ca-certificates curl file \
+  iproute2 nftables dnsmasq-base wireguard-go wireguard-tools iputils-ping util-linux procps kmod \
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
+  xvfb xauth dbus-x11 webkit2gtk-driver
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "bootstrap: cargo not found: install Rust (rustup) first" >&2
   exit 2
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+# WebDriver bridge for the end-to-end tests of the real window.
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  cargo install tauri-driver --locked --quiet
+fi
+
+# The web UI builds with Node >= 20 (Vite 7).
+if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "bootstrap: Node.js 20 or newer is required for the UI build (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 2
+fi
 echo "bootstrap: done"

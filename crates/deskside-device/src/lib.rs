@@ -30,6 +30,7 @@ pub const DEFAULT_VPN_PATTERNS: &[&str] = &["wg*", "tun*", "utun*", "ppp*", "tap
 
 /// Processor identity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Cpu {
     /// Marketing name (`Intel(R) Core(TM) i7-1185G7 @ 3.00GHz`, `Apple M2`).
     pub brand: Option<String>,
@@ -41,6 +42,7 @@ pub struct Cpu {
 
 /// Memory totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Memory {
     /// Installed RAM visible to the OS.
     pub total_bytes: Option<u64>,
@@ -50,11 +52,13 @@ pub struct Memory {
 
 /// Everything Deskside tells about this machine at one moment (`deskside.device/1`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeviceSnapshot {
     /// Always [`SCHEMA`].
     pub schema: String,
     /// When the snapshot was taken (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub collected_at: OffsetDateTime,
     /// Operating system (empty name if unreadable).
     pub os: OsInfo,
@@ -86,6 +90,7 @@ pub struct DeviceSnapshot {
 
 /// Knobs for [`snapshot_with`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SnapshotOptions {
     /// Interface-name patterns that count as VPN (in addition to tunnel-kind interfaces).
     pub vpn_patterns: Vec<String>,

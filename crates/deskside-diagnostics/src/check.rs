@@ -10,6 +10,7 @@ use crate::context::Context;
 
 /// Result status of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Works.
@@ -41,6 +42,7 @@ impl Status {
 
 /// What a check is about; also the `--category` filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     /// Link, address, gateway, DNS, internet, portal, proxy, quality, MTU.
@@ -77,6 +79,7 @@ impl Category {
 
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Outcome {
     /// Status.
     pub status: Status,

@@ -35,6 +35,7 @@ pub const ROOT_CAUSE_ORDER: &[&str] = &[
 
 /// Overall health.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     /// Nothing fails or warns.
@@ -47,6 +48,7 @@ pub enum Health {
 
 /// The verdict of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Diagnosis {
     /// Overall health.
     pub status: Health,
@@ -58,6 +60,9 @@ pub struct Diagnosis {
     pub summary: String,
     /// Checks that could not run (status `error`), if any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    // For the TypeScript type only (`errors?: string[]`): serde's `skip_serializing_if`
+    // above would otherwise tell specta the field is always there.
+    #[cfg_attr(feature = "specta", serde(default))]
     pub errors: Vec<String>,
 }
 

@@ -12,6 +12,7 @@ pub const SCHEMA: &str = "deskside.report/1";
 
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CheckResult {
     /// Check id.
     pub id: String,
@@ -32,6 +33,7 @@ pub struct CheckResult {
 
 /// A whole diagnosis run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The operating systems Deskside knows; passed as a value so OS-specific logic is testable
 /// anywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     /// Linux distributions.
@@ -39,6 +40,7 @@ impl Os {
 
 /// What kind of link an interface is, as far as the OS tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum InterfaceKind {
     /// The loopback interface.
@@ -61,6 +63,7 @@ pub enum InterfaceKind {
 
 /// Operational state of a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum LinkState {
     /// Up and able to pass traffic.
@@ -75,6 +78,7 @@ pub enum LinkState {
 
 /// One address on an interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct InterfaceAddress {
     /// The address.
     pub addr: IpAddr,
@@ -84,6 +88,7 @@ pub struct InterfaceAddress {
 
 /// A network interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Interface {
     /// OS name: `eth0`, `en0`, or on Windows the adapter's connection name (`Wi-Fi`).
     pub name: String,
@@ -105,8 +110,10 @@ pub struct Interface {
 
 /// A routing-table entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Route {
     /// Destination network; `0.0.0.0/0` or `::/0` for a default route.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub destination: IpNet,
     /// Next hop, `None` for on-link routes.
     pub gateway: Option<IpAddr>,
@@ -127,6 +134,7 @@ impl Route {
 /// A set of DNS servers used for some domains only (split DNS: macOS scoped resolvers,
 /// systemd-resolved per-link routing domains, Windows NRPT).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DnsScope {
     /// Domains this scope answers for (without leading `~` or dot).
     pub domains: Vec<String>,
@@ -138,6 +146,7 @@ pub struct DnsScope {
 
 /// The machine's DNS resolver configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DnsConfig {
     /// Servers for names no scope claims, in the order the OS tries them.
     pub servers: Vec<IpAddr>,
@@ -154,6 +163,7 @@ pub struct DnsConfig {
 
 /// A proxy server address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProxyEndpoint {
     /// Host name or address.
     pub host: String,
@@ -163,6 +173,7 @@ pub struct ProxyEndpoint {
 
 /// Proxy configuration found on the machine (environment or system settings).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProxyConfig {
     /// Proxy for `http://` URLs.
     pub http: Option<ProxyEndpoint>,
@@ -194,6 +205,7 @@ impl ProxyConfig {
 
 /// A mounted volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Volume {
     /// Where it is mounted (`/`, `C:\`).
     pub mount_point: String,
@@ -215,6 +227,7 @@ pub struct Volume {
 
 /// The network as the OS sees it at one moment: the input of every network check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct NetworkState {
     /// All interfaces.
     pub interfaces: Vec<Interface>,
@@ -244,6 +257,7 @@ impl NetworkState {
 
 /// Battery state, where the machine has one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Battery {
     /// Charge, 0–100.
     pub percent: Option<f32>,
@@ -257,6 +271,7 @@ pub struct Battery {
 
 /// Hardware identity, where readable without elevation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Hardware {
     /// Manufacturer (`LENOVO`, `Apple Inc.`).
     pub vendor: Option<String>,
@@ -268,6 +283,7 @@ pub struct Hardware {
 
 /// Operating system identity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OsInfo {
     /// Pretty name (`Debian GNU/Linux 12 (bookworm)`, `macOS`, `Windows 11 Pro`).
     pub name: String,

@@ -1,0 +1,20 @@
+//! Generates Tauri's context (config, icons, embedded `ui/dist`) and the ACL manifest: the app's
+//! own commands are declared here so `capabilities/main.json` can grant them one by one
+//! (`allow-run-diagnosis`, …) and a command missing from the list cannot be called at all.
+
+/// Every `#[tauri::command]` of `src/commands/`; keep in step with `commands::COMMANDS`
+/// (a unit test compares them).
+const COMMANDS: &[&str] = &[
+    "run_diagnosis",
+    "get_health",
+    "get_device",
+    "copy_device_info",
+    "get_app_info",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes)?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Deskside's tray app: the thin Tauri 2 shell over the core crates. It owns only what needs a
+//! desktop — the tray icon and menu ([`tray`]), the one on-demand window ([`window`]), the IPC
+//! commands ([`commands`], typed by [`bindings`]), the background health task and its
+//! notifications ([`health`]) — and wires the plugins (single instance, autostart,
+//! notification, log, clipboard). Everything it knows about the machine comes from
+//! `deskside-diagnostics`, `deskside-device` and `deskside-config`.
+//!
+//! Lifecycle: the app starts in the tray with no window (unless `--open`/`--screen` or a
+//! second launch asks for one); closing the window destroys it, so its WebKit processes
+//! exit, and the app keeps running until Quit is chosen in the tray menu.
+
+mod args;
+pub mod bindings;
+pub mod commands;
+mod config;
+pub mod health;
+pub mod ipc;
+mod state;
+mod tray;
+mod window;
+
+pub use args::Args;
+
+use tauri::{AppHandle, Manager, RunEvent};
+use tauri_plugin_autostart::ManagerExt as _;
+
+use crate::state::Shell;
+
+/// Build the app and run it until Quit.
+///
+/// # Errors
+/// When Tauri cannot start (no display, a broken bundle configuration).
+pub fn run(args: Args) -> Result<(), tauri::Error> {
+    let specta = bindings::builder();
+    let app = tauri::Builder::default()
+        // First, so a second launch is stopped before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            let again = Args::from_second_launch(&argv);
+            if again.quit {
+                log::info!("second launch with --quit");
+                quit(app);
+            } else {
+                log::info!("second launch: opening the window");
+                window::open(app, again.screen);
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                // zbus (notifications, single instance) logs every D-Bus handshake at info.
+                .level_for("zbus", log::LevelFilter::Warn)
+                .level_for("tracing::span", log::LevelFilter::Warn)
+                .build(),
+        )
+        .plugin(tauri_plugin_autostart::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(Shell::default())
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            let handle = app.handle();
+            if args.quit {
+                // No other instance was running (it would have received our arguments).
+                log::info!("--quit: no running instance");
+                quit(handle);
+                return Ok(());
+            }
+            apply_autostart(handle);
+            tray::build(handle)?;
+            health::monitor::spawn(handle.clone());
+            if args.wants_window() {
+                window::open(handle, args.screen);
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { code, api, .. } = event {
+            // The last window closing asks to exit (code None): stay in the tray. Quit calls
+            // `exit(0)`, which arrives with a code.
+            if code.is_none() && !app.state::<Shell>().quitting() {
+                api.prevent_exit();
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Leave for good (the tray menu's Quit, `deskside --quit`): the only way the app exits.
+pub(crate) fn quit(app: &AppHandle) {
+    app.state::<Shell>().set_quitting();
+    app.exit(0);
+}
+
+/// Start at login or not, as `app.autostart` says. Debug builds leave the login items alone
+/// (a developer's `target/debug/deskside` must not start at their next login).
+fn apply_autostart(app: &AppHandle) {
+    let wanted = match config::load() {
+        Ok(loaded) => loaded.config.app.autostart,
+        Err(err) => {
+            log::warn!(
+                "config problem ({}): leaving start-at-login as it is",
+                err.code
+            );
+            return;
+        }
+    };
+    if cfg!(debug_assertions) {
+        log::info!("debug build: not touching start-at-login (app.autostart = {wanted})");
+        return;
+    }
+    let autostart = app.autolaunch();
+    let result = match autostart.is_enabled() {
+        Ok(now) if now == wanted => Ok(()),
+        Ok(_) if wanted => autostart.enable(),
+        Ok(_) => autostart.disable(),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => log::info!("start at login: {wanted}"),
+        Err(err) => log::warn!("cannot set start-at-login to {wanted}: {err}"),
+    }
+}

@@ -1,0 +1,145 @@
+//! The tray icon: its picture says the health (ok / warning / problem / unknown), its tooltip
+//! and the menu's first, disabled line say the headline (Linux tray hosts show no tooltips),
+//! and its menu opens the window, starts a diagnosis, asks for help or quits.
+
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager};
+
+use crate::ipc::{HealthState, HealthStatus, Screen};
+use crate::state::Shell;
+use crate::window;
+
+const TRAY_ID: &str = "deskside";
+/// Menu item ids.
+const OPEN: &str = "open";
+const RUN: &str = "run";
+const HELP: &str = "help";
+const QUIT: &str = "quit";
+/// Headlines longer than this are cut in the menu line.
+const MENU_HEADLINE_CHARS: usize = 72;
+
+/// The menu's headline line, kept to update its text.
+struct HeadlineItem(MenuItem<tauri::Wry>);
+
+/// The tray picture for a health status.
+fn icon(status: HealthStatus) -> tauri::Result<Image<'static>> {
+    let bytes: &'static [u8] = match status {
+        HealthStatus::Healthy => include_bytes!("../../icons/tray/ok-64.png"),
+        HealthStatus::Degraded => include_bytes!("../../icons/tray/warning-64.png"),
+        HealthStatus::Broken => include_bytes!("../../icons/tray/problem-64.png"),
+        HealthStatus::Unknown => include_bytes!("../../icons/tray/unknown-64.png"),
+    };
+    Image::from_bytes(bytes)
+}
+
+/// Create the tray icon and its menu.
+///
+/// # Errors
+/// When the platform cannot create a tray icon or menu.
+pub fn build(app: &AppHandle) -> tauri::Result<()> {
+    let initial = app.state::<Shell>().health();
+    let headline = MenuItem::with_id(
+        app,
+        "headline",
+        menu_headline(&initial.headline),
+        false,
+        None::<&str>,
+    )?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &headline,
+            &PredefinedMenuItem::separator(app)?,
+            &MenuItem::with_id(app, OPEN, "Open Deskside", true, None::<&str>)?,
+            &MenuItem::with_id(app, RUN, "Run diagnostics", true, None::<&str>)?,
+            &MenuItem::with_id(app, HELP, "Get help", true, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?,
+        ],
+    )?;
+    app.manage(HeadlineItem(headline));
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(initial.status)?)
+        .tooltip(&initial.headline)
+        .menu(&menu)
+        // Left click opens the window (Windows/macOS habit); the menu is on the right button.
+        .show_menu_on_left_click(false)
+        .on_menu_event(on_menu)
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                window::open(tray.app_handle(), None);
+            }
+        })
+        .build(app)?;
+    Ok(())
+}
+
+fn on_menu(app: &AppHandle, event: MenuEvent) {
+    match event.id().as_ref() {
+        OPEN => window::open(app, None),
+        RUN => window::open(app, Some(Screen::Diagnostics)),
+        HELP => window::open(app, Some(Screen::Help)),
+        QUIT => {
+            log::info!("quit chosen from the tray menu");
+            crate::quit(app);
+        }
+        _ => {}
+    }
+}
+
+/// Repaint the tray for `state`.
+pub fn show_health(app: &AppHandle, state: &HealthState) {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let painted = icon(state.status)
+            .and_then(|img| tray.set_icon(Some(img)))
+            .and_then(|()| tray.set_tooltip(Some(&state.headline)));
+        if let Err(err) = painted {
+            log::warn!("cannot update the tray icon: {err}");
+        }
+    }
+    if let Some(item) = app.try_state::<HeadlineItem>()
+        && let Err(err) = item.0.set_text(menu_headline(&state.headline))
+    {
+        log::warn!("cannot update the tray menu: {err}");
+    }
+}
+
+fn menu_headline(headline: &str) -> String {
+    if headline.chars().count() <= MENU_HEADLINE_CHARS {
+        return headline.to_owned();
+    }
+    let cut: String = headline.chars().take(MENU_HEADLINE_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_a_decodable_icon() {
+        for s in [
+            HealthStatus::Unknown,
+            HealthStatus::Healthy,
+            HealthStatus::Degraded,
+            HealthStatus::Broken,
+        ] {
+            let img = icon(s).unwrap();
+            assert_eq!((img.width(), img.height()), (64, 64));
+        }
+    }
+
+    #[test]
+    fn long_headlines_are_cut_for_the_menu() {
+        assert_eq!(menu_headline("Short."), "Short.");
+        let long = "x".repeat(200);
+        assert_eq!(menu_headline(&long).chars().count(), MENU_HEADLINE_CHARS);
+    }
+}

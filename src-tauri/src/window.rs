@@ -1,0 +1,69 @@
+//! The one main window (label `main`), created on demand and destroyed when closed, so the
+//! WebKit web process (~270 MiB) exists only while the employee looks at it; the app itself
+//! stays in the tray. (On Linux, Tauri keeps the WebKit network process, ~60 MiB, for the
+//! app's lifetime once a window has been opened: tauri-apps/tauri#14626.) A new window gets
+//! its first screen in the URL's hash route, as the UI routes (`index.html#/help`); an open
+//! one is told with a `Navigate` event.
+
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri_specta::Event;
+
+use crate::ipc::{Navigate, Screen};
+
+/// Label of the main window; `capabilities/main.json` grants commands to this label only.
+pub const MAIN: &str = "main";
+
+/// Show the window (creating it if needed), on `screen` when given. Failures are logged: a
+/// tray click has nobody to report to.
+pub fn open(app: &AppHandle, screen: Option<Screen>) {
+    if let Err(err) = try_open(app, screen) {
+        log::error!("cannot open the window: {err}");
+    }
+}
+
+fn try_open(app: &AppHandle, screen: Option<Screen>) -> tauri::Result<()> {
+    if let Some(window) = app.get_webview_window(MAIN) {
+        window.unminimize()?;
+        window.show()?;
+        window.set_focus()?;
+        if let Some(screen) = screen {
+            Navigate { screen }.emit(app)?;
+        }
+        return Ok(());
+    }
+    let title = crate::config::load()
+        .ok()
+        .and_then(|l| l.config.branding.organization)
+        .unwrap_or_else(|| "Deskside".to_owned());
+    log::info!("creating the window");
+    WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(start_page(screen).into()))
+        .title(title)
+        .inner_size(960.0, 680.0)
+        .min_inner_size(640.0, 480.0)
+        .center()
+        .focused(true)
+        .build()?;
+    Ok(())
+}
+
+/// The page a new window loads.
+fn start_page(screen: Option<Screen>) -> String {
+    match screen {
+        Some(s) => format!("index.html#/{}", s.as_str()),
+        None => "index.html".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_screen_travels_in_the_query() {
+        assert_eq!(start_page(None), "index.html");
+        assert_eq!(
+            start_page(Some(Screen::Diagnostics)),
+            "index.html#/diagnostics"
+        );
+    }
+}
