@@ -1,22 +1,49 @@
 #!/usr/bin/env bash
-# The test command: formatting, lints, unit and integration tests, and the network-lab tests
-# (root needed for the lab; without root the lab tests skip with a message unless
-# DESKSIDE_LAB_REQUIRED=1, which CI sets so a skipped lab fails the run).
+# The test command. In order: formatting; the web UI (type check, unit tests, build — the
+# Tauri shell embeds ui/dist, so it comes before any cargo build); clippy; the IPC bindings
+# drift check; unit, integration and network-lab tests; the Linux package; the end-to-end
+# tests that drive the real window over WebDriver inside the lab.
+#
+# Root is needed for the lab and the real-window tests; without it they skip with a message
+# unless DESKSIDE_LAB_REQUIRED=1 / DESKSIDE_E2E_REQUIRED=1 (CI sets both, so a skip fails).
+# DESKSIDE_INSTALL_CHECK=1 (CI) also installs the built .deb with dpkg and starts it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+threads="${DESKSIDE_TEST_THREADS:-2}"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "== ui: install, type check, unit tests, build"
+npm ci --prefix ui --no-audit --no-fund --loglevel=error
+npm --prefix ui run check
+npm --prefix ui test
+npm --prefix ui run build
+
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== build (desksidectl and lab tools)"
+echo "== IPC bindings up to date (ui/src/lib/bindings.ts)"
+DESKSIDE_BINDINGS_CHECK=1 cargo test --locked -p deskside-app export_bindings -- --exact --quiet 2>&1 | tail -3 || {
+  echo "bindings.ts drifted from the Rust types: run 'cargo test -p deskside-app export_bindings' and commit" >&2
+  exit 1
+}
+
+echo "== build (desksidectl, lab tools)"
 cargo build --workspace --locked --bins
 
 # Lab tests run the CLI inside namespaces; point them at the binary just built.
 export DESKSIDECTL="${DESKSIDECTL:-$PWD/target/debug/desksidectl}"
 export LABD="${LABD:-$PWD/target/debug/deskside-labd}"
 
-echo "== cargo test"
-cargo test --workspace --locked --no-fail-fast -- --test-threads="${DESKSIDE_TEST_THREADS:-2}"
+echo "== cargo test (unit, integration, network lab)"
+cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-threads="$threads"
+
+echo "== package: release build and .deb (npm Tauri CLI)"
+npm ci --prefix src-tauri --no-audit --no-fund --loglevel=error
+(cd src-tauri && npx --no-install tauri build --bundles deb --ci)
+bash scripts/package-check.sh
+
+echo "== end to end: the real window over WebDriver, in the network lab"
+DESKSIDE_APP="$PWD/target/release/deskside" bash scripts/e2e.sh

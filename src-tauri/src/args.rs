@@ -16,15 +16,19 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "NAME")]
     pub screen: Option<Screen>,
     /// Ask the running Deskside to quit (as the tray menu's Quit does), e.g. before an upgrade.
-    #[arg(long, conflicts_with_all = ["open", "screen"])]
+    #[arg(long, conflicts_with_all = ["open", "screen", "close"])]
     pub quit: bool,
+    /// Ask the running Deskside to close its window (it stays in the tray), e.g. for scripts
+    /// and benchmarks.
+    #[arg(long, conflicts_with_all = ["open", "screen"])]
+    pub close: bool,
 }
 
 impl Args {
     /// Whether the window should open now.
     #[must_use]
     pub const fn wants_window(&self) -> bool {
-        !self.quit && (self.open || self.screen.is_some())
+        !self.quit && !self.close && (self.open || self.screen.is_some())
     }
 
     /// Parse a second launch's `argv` (program name first); unknown arguments are ignored
@@ -50,5 +54,7 @@ mod tests {
         let q = Args::try_parse_from(["deskside", "--quit"]).unwrap();
         assert!(q.quit && !q.wants_window());
         assert!(Args::try_parse_from(["deskside", "--quit", "--open"]).is_err());
+        let c = Args::try_parse_from(["deskside", "--close"]).unwrap();
+        assert!(c.close && !c.wants_window());
     }
 }

@@ -31,6 +31,7 @@ use crate::state::Shell;
 /// # Errors
 /// When Tauri cannot start (no display, a broken bundle configuration).
 pub fn run(args: Args) -> Result<(), tauri::Error> {
+    let started = std::time::Instant::now();
     let specta = bindings::builder();
     let app = tauri::Builder::default()
         // First, so a second launch is stopped before anything else starts.
@@ -39,6 +40,9 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             if again.quit {
                 log::info!("second launch with --quit");
                 quit(app);
+            } else if again.close {
+                log::info!("second launch with --close");
+                window::close(app);
             } else {
                 log::info!("second launch: opening the window");
                 window::open(app, again.screen);
@@ -60,14 +64,16 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
         .setup(move |app| {
             specta.mount_events(app);
             let handle = app.handle();
-            if args.quit {
+            if args.quit || args.close {
                 // No other instance was running (it would have received our arguments).
-                log::info!("--quit: no running instance");
+                log::info!("--quit/--close: no running instance");
                 quit(handle);
                 return Ok(());
             }
             apply_autostart(handle);
             tray::build(handle)?;
+            // The benchmark (scripts/bench-app.sh) reads this line: cold start → tray ready.
+            log::info!("tray ready in {} ms", started.elapsed().as_millis());
             health::monitor::spawn(handle.clone());
             if args.wants_window() {
                 window::open(handle, args.screen);

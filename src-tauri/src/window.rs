@@ -5,6 +5,9 @@
 //! its first screen in the URL's hash route, as the UI routes (`index.html#/help`); an open
 //! one is told with a `Navigate` event.
 
+use std::time::Instant;
+
+use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 use tauri_specta::Event;
 
@@ -18,6 +21,15 @@ pub const MAIN: &str = "main";
 pub fn open(app: &AppHandle, screen: Option<Screen>) {
     if let Err(err) = try_open(app, screen) {
         log::error!("cannot open the window: {err}");
+    }
+}
+
+/// Close (destroy) the window if it is open; the app stays in the tray.
+pub fn close(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(MAIN)
+        && let Err(err) = window.destroy()
+    {
+        log::error!("cannot close the window: {err}");
     }
 }
 
@@ -36,7 +48,14 @@ fn try_open(app: &AppHandle, screen: Option<Screen>) -> tauri::Result<()> {
         .and_then(|l| l.config.branding.organization)
         .unwrap_or_else(|| "Deskside".to_owned());
     log::info!("creating the window");
+    let created = Instant::now();
     WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(start_page(screen).into()))
+        // The benchmark (scripts/bench-app.sh) reads this line: window open → page loaded.
+        .on_page_load(move |_, payload| {
+            if payload.event() == PageLoadEvent::Finished {
+                log::info!("window ready in {} ms", created.elapsed().as_millis());
+            }
+        })
         .title(title)
         .inner_size(960.0, 680.0)
         .min_inner_size(640.0, 480.0)

@@ -50,6 +50,13 @@ describe("App", () => {
     expect(location.hash).toBe("#/device");
   });
 
+  it("starts a run when the tray sends the window to Diagnostics", async () => {
+    const { fake, app } = await start();
+    fake.navigate("diagnostics");
+    await waitFor(() => expect(app.route).toBe("diagnostics"));
+    await waitFor(() => expect(screen.getByTestId("root-cause").dataset.check).toBe("net.dns"), { timeout: 5000 });
+  });
+
   it("runs diagnostics from Home and announces the result", async () => {
     const { app } = await start();
     expect(screen.getByTestId("home-root-cause").dataset.check).toBe("net.dns");

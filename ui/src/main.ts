@@ -7,6 +7,7 @@ import { mount } from "svelte";
 import App from "./App.svelte";
 import { inTauri, type Backend } from "./lib/backend";
 import { AppState } from "./lib/app-state.svelte";
+import { screenFromHash } from "./lib/route";
 
 async function start(): Promise<void> {
   let backend: Backend;
@@ -14,6 +15,8 @@ async function start(): Promise<void> {
   if (inTauri()) {
     const { createTauriBackend } = await import("./lib/backend-tauri");
     backend = createTauriBackend();
+    // A window the shell opened straight on Diagnostics (tray "Run diagnostics") runs them.
+    autorun = screenFromHash(location.hash) === "diagnostics";
   } else {
     const { createFakeBackend, fakeFromQuery } = await import("./lib/backend-fake");
     const fake = fakeFromQuery(location.search);

@@ -41,12 +41,21 @@ export class AppState {
       await this.backend.onHealthChanged((h) => {
         this.health = h;
       }),
-      await this.backend.onNavigate((screen) => this.navigate(screen)),
+      await this.backend.onNavigate((screen) => this.arrive(screen)),
     );
   }
 
   dispose(): void {
     for (const stop of this.#subscriptions.splice(0)) stop();
+  }
+
+  /**
+   * The shell sent the window to `screen` (tray menu, second launch). Arriving at Diagnostics
+   * from outside means "Run diagnostics" was chosen, so a run starts.
+   */
+  arrive(screen: Screen): void {
+    this.navigate(screen);
+    if (screen === "diagnostics") void this.runDiagnosis();
   }
 
   navigate(screen: Screen): void {

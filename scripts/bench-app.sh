@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Tray-app benchmarks (root; Xvfb): cold start → tray ready; window open → page loaded;
+# idle CPU over IDLE_S seconds and resident memory (RSS and PSS) of the whole process tree
+# with the window closed, open, and closed again. Prints figures; asserts nothing.
+#   APP=target/release/deskside IDLE_S=60 ./scripts/bench-app.sh
+# The app runs in a private network namespace with only loopback and a config pointing at
+# loopback, so its health checks reach nothing outside this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+APP="${APP:-$PWD/target/release/deskside}"
+IDLE_S="${IDLE_S:-60}"
+[[ -x $APP ]] || { echo "bench-app: $APP not found (build it: cd src-tauri && npx tauri build --bundles deb)" >&2; exit 2; }
+
+if [[ ${1:-} != --inside ]]; then
+  work=$(mktemp -d)
+  display=:$((70 + RANDOM % 9))
+  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  xvfb=$!
+  trap 'kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 50); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work" DISPLAY="$display" NO_AT_BRIDGE=1 \
+    APP="$APP" IDLE_S="$IDLE_S" WORK="$work" unshare --net bash "$0" --inside
+  exit
+fi
+
+# --- inside: private network namespace ---
+ip link set lo up
+cat >"$WORK/config.toml" <<'TOML'
+[network]
+probe_urls = ["http://127.0.0.1:9/generate_204"]
+dns_names = ["deskside.invalid"]
+[app]
+autostart = false
+notify = false
+TOML
+export DESKSIDE_CONFIG="$WORK/config.toml" DESKSIDE_SYSTEM_CONFIG= DESKSIDE_USER_CONFIG=
+export DBUS_SESSION_BUS_ADDRESS="unix:path=$WORK/bus"
+dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --fork --print-pid >"$WORK/dbus.pid"
+trap 'kill "$(cat "$WORK/dbus.pid")" 2>/dev/null; [[ -n ${app:-} ]] && kill "$app" 2>/dev/null' EXIT
+hz=$(getconf CLK_TCK)
+
+tree() { # pid and all descendants
+  local p=$1
+  echo "$p"
+  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+ticks() { # utime+stime of the tree, in clock ticks
+  local sum=0
+  for p in $(tree "$app"); do
+    [[ -r /proc/$p/stat ]] || continue
+    read -r -a f < <(sed 's/^.*) //' /proc/"$p"/stat)
+    sum=$((sum + f[11] + f[12]))
+  done
+  echo "$sum"
+}
+mem() { # "RSS MiB / PSS MiB (processes)"
+  local rss=0 pss=0 names=()
+  for p in $(tree "$app"); do
+    [[ -r /proc/$p/smaps_rollup ]] || continue
+    rss=$((rss + $(awk '/^Rss:/ {print $2}' /proc/"$p"/smaps_rollup)))
+    pss=$((pss + $(awk '/^Pss:/ {print $2}' /proc/"$p"/smaps_rollup)))
+    names+=("$(cat /proc/"$p"/comm)")
+  done
+  echo "RSS $((rss / 1024)) MiB, PSS $((pss / 1024)) MiB  [${names[*]}]"
+}
+wait_log() { # pattern → waits up to 20 s
+  for _ in $(seq 200); do grep -q "$1" "$WORK/app.log" && return 0; sleep 0.1; done
+  echo "bench-app: timed out waiting for '$1'" >&2; cat "$WORK/app.log" >&2; exit 1
+}
+idle_cpu() {
+  local t0 t1
+  t0=$(ticks); sleep "$IDLE_S"; t1=$(ticks)
+  awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$IDLE_S" 'BEGIN { printf "%.2f %% of one core (%d ticks in %d s)", 100 * d / hz / s, d, s }'
+}
+
+start=$(date +%s%N)
+"$APP" >"$WORK/app.log" 2>&1 &
+app=$!
+wait_log "tray ready"
+wall=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "cold start → tray ready: $(grep -o 'tray ready in [0-9]* ms' "$WORK/app.log") (in process), ${wall} ms wall"
+sleep 3 # let the first background check finish
+echo "window closed: $(mem)"
+echo "window closed: idle CPU $(idle_cpu)"
+
+start=$(date +%s%N)
+"$APP" --open >/dev/null 2>&1
+wait_log "window ready"
+wall=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "window open → page loaded: $(grep -o 'window ready in [0-9]* ms' "$WORK/app.log" | tail -1) (in process), ${wall} ms wall from the second launch"
+sleep 3
+echo "window open: $(mem)"
+echo "window open: idle CPU $(idle_cpu)"
+
+"$APP" --close >/dev/null 2>&1
+sleep 3
+echo "window closed again: $(mem)"
+"$APP" --quit >/dev/null 2>&1 || true
+for _ in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$app" 2>/dev/null && echo "bench-app: app still running after --quit" >&2
+app=

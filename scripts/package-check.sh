@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Check the Linux package that `tauri build --bundles deb` produced: its metadata and files,
+# and — with DESKSIDE_INSTALL_CHECK=1 (CI; root) — that it installs with dpkg and the
+# installed app starts and reaches "tray ready". The started app runs in a private network
+# namespace with only loopback, so its first health check cannot reach any network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deb=$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
+[[ -n $deb ]] || { echo "package-check: no .deb under target/release/bundle/deb (run tauri build first)" >&2; exit 1; }
+echo "package: $deb ($(du -h "$deb" | cut -f1))"
+
+fail() { echo "package-check: $*" >&2; exit 1; }
+info=$(dpkg-deb --info "$deb")
+contents=$(dpkg-deb --contents "$deb")
+pkg=$(dpkg-deb --field "$deb" Package)
+grep -q "Depends:.*libwebkit2gtk-4.1-0" <<<"$info" || fail "Depends lacks libwebkit2gtk-4.1-0"
+grep -q " ./usr/bin/deskside$" <<<"$contents" || fail "no /usr/bin/deskside in the package"
+grep -q "\.desktop$" <<<"$contents" || fail "no desktop entry in the package"
+grep -q "/icons/hicolor/" <<<"$contents" || fail "no icons in the package"
+echo "package metadata and contents: ok ($pkg)"
+
+if [[ ${DESKSIDE_INSTALL_CHECK:-} != 1 ]]; then
+  echo "install check skipped (set DESKSIDE_INSTALL_CHECK=1 to dpkg -i and start it; needs root)"
+  exit 0
+fi
+[[ $(id -u) == 0 ]] || fail "the install check needs root"
+
+dpkg -i "$deb" || { apt-get install -y -f -o DPkg::Lock::Timeout=600; dpkg -i "$deb"; }
+[[ -x /usr/bin/deskside ]] || fail "/usr/bin/deskside missing after install"
+
+work=$(mktemp -d)
+display=:$((80 + RANDOM % 10))
+cleanup() {
+  [[ -n ${app_pid:-} ]] && kill -- -"$app_pid" 2>/dev/null || true
+  [[ -n ${xvfb_pid:-} ]] && kill "$xvfb_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 50); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
+
+# A config that points every probe at loopback, and a throwaway home.
+cat >"$work/config.toml" <<'TOML'
+[network]
+probe_urls = ["http://127.0.0.1:9/generate_204"]
+dns_names = ["deskside.invalid"]
+[app]
+autostart = false
+notify = false
+TOML
+mkdir -p "$work/home"
+setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work/home" DISPLAY="$display" \
+  DESKSIDE_CONFIG="$work/config.toml" DESKSIDE_SYSTEM_CONFIG= DESKSIDE_USER_CONFIG= NO_AT_BRIDGE=1 \
+  unshare --net sh -c 'ip link set lo up; exec dbus-run-session -- /usr/bin/deskside' >"$work/app.log" 2>&1 &
+app_pid=$!
+for _ in $(seq 150); do
+  grep -q "tray ready" "$work/app.log" && break
+  kill -0 "$app_pid" 2>/dev/null || { cat "$work/app.log" >&2; fail "the installed app exited early"; }
+  sleep 0.1
+done
+grep -q "tray ready" "$work/app.log" || { cat "$work/app.log" >&2; fail "the installed app did not reach 'tray ready' in 15 s"; }
+echo "installed app started: $(grep -o 'tray ready in [0-9]* ms' "$work/app.log")"
