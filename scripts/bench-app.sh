@@ -16,7 +16,7 @@ if [[ ${1:-} != --inside ]]; then
   display=:$((70 + RANDOM % 9))
   Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
   xvfb=$!
-  trap 'kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
+  trap 'kill $xvfb 2>/dev/null; rm -rf "$work" 2>/dev/null || true' EXIT
   for _ in $(seq 50); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work" DISPLAY="$display" NO_AT_BRIDGE=1 \
     APP="$APP" IDLE_S="$IDLE_S" WORK="$work" unshare --net bash "$0" --inside

@@ -15,7 +15,7 @@ info=$(dpkg-deb --info "$deb")
 contents=$(dpkg-deb --contents "$deb")
 pkg=$(dpkg-deb --field "$deb" Package)
 grep -q "Depends:.*libwebkit2gtk-4.1-0" <<<"$info" || fail "Depends lacks libwebkit2gtk-4.1-0"
-grep -q " ./usr/bin/deskside$" <<<"$contents" || fail "no /usr/bin/deskside in the package"
+grep -Eq "[ /]usr/bin/deskside$" <<<"$contents" || fail "no /usr/bin/deskside in the package"
 grep -q "\.desktop$" <<<"$contents" || fail "no desktop entry in the package"
 grep -q "/icons/hicolor/" <<<"$contents" || fail "no icons in the package"
 echo "package metadata and contents: ok ($pkg)"
@@ -34,7 +34,11 @@ display=:$((80 + RANDOM % 10))
 cleanup() {
   [[ -n ${app_pid:-} ]] && kill -- -"$app_pid" 2>/dev/null || true
   [[ -n ${xvfb_pid:-} ]] && kill "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$work"
+  sleep 0.5
+  # D-Bus may have activated the document portal, which mounts a FUSE file system in the
+  # throwaway home; unmount it before removing the home.
+  if mountpoint -q "$work/home/.cache/doc" 2>/dev/null; then umount -l "$work/home/.cache/doc" || true; fi
+  rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
