@@ -16,7 +16,10 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== ui: install, type check, unit tests, build"
-npm ci --prefix ui --no-audit --no-fund --loglevel=error
+# `npm install` honouring the lock, not `npm ci`: npm 11 writes lock files without the other
+# platforms' optional packages (rollup, tauri-cli binaries) when resolved URLs are omitted,
+# and `npm ci` then refuses them as out of sync.
+npm install --prefix ui --no-save --no-audit --no-fund --loglevel=error
 npm --prefix ui run check
 npm --prefix ui test
 npm --prefix ui run build
@@ -41,7 +44,7 @@ echo "== cargo test (unit, integration, network lab)"
 cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-threads="$threads"
 
 echo "== package: release build and .deb (npm Tauri CLI)"
-npm ci --prefix src-tauri --no-audit --no-fund --loglevel=error
+npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
 (cd src-tauri && npx --no-install tauri build --bundles deb --ci)
 bash scripts/package-check.sh
 

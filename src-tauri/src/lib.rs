@@ -17,6 +17,7 @@ pub mod health;
 pub mod ipc;
 mod state;
 mod tray;
+mod webkit;
 mod window;
 
 pub use args::Args;

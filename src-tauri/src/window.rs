@@ -61,8 +61,29 @@ fn try_open(app: &AppHandle, screen: Option<Screen>) -> tauri::Result<()> {
         .min_inner_size(640.0, 480.0)
         .center()
         .focused(true)
-        .build()?;
+        .build()?
+        .on_window_event({
+            let app = app.clone();
+            move |event| {
+                if matches!(event, tauri::WindowEvent::Destroyed) {
+                    end_webkit_when_idle(&app);
+                }
+            }
+        });
     Ok(())
+}
+
+/// Once the window is gone (and no new one opened meanwhile), end WebKit's network process
+/// so the tray app idles without WebKit children (see [`crate::webkit`]).
+fn end_webkit_when_idle(app: &AppHandle) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        // Let WebKit finish tearing the page down first.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        if app.get_webview_window(MAIN).is_none() {
+            crate::webkit::end_network_process();
+        }
+    });
 }
 
 /// The page a new window loads.
