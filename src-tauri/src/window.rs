@@ -1,7 +1,7 @@
 //! The one main window (label `main`), created on demand and destroyed when closed, so the
 //! WebKit web process (~270 MiB) exists only while the employee looks at it; the app itself
-//! stays in the tray. (On Linux, Tauri keeps the WebKit network process, ~60 MiB, for the
-//! app's lifetime once a window has been opened: tauri-apps/tauri#14626.) A new window gets
+//! stays in the tray. (On Linux, Tauri would keep the WebKit network process, ~60 MiB, for the
+//! app's lifetime: tauri-apps/tauri#14626; [`crate::webkit`] ends it.) A new window gets
 //! its first screen in the URL's hash route, as the UI routes (`index.html#/help`); an open
 //! one is told with a `Navigate` event.
 
