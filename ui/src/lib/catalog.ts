@@ -40,28 +40,6 @@ export const CATEGORIES: readonly { id: Category; label: string }[] = [
   { id: "system", label: "System" },
 ];
 
-/** docs/checks.md "Root cause": most upstream failure in this order, else the first warning. */
-export const ROOT_CAUSE_ORDER: readonly string[] = [
-  "net.interface",
-  "net.address",
-  "net.gateway",
-  "net.dns",
-  "net.captive_portal",
-  "net.internet",
-  "net.proxy",
-  "vpn.tunnel",
-  "vpn.routes",
-  "vpn.dns",
-  "vpn.reachability",
-  "net.mtu",
-  "net.quality",
-  "system.clock",
-  "disk.space",
-  "disk.inodes",
-  "disk.temp",
-  "system.uptime",
-];
-
 const BY_ID = new Map(CATALOG.map((e, i) => [e.id, { ...e, index: i }]));
 const PREFIX: Record<string, Category> = { net: "network", vpn: "vpn", disk: "disk", system: "system" };
 

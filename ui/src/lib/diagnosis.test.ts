@@ -8,7 +8,6 @@ import {
   finishRun,
   groupRows,
   idleRun,
-  pickRootCause,
   progressOf,
   rootCauseId,
   rootCauseView,
@@ -121,20 +120,6 @@ describe("grouping", () => {
 });
 
 describe("root cause", () => {
-  it("follows docs/checks.md: most upstream failure first", () => {
-    expect(pickRootCause([result("disk.space", "fail"), result("net.dns", "fail"), result("net.gateway", "fail")])).toBe(
-      "net.gateway",
-    );
-    // VPN failures outrank mtu/quality/disk even though they come later in the catalog.
-    expect(pickRootCause([result("net.quality", "fail"), result("vpn.dns", "fail")])).toBe("vpn.dns");
-  });
-
-  it("takes the first warning only when nothing fails, and never an error", () => {
-    expect(pickRootCause([result("system.uptime", "warn"), result("disk.temp", "warn")])).toBe("disk.temp");
-    expect(pickRootCause([result("net.dns", "error"), result("disk.temp", "warn")])).toBe("disk.temp");
-    expect(pickRootCause([result("net.dns", "error"), result("net.dns", "skip")])).toBeNull();
-  });
-
   it("is only highlighted once the run is done, and the report's choice wins", () => {
     const report = brokenDnsReport();
     const running = play(report.checks.map((check) => ({ kind: "finished", check }) as DiagnosisProgress));

@@ -5,7 +5,7 @@
 // truth: it replaces whatever the events said) or with an error. Everything here is pure;
 // `app-state.svelte.ts` holds the current RunState and screens render the view models.
 
-import { CATEGORIES, ROOT_CAUSE_ORDER, catalogIndex, categoryLabel, categoryOf, checkTitle } from "./catalog";
+import { CATEGORIES, catalogIndex, categoryLabel, categoryOf, checkTitle } from "./catalog";
 import { plural } from "./format";
 import { statusMeta, type Tone } from "./status";
 import type { CheckResult, DiagnosisProgress, Health, Report, RowStatus, Status } from "./types";
@@ -194,26 +194,15 @@ export function countsText(rows: CheckRow[]): string {
 
 // ---- root cause -------------------------------------------------------------------------
 
-/** docs/checks.md: the most upstream failure in root-cause order, else the first warning. */
-export function pickRootCause(checks: Pick<CheckResult, "id" | "status">[]): string | null {
-  const rank = (id: string) => {
-    const i = ROOT_CAUSE_ORDER.indexOf(id);
-    return i === -1 ? ROOT_CAUSE_ORDER.length : i;
-  };
-  const ordered = checks.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c.id) - rank(b.c.id) || a.i - b.i);
-  for (const want of ["fail", "warn"] as Status[]) {
-    const hit = ordered.find(({ c }) => c.status === want);
-    if (hit) return hit.c.id;
-  }
-  return null;
-}
-
-/** The root cause to highlight: only once the run is done; the report's own choice wins. */
+/**
+ * The root cause to highlight: only once the run is done, and always the engine's choice
+ * (the report's `diagnosis.root_cause`; the UI never re-derives it).
+ */
 export function rootCauseId(state: RunState): string | null {
   const report = state.report;
   if (state.phase !== "done" || !report) return null;
   if (report.diagnosis.status === "healthy") return null;
-  return report.diagnosis.root_cause ?? pickRootCause(report.checks);
+  return report.diagnosis.root_cause ?? null;
 }
 
 export interface RootCauseView {
@@ -229,7 +218,7 @@ export interface RootCauseView {
 /** What the root-cause panel shows for a finished report, or null when all is well. */
 export function rootCauseView(report: Report | null): RootCauseView | null {
   if (!report || report.diagnosis.status === "healthy") return null;
-  const id = report.diagnosis.root_cause ?? pickRootCause(report.checks);
+  const id = report.diagnosis.root_cause;
   if (!id) return null;
   const check = report.checks.find((c) => c.id === id);
   const status: RowStatus = check?.status ?? "fail";
