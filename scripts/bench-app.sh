@@ -19,21 +19,13 @@ if [[ ${1:-} != --inside ]]; then
   trap 'kill $xvfb 2>/dev/null; rm -rf "$work" 2>/dev/null || true' EXIT
   for _ in $(seq 50); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work" DISPLAY="$display" NO_AT_BRIDGE=1 \
-    APP="$APP" IDLE_S="$IDLE_S" WORK="$work" unshare --net bash "$0" --inside
+    APP="$APP" IDLE_S="$IDLE_S" WORK="$work" CONFIG="$PWD/scripts/loopback-app.toml" unshare --net bash "$0" --inside
   exit
 fi
 
 # --- inside: private network namespace ---
 ip link set lo up
-cat >"$WORK/config.toml" <<'TOML'
-[network]
-probe_urls = ["http://127.0.0.1:9/generate_204"]
-dns_names = ["deskside.invalid"]
-[app]
-autostart = false
-notify = false
-TOML
-export DESKSIDE_CONFIG="$WORK/config.toml" DESKSIDE_SYSTEM_CONFIG= DESKSIDE_USER_CONFIG=
+export DESKSIDE_CONFIG="$CONFIG" DESKSIDE_SYSTEM_CONFIG= DESKSIDE_USER_CONFIG=
 export DBUS_SESSION_BUS_ADDRESS="unix:path=$WORK/bus"
 dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --fork --print-pid >"$WORK/dbus.pid"
 trap 'kill "$(cat "$WORK/dbus.pid")" 2>/dev/null; [[ -n ${app:-} ]] && kill "$app" 2>/dev/null' EXIT

@@ -45,18 +45,9 @@ Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 50); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
 
-# A config that points every probe at loopback, and a throwaway home.
-cat >"$work/config.toml" <<'TOML'
-[network]
-probe_urls = ["http://127.0.0.1:9/generate_204"]
-dns_names = ["deskside.invalid"]
-[app]
-autostart = false
-notify = false
-TOML
 mkdir -p "$work/home"
 setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work/home" DISPLAY="$display" \
-  DESKSIDE_CONFIG="$work/config.toml" DESKSIDE_SYSTEM_CONFIG= DESKSIDE_USER_CONFIG= NO_AT_BRIDGE=1 \
+  DESKSIDE_CONFIG="$PWD/scripts/loopback-app.toml" DESKSIDE_SYSTEM_CONFIG= DESKSIDE_USER_CONFIG= NO_AT_BRIDGE=1 \
   unshare --net sh -c 'ip link set lo up; exec dbus-run-session -- /usr/bin/deskside' >"$work/app.log" 2>&1 &
 app_pid=$!
 for _ in $(seq 150); do
