@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use deskside_netprobe::dns::RecordType;
 use deskside_netprobe::echo::{self, EchoError, EchoStats, Series};
 use deskside_netprobe::http::{Exchange, Failure};
 use deskside_netprobe::{mtu, tcp};
@@ -188,7 +189,7 @@ pub async fn dns(ctx: &Context) -> Outcome {
     };
     let per_server = servers
         .iter()
-        .map(|s| deskside_netprobe::dns::query(*s, &first, hickory_a(), ctx.dns_timeout()));
+        .map(|s| deskside_netprobe::dns::query(*s, &first, RecordType::A, ctx.dns_timeout()));
     let names = ctx.config.network.dns_names.iter().map(|n| ctx.resolve(n));
     let (per_server, names) = tokio::join!(
         futures::future::join_all(per_server),
@@ -248,10 +249,6 @@ pub async fn dns(ctx: &Context) -> Outcome {
         .advise("If websites are slow to start loading, reconnect to the network or contact IT.");
     }
     Outcome::pass(format!("DNS works: {} resolves.", first), evidence)
-}
-
-fn hickory_a() -> deskside_netprobe::dns::RecordType {
-    deskside_netprobe::dns::RecordType::A
 }
 
 /// How one probe went.
