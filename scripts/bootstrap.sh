@@ -21,6 +21,16 @@ apt-get install "${apt_opts[@]}" \
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
   xvfb xauth dbus-x11 webkit2gtk-driver
 
+# One-click fixes (lab tests: DHCP client in the lab, resolver caches, ...).
+fix_packages=()
+# Tickets: real helpdesks and an SMTP sink on loopback (see tests/helpdesk).
+ticket_packages=()
+# Passwords: real directories on loopback (see tests/directory), keyring backends.
+password_packages=()
+if [ "${#fix_packages[@]}" -gt 0 ] || [ "${#ticket_packages[@]}" -gt 0 ] || [ "${#password_packages[@]}" -gt 0 ]; then
+  apt-get install "${apt_opts[@]}" "${fix_packages[@]}" "${ticket_packages[@]}" "${password_packages[@]}"
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "bootstrap: cargo not found: install Rust (rustup) first" >&2
   exit 2

@@ -95,12 +95,25 @@ pub enum ConfigError {
         /// The 1-based line, when known.
         line: Option<usize>,
     },
+    /// A key only IT may set (it runs programs) appears in a file the user controls.
+    #[error(
+        "{file}: key `{key}` can only be set by IT in the system config file or a managed policy, \
+         not in the {layer} config; remove it from this file"
+    )]
+    AdminOnly {
+        /// The file that set it.
+        file: String,
+        /// The dotted path of the key.
+        key: String,
+        /// The kind of layer that tried (`user`, `explicit`).
+        layer: &'static str,
+    },
 }
 
 impl ConfigError {
     /// A stable code for the kind of problem, for callers that branch on it (`config.unknown_key`,
     /// `config.wrong_type`, `config.syntax`, `config.invalid_value`, `config.unreadable`,
-    /// `config.too_large`, `config.not_utf8`).
+    /// `config.too_large`, `config.not_utf8`, `config.admin_only`).
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unreadable { .. } => "config.unreadable",
@@ -110,6 +123,7 @@ impl ConfigError {
             Self::UnknownKey { .. } | Self::UnknownLock { .. } => "config.unknown_key",
             Self::WrongType { .. } => "config.wrong_type",
             Self::InvalidValue { .. } => "config.invalid_value",
+            Self::AdminOnly { .. } => "config.admin_only",
         }
     }
 
@@ -119,7 +133,8 @@ impl ConfigError {
             Self::UnknownKey { key, .. }
             | Self::UnknownLock { key, .. }
             | Self::WrongType { key, .. }
-            | Self::InvalidValue { key, .. } => Some(key),
+            | Self::InvalidValue { key, .. }
+            | Self::AdminOnly { key, .. } => Some(key),
             Self::Unreadable { .. }
             | Self::TooLarge { .. }
             | Self::NotUtf8 { .. }

@@ -18,7 +18,8 @@
 //! missing explicit file is an error. Files larger than 1 MiB or not UTF-8 are refused.
 //!
 //! Merging is by leaf key (`network.probe_urls`); lists are replaced whole, never appended. For the
-//! two optional strings, an empty string means "unset", so a higher layer can clear a lower one.
+//! text keys, an empty string means "unset" (optional keys become unset, others their default), so a
+//! higher layer can clear a lower one.
 //!
 //! # Keys
 //!
@@ -52,6 +53,31 @@
 //! | `clock.warn_offset_s` | integer | `60` | < `fail_offset_s` |
 //! | `clock.fail_offset_s` | integer | `300` | |
 //! | `system.uptime_warn_days` | integer | `14` | > 0 |
+//! | `vpn.client` | string | unset | `wireguard`, `networkmanager` or `openvpn` (for `vpn.reconnect`) |
+//! | `vpn.connection` | string | unset | the client's interface, config file or connection name |
+//! | `fixes.auto` | list of fix ids | `["net.flush_dns", "net.renew_address", "net.restart_interface", "vpn.reconnect"]` | applied by `diagnose --fix` without asking |
+//! | `fixes.disabled` | list of fix ids | `[]` | never offered |
+//! | `fixes.temp_max_age_days` | integer | `7` | > 0 |
+//! | `fixes.audit_max_bytes` | integer | `1048576` | ≥ 4096 |
+//! | `fixes.audit_keep` | integer | `5` | ≤ 100 |
+//! | `fixes.actions` | list of tables | `[]` | system file or policy only; see below |
+//! | `helpdesk.kind` | string | unset | the ticket connector |
+//! | `helpdesk.url` | URL | unset | |
+//! | `helpdesk.queue` | string | unset | RT queue |
+//! | `helpdesk.token` | string | unset | RT token |
+//! | `helpdesk.project` | string | unset | Redmine project |
+//! | `helpdesk.api_key` | string | unset | Redmine API key |
+//! | `password.source` | string | unset | `ad`, `ldap`, `kerberos` or `manual` |
+//! | `password.url` | URL | unset | `ldaps://` or `ldap://` (StartTLS) |
+//! | `password.base_dn` | string | unset | |
+//! | `password.ca_file` | path | unset | |
+//! | `password.user` | string | unset (the logged-in user) | |
+//! | `password.warn_days` | list of integers | `[14, 7, 3, 1]` | |
+//!
+//! An admin action (`[[fixes.actions]]`) has `id`, `title`, optional `description`, `program`
+//! (absolute path), `args` (list, no shell), `elevate` (default false), `timeout_s` (default 60,
+//! 1–3600) and `addresses` (check ids). Keys that run programs are refused with
+//! `config.admin_only` in the user and explicit layers.
 //!
 //! The product default for `network.probe_urls` names a public connectivity-check endpoint; tests
 //! never use the defaults to reach the network.
@@ -71,10 +97,10 @@ pub use load::{EnvLookup, LoadOptions, load};
 pub use loaded::{Loaded, Provenance};
 pub use merge::load_layers;
 pub use paths::{
-    ConfigPaths, ENV_EXPLICIT, ENV_SYSTEM, ENV_USER, Os, resolve as resolve_paths, system_path,
-    user_path,
+    ConfigPaths, ENV_DATA, ENV_EXPLICIT, ENV_SYSTEM, ENV_USER, Os, current_data_dir, data_dir,
+    resolve as resolve_paths, system_path, user_path,
 };
 pub use schema::{
-    AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, NetworkConfig, SystemConfig,
-    VpnConfig,
+    AdminAction, AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, FixesConfig,
+    HelpdeskConfig, NetworkConfig, PasswordConfig, SystemConfig, VpnConfig,
 };

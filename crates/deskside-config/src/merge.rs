@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::ConfigError;
-use crate::layer::{Layer, Source};
+use crate::layer::{Layer, Source, SourceKind};
 use crate::loaded::{Loaded, Provenance};
 use crate::schema::{self, Config};
 use crate::validate;
@@ -20,6 +20,7 @@ use crate::validate;
 pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
     for layer in &layers {
         layer.check()?;
+        check_admin_only(layer)?;
     }
     layers.sort_by_key(|l| l.source.kind);
 
@@ -88,7 +89,17 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
         })
         .collect();
 
-    let mut config: Config =
+    // An empty string unsets a text key (an optional one becomes `None`, others their default),
+    // so a higher layer can clear a lower layer's value.
+    for spec in schema::KEYS.iter().filter(|k| k.kind == schema::Kind::Text) {
+        if let Some(toml::Value::Table(t)) = merged.get_mut(spec.section)
+            && t.get(spec.name).and_then(toml::Value::as_str) == Some("")
+        {
+            t.remove(spec.name);
+        }
+    }
+
+    let config: Config =
         serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
             // Unreachable after each layer was checked; reported rather than assumed.
             let key = e.path().to_string();
@@ -103,18 +114,6 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
                 line: None,
             }
         })?;
-    // An empty string unsets an optional key, so a higher layer can clear a lower layer's value.
-    for field in [
-        &mut config.network.probe_expect_body,
-        &mut config.network.pac_url,
-        &mut config.branding.organization,
-        &mut config.branding.logo_path,
-    ] {
-        if field.as_deref() == Some("") {
-            *field = None;
-        }
-    }
-
     validate::check(&config, &provenance)?;
 
     Ok(Loaded {
@@ -125,6 +124,34 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
             .chain(layers.into_iter().map(|l| l.source))
             .collect(),
     })
+}
+
+/// Refuses keys only IT may set ([`schema::ADMIN_ONLY`]) in a layer a user controls.
+fn check_admin_only(layer: &Layer) -> Result<(), ConfigError> {
+    if matches!(
+        layer.source.kind,
+        SourceKind::Default | SourceKind::System | SourceKind::Policy
+    ) {
+        return Ok(());
+    }
+    for key in schema::ADMIN_ONLY {
+        let Some((section, name)) = key.split_once('.') else {
+            continue;
+        };
+        let present = layer
+            .table
+            .get(section)
+            .and_then(toml::Value::as_table)
+            .is_some_and(|t| t.contains_key(name));
+        if present {
+            return Err(ConfigError::AdminOnly {
+                file: layer.source.location(),
+                key: (*key).to_owned(),
+                layer: layer.source.kind.as_str(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn defaults_table() -> Result<toml::Table, ConfigError> {

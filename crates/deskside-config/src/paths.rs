@@ -11,6 +11,9 @@ pub const ENV_SYSTEM: &str = "DESKSIDE_SYSTEM_CONFIG";
 /// The environment variable replacing the user file's path; empty skips the user layer.
 pub const ENV_USER: &str = "DESKSIDE_USER_CONFIG";
 
+/// The environment variable replacing the data directory (audit log, outbox, caches).
+pub const ENV_DATA: &str = "DESKSIDE_DATA_DIR";
+
 /// The operating system whose path rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Os {
@@ -119,6 +122,49 @@ pub fn user_path(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf
     }
 }
 
+/// The per-user data directory: the fix audit log, the ticket outbox and cached state live here.
+/// `DESKSIDE_DATA_DIR` replaces it (tests always set it, so they never touch the real one).
+///
+/// | OS | location |
+/// | --- | --- |
+/// | Linux | `$XDG_DATA_HOME/deskside`, else `$HOME/.local/share/deskside` |
+/// | Windows | `%LOCALAPPDATA%\Deskside` |
+/// | macOS | `$HOME/Library/Application Support/Deskside` |
+pub fn data_dir(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(dir) = non_empty(env, &[ENV_DATA]) {
+        return Some(PathBuf::from(dir));
+    }
+    match os {
+        Os::Linux => {
+            let base = non_empty(env, &["XDG_DATA_HOME"])
+                .filter(|v| v.starts_with('/'))
+                .map(PathBuf::from)
+                .or_else(|| {
+                    non_empty(env, &["HOME"]).map(|h| PathBuf::from(h).join(".local").join("share"))
+                })?;
+            Some(base.join("deskside"))
+        }
+        Os::Macos => {
+            let home = non_empty(env, &["HOME"])?;
+            Some(
+                PathBuf::from(home)
+                    .join("Library")
+                    .join("Application Support")
+                    .join("Deskside"),
+            )
+        }
+        Os::Windows => {
+            let local = non_empty(env, &["LOCALAPPDATA"])?;
+            Some(windows_join(&local, &["Deskside"]))
+        }
+    }
+}
+
+/// [`data_dir`] for this process: the current OS and the real environment.
+pub fn current_data_dir() -> Option<PathBuf> {
+    data_dir(Os::current(), &|name| std::env::var(name).ok())
+}
+
 fn non_empty(env: &dyn Fn(&str) -> Option<String>, names: &[&str]) -> Option<String> {
     names
         .iter()
@@ -204,6 +250,27 @@ mod tests {
             user_path(Os::Macos, &env),
             p("/Users/u/Library/Application Support/Deskside/config.toml")
         );
+    }
+
+    #[test]
+    fn data_dir_follows_each_os_and_the_override() {
+        let env = env_of(&[("HOME", "/home/u")]);
+        assert_eq!(data_dir(Os::Linux, &env), p("/home/u/.local/share/deskside"));
+        let env = env_of(&[("HOME", "/home/u"), ("XDG_DATA_HOME", "/x/data")]);
+        assert_eq!(data_dir(Os::Linux, &env), p("/x/data/deskside"));
+        let env = env_of(&[("HOME", "/Users/u")]);
+        assert_eq!(
+            data_dir(Os::Macos, &env),
+            p("/Users/u/Library/Application Support/Deskside")
+        );
+        let env = env_of(&[("LOCALAPPDATA", r"C:\Users\u\AppData\Local")]);
+        assert_eq!(
+            data_dir(Os::Windows, &env),
+            p(r"C:\Users\u\AppData\Local\Deskside")
+        );
+        let env = env_of(&[("HOME", "/home/u"), (ENV_DATA, "/tmp/t")]);
+        assert_eq!(data_dir(Os::Linux, &env), p("/tmp/t"));
+        assert_eq!(data_dir(Os::Windows, &env_of(&[])), None);
     }
 
     #[test]

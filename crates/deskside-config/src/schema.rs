@@ -24,6 +24,12 @@ pub struct Config {
     pub app: AppConfig,
     /// Company branding shown in the app.
     pub branding: BrandingConfig,
+    /// One-click fixes: which run automatically, the audit log, admin-defined actions.
+    pub fixes: FixesConfig,
+    /// Where tickets go: the helpdesk connector and its settings.
+    pub helpdesk: HelpdeskConfig,
+    /// Password expiry and change: the directory and when to warn.
+    pub password: PasswordConfig,
 }
 
 /// `[network]`: how internet reachability and connection quality are judged.
@@ -92,6 +98,12 @@ pub struct VpnConfig {
     pub internal_urls: Vec<String>,
     /// Oldest acceptable WireGuard handshake, in seconds.
     pub handshake_max_age_s: u64,
+    /// The VPN client `vpn.reconnect` drives: `wireguard` (wg-quick), `networkmanager` or
+    /// `openvpn`; `None` offers no reconnect (an admin-defined action can fill the gap).
+    pub client: Option<String>,
+    /// The client's connection: a wg-quick interface name or config file, a NetworkManager
+    /// connection name, or an OpenVPN systemd instance name.
+    pub connection: Option<String>,
 }
 
 impl Default for VpnConfig {
@@ -106,6 +118,8 @@ impl Default for VpnConfig {
             internal_names: Vec::new(),
             internal_urls: Vec::new(),
             handshake_max_age_s: 180,
+            client: None,
+            connection: None,
         }
     }
 }
@@ -223,6 +237,133 @@ impl Default for BrandingConfig {
     }
 }
 
+/// `[fixes]`: one-click fixes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct FixesConfig {
+    /// Fix ids that `diagnose --fix` may apply without asking, when they address the root cause.
+    pub auto: Vec<String>,
+    /// Fix ids never offered.
+    pub disabled: Vec<String>,
+    /// `disk.clear_temp` removes temp and cache files older than this many days.
+    pub temp_max_age_days: u64,
+    /// The audit log is rotated when it grows past this many bytes.
+    pub audit_max_bytes: u64,
+    /// How many rotated audit logs are kept.
+    pub audit_keep: u64,
+    /// Admin-defined actions; accepted only from the system config file or managed policy.
+    pub actions: Vec<AdminAction>,
+}
+
+impl Default for FixesConfig {
+    fn default() -> Self {
+        Self {
+            auto: [
+                "net.flush_dns",
+                "net.renew_address",
+                "net.restart_interface",
+                "vpn.reconnect",
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+            disabled: Vec::new(),
+            temp_max_age_days: 7,
+            audit_max_bytes: 1024 * 1024,
+            audit_keep: 5,
+            actions: Vec::new(),
+        }
+    }
+}
+
+/// One admin-defined action (`[[fixes.actions]]`): a button that runs a program with arguments,
+/// never through a shell.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AdminAction {
+    /// Stable id, such as `restart-agent` (lowercase letters, digits, `.`, `_`, `-`).
+    pub id: String,
+    /// Button label.
+    pub title: String,
+    /// What the action does, in plain language.
+    pub description: Option<String>,
+    /// Absolute path of the program to run.
+    pub program: String,
+    /// Arguments, passed as they are (no shell, no expansion).
+    pub args: Vec<String>,
+    /// Run with administrator rights (through the same narrow elevation path as fixes).
+    pub elevate: bool,
+    /// Time limit, in seconds.
+    pub timeout_s: u64,
+    /// Check ids this action addresses; it is offered beside those findings.
+    pub addresses: Vec<String>,
+}
+
+impl Default for AdminAction {
+    fn default() -> Self {
+        Self {
+            id: String::new(),
+            title: String::new(),
+            description: None,
+            program: String::new(),
+            args: Vec::new(),
+            elevate: false,
+            timeout_s: 60,
+            addresses: Vec::new(),
+        }
+    }
+}
+
+/// `[helpdesk]`: where tickets are filed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct HelpdeskConfig {
+    /// The connector: `rt`, `redmine`, `jsm`, `zendesk`, `freshservice`, `servicenow`, `glpi`,
+    /// `zammad`, `webhook` or `email`; `None` means no helpdesk is configured.
+    pub kind: Option<String>,
+    /// Base URL of the helpdesk (or of the webhook).
+    pub url: Option<String>,
+    /// RT: the queue new tickets go to.
+    pub queue: Option<String>,
+    /// RT: the API token (prefer the OS keyring).
+    pub token: Option<String>,
+    /// Redmine: the project identifier.
+    pub project: Option<String>,
+    /// Redmine: the API key (prefer the OS keyring).
+    pub api_key: Option<String>,
+}
+
+/// `[password]`: password expiry and change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct PasswordConfig {
+    /// Where expiry comes from: `ad`, `ldap`, `kerberos` or `manual`; `None` turns the feature off.
+    pub source: Option<String>,
+    /// Directory URL: `ldaps://…`, or `ldap://…` (StartTLS is then required).
+    pub url: Option<String>,
+    /// Search base, such as `DC=corp,DC=example`.
+    pub base_dn: Option<String>,
+    /// PEM file of the CA that signed the directory's certificate; `None` uses the OS store.
+    pub ca_file: Option<String>,
+    /// Account name; `None` means the logged-in user.
+    pub user: Option<String>,
+    /// Days before expiry on which to warn (then daily from the smallest).
+    pub warn_days: Vec<u64>,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        Self {
+            source: None,
+            url: None,
+            base_dn: None,
+            ca_file: None,
+            user: None,
+            warn_days: vec![14, 7, 3, 1],
+        }
+    }
+}
+
 /// What a user must write for a key; drives "expected …" in error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -238,6 +379,10 @@ pub(crate) enum Kind {
     TextList,
     /// A list of CIDR subnets written as strings.
     SubnetList,
+    /// A list of non-negative integers.
+    CountList,
+    /// A list of tables (`[[section.key]]`), such as admin actions.
+    TableList,
 }
 
 impl Kind {
@@ -250,6 +395,8 @@ impl Kind {
             Self::Text => "a string",
             Self::TextList => "a list of strings",
             Self::SubnetList => "a list of CIDR subnets such as \"10.0.0.0/8\"",
+            Self::CountList => "a list of non-negative integers",
+            Self::TableList => "a list of tables",
         }
     }
 
@@ -257,6 +404,8 @@ impl Kind {
     pub(crate) fn expected_item(self) -> &'static str {
         match self {
             Self::SubnetList => "a CIDR subnet such as \"10.0.0.0/8\"",
+            Self::CountList => "a non-negative integer",
+            Self::TableList => "a table",
             _ => "a string",
         }
     }
@@ -290,8 +439,12 @@ const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
 
 /// The sections, in the order they appear in [`Config`].
 pub(crate) const SECTIONS: &[&str] = &[
-    "network", "vpn", "disk", "clock", "system", "app", "branding",
+    "network", "vpn", "disk", "clock", "system", "app", "branding", "fixes", "helpdesk", "password",
 ];
+
+/// Keys only IT may set: accepted from the system file and managed policy, refused elsewhere,
+/// because they run programs.
+pub(crate) const ADMIN_ONLY: &[&str] = &["fixes.actions"];
 
 /// Every leaf key, in documentation order.
 pub(crate) const KEYS: &[KeySpec] = &[
@@ -313,6 +466,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("vpn", "internal_names", Kind::TextList),
     key("vpn", "internal_urls", Kind::TextList),
     key("vpn", "handshake_max_age_s", Kind::Count),
+    key("vpn", "client", Kind::Text),
+    key("vpn", "connection", Kind::Text),
     key("disk", "paths", Kind::TextList),
     key("disk", "warn_free_percent", Kind::Number),
     key("disk", "fail_free_percent", Kind::Number),
@@ -329,6 +484,24 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("branding", "organization", Kind::Text),
     key("branding", "accent_color", Kind::Text),
     key("branding", "logo_path", Kind::Text),
+    key("fixes", "auto", Kind::TextList),
+    key("fixes", "disabled", Kind::TextList),
+    key("fixes", "temp_max_age_days", Kind::Count),
+    key("fixes", "audit_max_bytes", Kind::Count),
+    key("fixes", "audit_keep", Kind::Count),
+    key("fixes", "actions", Kind::TableList),
+    key("helpdesk", "kind", Kind::Text),
+    key("helpdesk", "url", Kind::Text),
+    key("helpdesk", "queue", Kind::Text),
+    key("helpdesk", "token", Kind::Text),
+    key("helpdesk", "project", Kind::Text),
+    key("helpdesk", "api_key", Kind::Text),
+    key("password", "source", Kind::Text),
+    key("password", "url", Kind::Text),
+    key("password", "base_dn", Kind::Text),
+    key("password", "ca_file", Kind::Text),
+    key("password", "user", Kind::Text),
+    key("password", "warn_days", Kind::CountList),
 ];
 
 /// The schema entry for `section.name`, if there is one.
@@ -350,6 +523,9 @@ pub(crate) struct PartialConfig {
     system: Option<PartialSystem>,
     app: Option<PartialApp>,
     branding: Option<PartialBranding>,
+    fixes: Option<PartialFixes>,
+    helpdesk: Option<PartialHelpdesk>,
+    password: Option<PartialPassword>,
 }
 
 // The fields are only checked, never read: the layer keeps its `toml::Table` for merging.
@@ -381,6 +557,8 @@ struct PartialVpn {
     internal_names: Option<Vec<String>>,
     internal_urls: Option<Vec<String>>,
     handshake_max_age_s: Option<u64>,
+    client: Option<String>,
+    connection: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -429,6 +607,56 @@ struct PartialBranding {
     logo_path: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialFixes {
+    auto: Option<Vec<String>>,
+    disabled: Option<Vec<String>>,
+    temp_max_age_days: Option<u64>,
+    audit_max_bytes: Option<u64>,
+    audit_keep: Option<u64>,
+    actions: Option<Vec<PartialAction>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialAction {
+    id: String,
+    title: String,
+    description: Option<String>,
+    program: String,
+    args: Option<Vec<String>>,
+    elevate: Option<bool>,
+    timeout_s: Option<u64>,
+    addresses: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialHelpdesk {
+    kind: Option<String>,
+    url: Option<String>,
+    queue: Option<String>,
+    token: Option<String>,
+    project: Option<String>,
+    api_key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialPassword {
+    source: Option<String>,
+    url: Option<String>,
+    base_dn: Option<String>,
+    ca_file: Option<String>,
+    user: Option<String>,
+    warn_days: Option<Vec<u64>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,6 +684,37 @@ mod tests {
         assert_eq!(from_config, from_table);
         let sections: BTreeSet<&str> = KEYS.iter().map(|k| k.section).collect();
         assert_eq!(sections, SECTIONS.iter().copied().collect());
+    }
+
+    /// docs/config.md shows every key (commented out when it has no default) under its section,
+    /// so the reference cannot fall behind the schema.
+    #[test]
+    fn every_key_is_documented_in_docs_config_md() {
+        let doc = include_str!("../../../docs/config.md");
+        let mut section = "";
+        let mut documented = BTreeSet::new();
+        for line in doc.lines() {
+            let line = line.trim_start_matches('#').trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next())
+                && !name.starts_with('[')
+                && SECTIONS.contains(&name)
+            {
+                section = name;
+            } else if let Some((name, _)) = line.split_once(" =") {
+                documented.insert(format!("{section}.{}", name.trim()));
+            } else if let Some(rest) = line.strip_prefix("[[")
+                && let Some((s, name)) = rest.trim_end_matches("]]").split_once('.')
+            {
+                documented.insert(format!("{s}.{name}"));
+            }
+        }
+        for spec in KEYS {
+            assert!(
+                documented.contains(&spec.dotted()),
+                "{} is missing from docs/config.md",
+                spec.dotted()
+            );
+        }
     }
 
     #[test]

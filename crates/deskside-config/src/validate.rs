@@ -112,7 +112,74 @@ pub(crate) fn check(
             ),
         );
     }
+    check_fixes(&c, &config.fixes)?;
     Ok(())
+}
+
+/// Fix and action ids: lowercase ASCII letters, digits, `.`, `_`, `-`; 1 to 64 characters.
+pub(crate) fn is_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), ConfigError> {
+    for (key, ids) in [("fixes.auto", &f.auto), ("fixes.disabled", &f.disabled)] {
+        if let Some((i, bad)) = ids.iter().enumerate().find(|(_, id)| !is_id(id)) {
+            return c.fail(
+                key,
+                format!(
+                    "{}: {bad:?} is not a fix id such as \"net.flush_dns\"",
+                    item(ids.len(), i)
+                ),
+            );
+        }
+    }
+    c.positive("fixes.temp_max_age_days", f.temp_max_age_days)?;
+    if f.audit_max_bytes < 4096 {
+        return c.fail(
+            "fixes.audit_max_bytes",
+            format!("must be at least 4096, got {}", f.audit_max_bytes),
+        );
+    }
+    c.at_most("fixes.audit_keep", f.audit_keep, 100)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, a) in f.actions.iter().enumerate() {
+        let at = format!("item {} (id {:?})", i + 1, a.id);
+        let problem = if !is_id(&a.id) {
+            Some("`id` must be 1-64 lowercase letters, digits, '.', '_' or '-'".to_owned())
+        } else if !seen.insert(a.id.as_str()) {
+            Some("`id` is used by an earlier action".to_owned())
+        } else if a.title.trim().is_empty() {
+            Some("`title` must not be empty".to_owned())
+        } else if !(a.program.starts_with('/') || is_windows_absolute(&a.program)) {
+            Some(format!(
+                "`program` must be an absolute path, got {:?}",
+                a.program
+            ))
+        } else if !(1..=3600).contains(&a.timeout_s) {
+            Some(format!(
+                "`timeout_s` must be between 1 and 3600, got {}",
+                a.timeout_s
+            ))
+        } else if a.args.iter().any(|arg| arg.contains('\0')) {
+            Some("an argument contains a NUL character".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return c.fail("fixes.actions", format!("{at}: {problem}"));
+        }
+    }
+    Ok(())
+}
+
+/// `C:\…` or `\\server\…`.
+fn is_windows_absolute(path: &str) -> bool {
+    let b = path.as_bytes();
+    (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
+        || path.starts_with("\\\\")
 }
 
 struct Checker<'a> {

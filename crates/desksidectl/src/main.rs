@@ -5,13 +5,17 @@
 //! Exit codes: 0 healthy / OK, 1 problems found, 2 could not run (bad config, bad
 //! arguments).
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use deskside_config::{LoadOptions, Loaded, Os};
-use deskside_diagnostics::{Category, Health, Progress, Report, Status};
+use deskside_config::Loaded;
+use deskside_diagnostics::Category;
+
+mod diagnose;
+mod out;
+
+use out::{EXIT_CANNOT_RUN, eprintln_safe, load_config, print_json, print_out};
 
 /// Deskside: diagnose and fix a computer's network, VPN, disk and system problems.
 #[derive(Debug, Parser)]
@@ -79,9 +83,6 @@ impl From<CategoryArg> for Category {
     }
 }
 
-const EXIT_PROBLEMS: u8 = 1;
-const EXIT_CANNOT_RUN: u8 = 2;
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("DESKSIDE_LOG"))
@@ -109,7 +110,7 @@ async fn run(cli: Cli) -> ExitCode {
                 return ExitCode::from(EXIT_CANNOT_RUN);
             };
             let categories: Vec<Category> = category.into_iter().map(Into::into).collect();
-            diagnose(loaded, &categories, json).await
+            diagnose::run(loaded, &categories, json).await
         }
         Command::Info { json } => {
             let patterns = load_config(cli.config)
@@ -147,19 +148,6 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn load_config(explicit: Option<PathBuf>) -> Option<Loaded> {
-    match deskside_config::load(&LoadOptions::from_env(Os::current(), explicit)) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            eprintln_safe(&format!(
-                "desksidectl: configuration error: {e}\n(code {})",
-                e.code()
-            ));
-            None
-        }
-    }
-}
-
 fn render_config(loaded: &Loaded) -> String {
     let show = loaded.to_show_json();
     let mut out = String::new();
@@ -187,108 +175,4 @@ fn render_config(loaded: &Loaded) -> String {
         out.push_str(&format!("# note: {note}\n"));
     }
     out
-}
-
-fn symbol(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Warn => "WARN",
-        Status::Fail => "FAIL",
-        Status::Skip => "SKIP",
-        Status::Error => "ERR ",
-    }
-}
-
-async fn diagnose(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let live = !json;
-    let printer = tokio::spawn(async move {
-        let mut done = 0_usize;
-        let mut total = 0_usize;
-        let tty = std::io::stdout().is_terminal();
-        while let Some(event) = rx.recv().await {
-            if !live {
-                continue;
-            }
-            match event {
-                Progress::Planned(ids) => total = ids.len(),
-                Progress::Finished(r) => {
-                    done += 1;
-                    let line = format!("[{}] {:<20} {}", symbol(r.status), r.id, r.summary);
-                    let counter = if tty {
-                        format!("  ({done}/{total})")
-                    } else {
-                        String::new()
-                    };
-                    let _ = print_out(&format!("{line}{counter}\n"));
-                }
-            }
-        }
-    });
-    let result = deskside_diagnostics::diagnose(loaded.config, categories, Some(tx)).await;
-    let _ = printer.await;
-    let report = match result {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln_safe(&format!(
-                "desksidectl: cannot diagnose: {e} (code {})",
-                e.code()
-            ));
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
-    };
-    let code = if report.diagnosis.status == Health::Healthy {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_PROBLEMS)
-    };
-    let printed = if json {
-        print_json(&serde_json::to_value(&report).unwrap_or_default())
-    } else {
-        print_out(&render_verdict(&report))
-    };
-    if printed == ExitCode::SUCCESS {
-        code
-    } else {
-        printed
-    }
-}
-
-fn render_verdict(report: &Report) -> String {
-    let d = &report.diagnosis;
-    let mut out = format!("\n{}\n", d.headline);
-    if let Some(id) = &d.root_cause {
-        out.push_str(&format!("Root cause: {id}\n"));
-    }
-    out.push_str(&format!("{}\n", d.summary));
-    out.push_str(&format!(
-        "({} checks in {} ms)\n",
-        report.checks.len(),
-        report.duration_ms
-    ));
-    out
-}
-
-fn print_json(value: &serde_json::Value) -> ExitCode {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => print_out(&format!("{s}\n")),
-        Err(e) => {
-            eprintln_safe(&format!("desksidectl: cannot encode JSON: {e}"));
-            ExitCode::from(EXIT_CANNOT_RUN)
-        }
-    }
-}
-
-/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn print_out(text: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(EXIT_CANNOT_RUN),
-    }
-}
-
-fn eprintln_safe(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
