@@ -22,14 +22,17 @@ apt-get install "${apt_opts[@]}" \
   xvfb xauth dbus-x11 webkit2gtk-driver
 
 # One-click fixes (lab tests: DHCP client in the lab, resolver caches, ...).
-fix_packages=()
+fix_packages=(udhcpc libglib2.0-bin gsettings-desktop-schemas)
 # Tickets: real helpdesks and an SMTP sink on loopback (see tests/helpdesk).
-ticket_packages=()
+ticket_packages=(ruby-bundler ruby-webrick sqlite3 python3-venv)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.
-password_packages=()
+password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd ldap-utils
+  libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/directory/prepare.sh" preseed  # passwords: slapd/krb5 debconf
 if [ "${#fix_packages[@]}" -gt 0 ] || [ "${#ticket_packages[@]}" -gt 0 ] || [ "${#password_packages[@]}" -gt 0 ]; then
   apt-get install "${apt_opts[@]}" "${fix_packages[@]}" "${ticket_packages[@]}" "${password_packages[@]}"
 fi
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/directory/prepare.sh" stop-daemons  # passwords: free the directory ports
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "bootstrap: cargo not found: install Rust (rustup) first" >&2
@@ -47,4 +50,5 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.spli
   echo "bootstrap: Node.js 20 or newer is required for the UI build (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 2
 fi
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/helpdesk/install.sh"  # tickets: RT, Redmine, SMTP sink, Prism
 echo "bootstrap: done"

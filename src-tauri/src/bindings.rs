@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use specta_typescript::{BigIntExportBehavior, Typescript};
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{app, device, diagnose, health};
-use crate::ipc::{DiagnosisProgress, HealthChanged, Navigate};
+use crate::commands::{app, device, diagnose, fix, health, password, ticket};
+use crate::ipc::{
+    DiagnosisProgress, FixProgress, HealthChanged, Navigate, OutboxChanged, PasswordStatusChanged,
+};
 
 /// Header of the generated file.
 /// (The file imports helpers it may not use; the checks are for its consumers.)
@@ -27,8 +29,29 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             device::get_device,
             device::copy_device_info,
             app::get_app_info,
+            fix::list_fixes,
+            fix::preview_fix,
+            fix::apply_fix,
+            ticket::get_ticket_options,
+            ticket::preview_ticket,
+            ticket::submit_ticket,
+            ticket::list_outbox,
+            ticket::retry_ticket,
+            ticket::copy_ticket_as_email,
+            password::get_password_status,
+            password::check_new_password,
+            password::password_preflight,
+            password::change_password,
+            password::open_password_link,
         ])
-        .events(collect_events![DiagnosisProgress, HealthChanged, Navigate])
+        .events(collect_events![
+            DiagnosisProgress,
+            HealthChanged,
+            Navigate,
+            FixProgress,
+            OutboxChanged,
+            PasswordStatusChanged
+        ])
 }
 
 /// The TypeScript exporter. Byte counts and durations are `u64` in Rust; they are far below
@@ -101,6 +124,14 @@ mod tests {
             "diagnosisProgress",
             "healthChanged",
             "navigate",
+            "listFixes",
+            "applyFix",
+            "previewTicket",
+            "submitTicket",
+            "changePassword",
+            "fixProgress",
+            "outboxChanged",
+            "passwordStatus",
         ] {
             assert!(text.contains(name), "{name} missing from the bindings");
         }

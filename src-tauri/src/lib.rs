@@ -15,6 +15,8 @@ pub mod commands;
 mod config;
 pub mod health;
 pub mod ipc;
+mod open;
+pub mod outbox;
 mod state;
 mod tray;
 mod webkit;
@@ -76,6 +78,8 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             // The benchmark (scripts/bench-app.sh) reads this line: cold start → tray ready.
             log::info!("tray ready in {} ms", started.elapsed().as_millis());
             health::monitor::spawn(handle.clone());
+            health::password::spawn(handle.clone());
+            outbox::spawn(handle.clone());
             if args.wants_window() {
                 window::open(handle, args.screen);
             }

@@ -1,13 +1,14 @@
 //! The tray icon: its picture says the health (ok / warning / problem / unknown), its tooltip
 //! and the menu's first, disabled line say the headline (Linux tray hosts show no tooltips),
-//! and its menu opens the window, starts a diagnosis, asks for help or quits.
+//! and its menu opens the window, starts a diagnosis, asks for help, opens the Password screen
+//! — whose entry carries the expiry as a badge ("Password: expires in 3 days") — or quits.
 
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
 
-use crate::ipc::{HealthState, HealthStatus, Screen};
+use crate::ipc::{HealthState, HealthStatus, PasswordState, PasswordStatus, Screen};
 use crate::state::Shell;
 use crate::window;
 
@@ -16,12 +17,15 @@ const TRAY_ID: &str = "deskside";
 const OPEN: &str = "open";
 const RUN: &str = "run";
 const HELP: &str = "help";
+const PASSWORD: &str = "password";
 const QUIT: &str = "quit";
 /// Headlines longer than this are cut in the menu line.
 const MENU_HEADLINE_CHARS: usize = 72;
 
 /// The menu's headline line, kept to update its text.
 struct HeadlineItem(MenuItem<tauri::Wry>);
+/// The menu's Password entry, kept to show the expiry on it.
+struct PasswordItem(MenuItem<tauri::Wry>);
 
 /// The tray picture for a health status.
 fn icon(status: HealthStatus) -> tauri::Result<Image<'static>> {
@@ -47,6 +51,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         false,
         None::<&str>,
     )?;
+    let password = MenuItem::with_id(app, PASSWORD, "Password", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
         &[
@@ -55,11 +60,13 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
             &MenuItem::with_id(app, OPEN, "Open Deskside", true, None::<&str>)?,
             &MenuItem::with_id(app, RUN, "Run diagnostics", true, None::<&str>)?,
             &MenuItem::with_id(app, HELP, "Get help", true, None::<&str>)?,
+            &password,
             &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?,
         ],
     )?;
     app.manage(HeadlineItem(headline));
+    app.manage(PasswordItem(password));
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(initial.status)?)
         .tooltip(&initial.headline)
@@ -86,6 +93,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
         OPEN => window::open(app, None),
         RUN => window::open(app, Some(Screen::Diagnostics)),
         HELP => window::open(app, Some(Screen::Help)),
+        PASSWORD => window::open(app, Some(Screen::Password)),
         QUIT => {
             log::info!("quit chosen from the tray menu");
             crate::quit(app);
@@ -108,6 +116,29 @@ pub fn show_health(app: &AppHandle, state: &HealthState) {
         && let Err(err) = item.0.set_text(menu_headline(&state.headline))
     {
         log::warn!("cannot update the tray menu: {err}");
+    }
+}
+
+/// Show the password's expiry on the menu's Password entry.
+pub fn show_password(app: &AppHandle, status: &PasswordStatus) {
+    if let Some(item) = app.try_state::<PasswordItem>()
+        && let Err(err) = item.0.set_text(password_label(status))
+    {
+        log::warn!("cannot update the tray menu: {err}");
+    }
+}
+
+/// The Password entry's text: a badge when the password needs attention.
+#[must_use]
+pub fn password_label(status: &PasswordStatus) -> String {
+    match (status.state, status.days_left) {
+        (PasswordState::Expired | PasswordState::Grace, _) => {
+            "Password: expired — change it".to_owned()
+        }
+        (PasswordState::Warning, Some(d)) if d <= 0 => "Password: expires today".to_owned(),
+        (PasswordState::Warning, Some(1)) => "Password: expires tomorrow".to_owned(),
+        (PasswordState::Warning, Some(d)) => format!("Password: expires in {d} days"),
+        _ => "Password".to_owned(),
     }
 }
 
@@ -134,6 +165,22 @@ mod tests {
             let img = icon(s).unwrap();
             assert_eq!((img.width(), img.height()), (64, 64));
         }
+    }
+
+    #[test]
+    fn the_password_entry_shows_the_expiry_only_when_it_matters() {
+        let mut s = PasswordStatus::not_configured(crate::ipc::PasswordLinks::default());
+        assert_eq!(password_label(&s), "Password");
+        s.state = PasswordState::Warning;
+        s.days_left = Some(3);
+        assert_eq!(password_label(&s), "Password: expires in 3 days");
+        s.days_left = Some(1);
+        assert_eq!(password_label(&s), "Password: expires tomorrow");
+        s.state = PasswordState::Expired;
+        assert_eq!(password_label(&s), "Password: expired — change it");
+        s.state = PasswordState::Ok;
+        s.days_left = Some(40);
+        assert_eq!(password_label(&s), "Password");
     }
 
     #[test]

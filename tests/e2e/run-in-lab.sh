@@ -17,6 +17,9 @@
 #   TAURI_DRIVER       tauri-driver binary (default: on PATH, else $CARGO_HOME/bin; the host test passes its own)
 #   E2E_PORT           tauri-driver port on the namespace's loopback (default 4444; +1 native)
 #   E2E_LOG_DIR        where tauri-driver.log goes (default: the --screenshots directory)
+#   E2E_SMTP_PORT      when set, an SMTP sink (aiosmtpd) listens on the namespace's 127.0.0.1:PORT
+#                      and stores what it receives as a Maildir in E2E_SMTP_MAILDIR (the Get help
+#                      scenario's email helpdesk); E2E_SMTP_PYTHON is the Python that has aiosmtpd
 #
 # Safety: refuses to run outside a lab client namespace (dl<ID>-client), so the WebDriver ports
 # only ever exist on the lab's private loopback and the app only reaches lab addresses.
@@ -68,7 +71,21 @@ inner() {
   setsid "$TAURI_DRIVER" --port "$E2E_PORT" --native-port "$((E2E_PORT + 1))" \
     --native-host 127.0.0.1 >"$log" 2>&1 </dev/null &
   driver_pid=$!
-  trap 'stop_tree "$driver_pid"' EXIT
+  local sink_pid=
+  if [[ -n ${E2E_SMTP_PORT:-} ]]; then
+    "$E2E_SMTP_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$E2E_SMTP_PORT" \
+      -c aiosmtpd.handlers.Mailbox "$E2E_SMTP_MAILDIR" >"$E2E_LOG_DIR/smtp-sink.log" 2>&1 </dev/null &
+    sink_pid=$!
+  fi
+  trap 'stop_tree "$driver_pid"; [[ -z $sink_pid ]] || kill "$sink_pid" 2>/dev/null || true' EXIT
+  if [[ -n $sink_pid ]]; then
+    for i in $(seq 200); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$E2E_SMTP_PORT") 2>/dev/null; then break; fi
+      kill -0 "$sink_pid" 2>/dev/null || die "SMTP sink exited: $(tail -5 "$E2E_LOG_DIR/smtp-sink.log")"
+      ((i < 200)) || die "SMTP sink did not listen on 127.0.0.1:$E2E_SMTP_PORT within 10 s"
+      sleep 0.05
+    done
+  fi
   for i in $(seq 200); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$E2E_PORT") 2>/dev/null; then break; fi
     kill -0 "$driver_pid" 2>/dev/null || die "tauri-driver exited: $(tail -5 "$log")"
@@ -77,6 +94,7 @@ inner() {
   done
   "$DESKSIDE_E2E_BIN" --webdriver "http://127.0.0.1:$E2E_PORT" --app "$DESKSIDE_APP" "$@" || rc=$?
   stop_tree "$driver_pid"
+  [[ -z $sink_pid ]] || kill "$sink_pid" 2>/dev/null || true
   trap - EXIT
   return "$rc"
 }
@@ -132,6 +150,12 @@ export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache \
   XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_RUNTIME_DIR=$work/run
 export DESKSIDE_CONFIG DESKSIDE_SYSTEM_CONFIG='' DESKSIDE_USER_CONFIG=''
 export DESKSIDE_APP DESKSIDE_E2E_BIN TAURI_DRIVER E2E_PORT E2E_LOG_DIR
+if [[ -n ${E2E_SMTP_PORT:-} ]]; then
+  : "${E2E_SMTP_MAILDIR:?run-in-lab.sh: E2E_SMTP_MAILDIR must be set with E2E_SMTP_PORT}"
+  E2E_SMTP_PYTHON=${E2E_SMTP_PYTHON:-python3}
+  "$E2E_SMTP_PYTHON" -c 'import aiosmtpd' 2>/dev/null || die "E2E_SMTP_PYTHON=$E2E_SMTP_PYTHON has no aiosmtpd"
+  export E2E_SMTP_PORT E2E_SMTP_MAILDIR E2E_SMTP_PYTHON
+fi
 export NO_AT_BRIDGE=1 GDK_BACKEND=x11
 # No WEBKIT_DISABLE_COMPOSITING_MODE / WEBKIT_DISABLE_DMABUF_RENDERER: with WebKitGTK 2.50 under
 # Xvfb either one makes WebDriver screenshots hang, and the defaults render fine.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Deskside network lab: real Linux network namespaces with real faults.
 #
-# Owns the whole life of one lab (namespaces, veths, WireGuard, dnsmasq, deskside-labd servers,
-# nftables rules inside the lab, tmpfs disks) so tests, benchmarks and people at a shell all
-# get the same topology. See README.md beside this file for the diagram and the fault table.
+# Owns the whole life of one lab (namespaces, veths, WireGuard and its wg-quick config, dnsmasq
+# for DNS and DHCP, the client's udhcpc, deskside-labd servers, nftables rules inside the lab,
+# tmpfs disks) so tests, benchmarks and people at a shell all get the same topology. See README.md beside this file for the diagram and the fault table.
 #
 #   lab.sh up ID              build lab ID (4–5 lowercase hex chars); prints nothing but errors
 #   lab.sh down ID            tear it down; idempotent, never fails
@@ -33,13 +33,16 @@ readonly LAB_ROOT=${LAB_STATE:-/tmp/deskside-lab}
 # that runs wireguard-go or `wg` gets its own private copy bind-mounted over it (see with_wg_dir):
 # the client sees only its own tunnel, like a real machine, and no socket lands in the host's.
 readonly WG_RUN=/run/wireguard
+# The client's eth0 MAC (locally administered), so the router's DHCP server can give it a
+# static lease on 198.51.100.10. Labs are separate L2 segments: every lab may use it.
+readonly CLIENT_MAC=02:00:c6:33:64:0a
 
 readonly FAULTS=(
   link-down no-carrier no-address apipa gateway-dead wrong-gateway
   dns-down dns-blackhole dns-nxdomain dns-servfail captive-portal internet-blocked
   loss latency mtu-blackhole clock-skew
   vpn-down vpn-peer-dead vpn-route-missing split-dns-off intranet-down proxy-dead
-  disk-full inodes-exhausted temp-large
+  disk-full inodes-exhausted temp-large dns-stale no-default-route
 )
 
 die() {
@@ -90,6 +93,8 @@ start_bg() {
   shift 2
   DESKSIDE_LAB_ID=$ID setsid ip netns exec "$ns" "$@" </dev/null >>"$ST/log/$name.log" 2>&1 &
   echo $! >"$ST/pids/$name"
+  # No "Killed" job notice on stderr when a fault stops a service this shell started.
+  disown "$!"
 }
 
 # True when PID is a live process started by lab $ID (guards against pid reuse).
@@ -160,14 +165,109 @@ start_router_dns() {
     --address=/portal.lab.test/198.51.100.1 --local=/lab.test/ --local=/#/
 }
 
-# start_client_stub [split] : NetworkManager-style local stub; with "split", corp.example goes
-# to the corporate DNS server through the tunnel.
+# start_client_stub : NetworkManager-style local stub. Split DNS (corp.example to the corporate
+# DNS server through the tunnel) unless the split-dns-off fault left STATE/run/stub-nosplit;
+# no cache unless the dns-stale fault left STATE/run/stub-cache (then negative answers are
+# cached for an hour even without an SOA record, which is what makes a stale entry stick).
 start_client_stub() {
-  local split=()
-  [[ ${1:-} == split ]] && split=(--server=/corp.example/198.18.10.1)
-  start_bg client-stub "$C" dnsmasq "${DNSMASQ_COMMON[@]}" --log-queries --cache-size=0 \
+  local opts=()
+  [[ -e $ST/run/stub-nosplit ]] || opts+=(--server=/corp.example/198.18.10.1)
+  if [[ -e $ST/run/stub-cache ]]; then
+    opts+=(--cache-size=150 --neg-ttl=3600)
+  else
+    opts+=(--cache-size=0)
+  fi
+  start_bg client-stub "$C" dnsmasq "${DNSMASQ_COMMON[@]}" --log-queries \
     --pid-file="$ST/run/client-stub.pid" --listen-address=127.0.0.1 \
-    "${split[@]}" --server=198.51.100.1
+    "${opts[@]}" --server=198.51.100.1
+}
+
+# The router's DHCP server: a dnsmasq of its own (DNS off, --port=0) so that the DNS faults,
+# which stop or replace the router's DNS server, leave DHCP alone. The client's MAC has a
+# static lease on 198.51.100.10; the dynamic range is there for anything else.
+start_router_dhcp() {
+  start_bg router-dhcp "$R" dnsmasq "${DNSMASQ_COMMON[@]}" --port=0 --log-dhcp \
+    --pid-file="$ST/run/router-dhcp.pid" --interface=lan0 \
+    --dhcp-leasefile="$ST/run/dhcp.leases" --dhcp-authoritative --no-ping \
+    --dhcp-range=198.51.100.100,198.51.100.199,255.255.255.0,12h \
+    --dhcp-host="$CLIENT_MAC,198.51.100.10" \
+    --dhcp-option=option:router,198.51.100.1 --dhcp-option=option:dns-server,198.51.100.1
+}
+
+# The client's DHCP client, as a desktop runs one: a long-running udhcpc on eth0 (SIGUSR1 =
+# renew) whose hook script only applies the lease with ip(8) — never Debian's default script,
+# which would rewrite /etc/resolv.conf.
+start_client_dhcp() {
+  start_bg client-dhcp "$C" udhcpc -f -i eth0 -s "$ST/run/udhcpc.script" -T 1 -t 5 -A 1
+}
+
+write_udhcpc_script() {
+  cat >"$ST/run/udhcpc.script" <<'SCRIPT'
+#!/bin/sh
+# Lab udhcpc hook: $1 = deconfig|bound|renew|leasefail|nak; udhcpc sets $interface, $ip,
+# $mask (prefix length), $router. Applies the lease to the interface and the default route
+# only: no resolv.conf, no hostname, nothing outside this network namespace.
+case $1 in
+  deconfig)
+    ip -4 addr flush dev "$interface"
+    ;;
+  bound | renew)
+    # Drop any other IPv4 address (a link-local fallback, an old lease) first.
+    for a in $(ip -4 -o addr show dev "$interface" | awk '{print $4}'); do
+      [ "$a" = "$ip/$mask" ] || ip -4 addr del "$a" dev "$interface"
+    done
+    ip -4 addr replace "$ip/$mask" broadcast + dev "$interface"
+    for r in $router; do
+      ip -4 route replace default via "$r" dev "$interface"
+      break
+    done
+    ;;
+esac
+exit 0
+SCRIPT
+  chmod 0755 "$ST/run/udhcpc.script"
+}
+
+# wg-quick config for the client tunnel, named after the interface (wg-quick takes the
+# interface name from the file name), so `wg-quick up STATE/wg/wgID.conf` rebuilds the tunnel
+# after vpn-down. wg-quick falls back to wireguard-go: the kernel has no WireGuard module.
+write_wg_quick_conf() {
+  (
+    umask 077
+    cat >"$ST/wg/$WGC.conf" <<CONF
+# wg-quick config for the client tunnel of Deskside lab $ID
+[Interface]
+PrivateKey = $(cat "$ST/keys/client.key")
+Address = 198.18.9.2/32
+
+[Peer]
+PublicKey = $(cat "$ST/keys/corp.pub")
+Endpoint = 198.18.0.2:51820
+AllowedIPs = 198.18.9.0/24, 198.18.10.0/24
+CONF
+  )
+}
+
+# pin_client_arp : the router binds the client's static lease to its MAC in ARP too (what
+# home routers call an "ARP binding"). A client that lost its address renews with a broadcast
+# REQUEST carrying its old address, and the ACK goes back unicast to that address: without
+# this entry the router's ARP for it fails while the client has no address, and the renew
+# takes seconds instead of milliseconds. dnsmasq's own ARP injection on a DISCOVER replaces
+# the entry, so it is pinned after the lease and again by the faults that remove the address.
+pin_client_arp() {
+  ip -n "$R" neigh replace 198.51.100.10 lladdr "$CLIENT_MAC" dev lan0 nud permanent
+}
+
+# wait_lease : until the client has its leased address and default route.
+wait_lease() {
+  for _ in $(seq 300); do
+    if ip -n "$C" -4 -o addr show dev eth0 2>/dev/null | grep -q ' 198\.51\.100\.10/24 ' &&
+      ip -n "$C" -4 route show default 2>/dev/null | grep -q 'via 198\.51\.100\.1 '; then
+      return 0
+    fi
+    sleep 0.01
+  done
+  die "the client got no DHCP lease within 3 s: $(tail -n 5 "$ST/log/client-dhcp.log" 2>/dev/null)"
 }
 
 start_inet_http() {
@@ -188,7 +288,7 @@ on_up_exit() {
 cmd_up() {
   names "$1"
   LABD_BIN=$(labd_path)
-  for tool in ip nft dnsmasq wireguard-go wg ss setsid; do
+  for tool in ip nft dnsmasq wireguard-go wg ss setsid udhcpc; do
     command -v "$tool" >/dev/null || die "required tool '$tool' is not installed"
   done
   [[ $(id -u) == 0 ]] || die "the lab needs root (network namespaces)"
@@ -215,7 +315,8 @@ cmd_up() {
   ip -n "$R" link add wan0 type veth peer name eth0 netns "$I"
   ip -n "$R" link add corp0 type veth peer name eth0 netns "$K"
 
-  ip -n "$C" addr add 198.51.100.10/24 dev eth0
+  # The client's address and default route come from DHCP (start_client_dhcp below).
+  ip -n "$C" link set eth0 address "$CLIENT_MAC"
   ip -n "$R" addr add 198.51.100.1/24 dev lan0
   ip -n "$R" addr add 203.0.113.1/24 dev wan0
   ip -n "$R" addr add 198.18.0.1/30 dev corp0
@@ -227,7 +328,6 @@ cmd_up() {
   ip -n "$K" link set eth0 up
   for dev in lan0 wan0 corp0; do ip -n "$R" link set "$dev" up; done
 
-  ip -n "$C" route add default via 198.51.100.1
   ip -n "$I" route add 198.51.100.0/24 via 203.0.113.1
   ip -n "$I" route add 198.18.0.0/30 via 203.0.113.1
   ip -n "$K" route add default via 198.18.0.1
@@ -247,8 +347,11 @@ cmd_up() {
   wg pubkey <"$ST/keys/client.key" >"$ST/keys/client.pub"
   wg pubkey <"$ST/keys/corp.key" >"$ST/keys/corp.pub"
 
-  # Services, all started before any is waited for.
+  write_udhcpc_script
+  # Services, all started before any is waited for (DHCP first: the client waits on it).
+  start_router_dhcp
   mkdir -p "$WG_RUN" "$ST/wg/client" "$ST/wg/corp"
+  write_wg_quick_conf
   start_bg corp-wg "$K" "${WITH_WG_DIR[@]}" "$ST/wg/corp" \
     env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$WGS"
   start_bg client-wg "$C" "${WITH_WG_DIR[@]}" "$ST/wg/client" \
@@ -259,7 +362,9 @@ cmd_up() {
     --pid-file="$ST/run/corp-dns.pid" --listen-address=198.18.10.1 \
     --address=/intranet.corp.example/198.18.10.1 --local=/corp.example/ --local=/#/
   start_bg corp-http "$K" "$LABD_BIN" http --listen 198.18.10.1:80 --mode intranet
-  start_client_stub split
+  start_client_stub
+  wait_listen "$R" u "0.0.0.0%lan0:67" router-dhcp
+  start_client_dhcp
 
   mount -t tmpfs -o size=64m,mode=0755 deskside-lab-disk "$ST/disk"
   mkdir -p "$ST/disk/tmp"
@@ -289,6 +394,8 @@ cmd_up() {
   wait_listen "$K" t 198.18.10.1:80 corp-http
   wait_listen "$C" u 127.0.0.1:53 client-stub
   wait_listen "$K" u 0.0.0.0:51820 corp-wg
+  wait_lease
+  pin_client_arp
 
   config_text >"$ST/config.toml"
   trap - EXIT
@@ -380,9 +487,11 @@ cmd_fault() {
       ip -n "$R" link set lan0 down
       ;;
     no-address)
+      pin_client_arp
       ip -n "$C" addr flush dev eth0
       ;;
     apipa)
+      pin_client_arp
       ip -n "$C" addr flush dev eth0
       ip -n "$C" addr add 169.254.23.45/16 dev eth0
       ;;
@@ -462,6 +571,7 @@ EOF
       ip -n "$C" route del 198.18.10.0/24 dev "$WGC"
       ;;
     split-dns-off)
+      : >"$ST/run/stub-nosplit"
       stop_svc client-stub
       start_client_stub
       wait_listen "$C" u 127.0.0.1:53 client-stub
@@ -489,8 +599,36 @@ EOF
       while { : >"$ST/disk/inodes/f$n"; } 2>/dev/null; do n=$((n + 1)); done
       ;;
     temp-large)
+      # Files last modified 30 days ago: what a temp cleaner with an age limit may remove.
       local i
-      for i in 1 2 3 4; do fill_file "$ST/disk/tmp/ballast-$i.bin" $((4 * 1024 * 1024)); done
+      for i in 1 2 3 4; do
+        fill_file "$ST/disk/tmp/ballast-$i.bin" $((4 * 1024 * 1024))
+        touch -d '30 days ago' "$ST/disk/tmp/ballast-$i.bin"
+      done
+      ;;
+    dns-stale)
+      # The client stub (now with a cache) asks the router while the router answers NXDOMAIN
+      # for everything, and caches that for an hour; then the router's real DNS is back. Only
+      # flushing the stub's cache (SIGHUP) makes the names resolve again.
+      : >"$ST/run/stub-cache"
+      stop_svc client-stub
+      start_client_stub
+      stop_svc router-dns
+      stop_svc router-dns-fixed
+      start_bg router-dns-fixed "$R" "$LABD_BIN" dns --listen 198.51.100.1:53 --rcode nxdomain
+      wait_listen "$C" u 127.0.0.1:53 client-stub
+      wait_listen "$R" u 198.51.100.1:53 router-dns-fixed
+      local name answer
+      for name in www.lab.test probe.lab.test; do
+        answer=$(in_ns "$C" "$LABD_BIN" query "$name" --server 127.0.0.1 --timeout-ms 2000)
+        [[ $answer == NXDOMAIN* ]] || die "dns-stale: the stub answered '$answer' for $name, not NXDOMAIN"
+      done
+      stop_svc router-dns-fixed
+      start_router_dns
+      wait_listen "$R" u 198.51.100.1:53 router-dns
+      ;;
+    no-default-route)
+      ip -n "$C" route del default
       ;;
     *)
       die "unknown fault '$fault' (known: ${FAULTS[*]})"
@@ -520,6 +658,8 @@ required = true
 corporate_subnets = ["198.18.10.0/24"]
 internal_names = ["intranet.corp.example"]
 internal_urls = ["http://intranet.corp.example/"]
+client = "wireguard"
+connection = "$ST/wg/$WGC.conf"
 
 [disk]
 paths = ["$ST/disk"]

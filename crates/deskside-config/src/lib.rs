@@ -53,7 +53,7 @@
 //! | `clock.warn_offset_s` | integer | `60` | < `fail_offset_s` |
 //! | `clock.fail_offset_s` | integer | `300` | |
 //! | `system.uptime_warn_days` | integer | `14` | > 0 |
-//! | `vpn.client` | string | unset | `wireguard`, `networkmanager` or `openvpn` (for `vpn.reconnect`) |
+//! | `vpn.client` | string | unset | `wireguard`, `networkmanager`, `openvpn`, `rasdial` (Windows) or `scutil` (macOS), for `vpn.reconnect` |
 //! | `vpn.connection` | string | unset | the client's interface, config file or connection name |
 //! | `fixes.auto` | list of fix ids | `["net.flush_dns", "net.renew_address", "net.restart_interface", "vpn.reconnect"]` | applied by `diagnose --fix` without asking |
 //! | `fixes.disabled` | list of fix ids | `[]` | never offered |
@@ -67,12 +67,46 @@
 //! | `helpdesk.token` | string | unset | RT token |
 //! | `helpdesk.project` | string | unset | Redmine project |
 //! | `helpdesk.api_key` | string | unset | Redmine API key |
+//! | `helpdesk.key_field` | string | unset (`Deskside Key`) | custom field holding the idempotency key |
+//! | `helpdesk.user` | string | unset | JSM/Zendesk/ServiceNow/GLPI account |
+//! | `helpdesk.password` | string | unset | ServiceNow password; `keyring:SERVICE/ACCOUNT` |
+//! | `helpdesk.service_desk_id` | string | unset | JSM |
+//! | `helpdesk.request_type_id` | string | unset | JSM |
+//! | `helpdesk.group` | string | unset | Zammad group |
+//! | `helpdesk.app_token` | string | unset | GLPI `App-Token` |
+//! | `helpdesk.secret` | string | unset | webhook HMAC-SHA256 key |
+//! | `helpdesk.smtp_host` | string | unset | e-mail |
+//! | `helpdesk.smtp_port` | integer | unset (587/465/25 by `smtp_tls`) | 1–65535 |
+//! | `helpdesk.smtp_tls` | string | `"starttls"` | `starttls`, `tls`, `none` (loopback only) |
+//! | `helpdesk.smtp_user` | string | unset | |
+//! | `helpdesk.smtp_password` | string | unset | `keyring:SERVICE/ACCOUNT` |
+//! | `helpdesk.from` | string | unset | sender; requester e-mail for some helpdesks |
+//! | `helpdesk.to` | string | unset | the helpdesk's address |
+//! | `helpdesk.timeout_s` | integer | `20` | 1–300, per request |
+//! | `tickets.forbid` | list of parts | `[]` | `device`, `diagnosis`, `fixes`, `audit`, `logs`, `screenshot` |
+//! | `tickets.redact_personal` | boolean | `false` | hide user names in paths, MACs, serial |
+//! | `tickets.max_bundle_bytes` | integer | `4194304` | ≥ 65536 |
+//! | `tickets.max_log_bytes` | integer | `262144` | ≥ 1024 |
+//! | `tickets.max_attempts` | integer | `50` | 1–1000 |
+//! | `tickets.submit_wait_s` | integer | `30` | 0–300 |
 //! | `password.source` | string | unset | `ad`, `ldap`, `kerberos` or `manual` |
 //! | `password.url` | URL | unset | `ldaps://` or `ldap://` (StartTLS) |
 //! | `password.base_dn` | string | unset | |
 //! | `password.ca_file` | path | unset | |
 //! | `password.user` | string | unset (the logged-in user) | |
-//! | `password.warn_days` | list of integers | `[14, 7, 3, 1]` | |
+//! | `password.warn_days` | list of integers | `[14, 7, 3, 1]` | each 0–365 |
+//! | `password.domain` | string | unset (the realm) | AD UPN suffix |
+//! | `password.user_dn_template` | string | unset | OpenLDAP user DN, contains `{user}` |
+//! | `password.policy_dn` | string | unset | OpenLDAP default ppolicy entry |
+//! | `password.kerberos_realm` | string | unset | |
+//! | `password.kpasswd_server` | string | unset (DNS) | |
+//! | `password.change_url` | URL | unset | http/https |
+//! | `password.reset_url` | URL | unset | http/https |
+//! | `password.unlock_url` | URL | unset | http/https |
+//! | `password.keyring_entries` | list of strings | `[]` | `service/user`, `{user}` = account |
+//! | `password.other_credentials` | list of strings | `[]` | named to the user after a change |
+//! | `password.internal` | boolean | `false` | the directory needs the VPN |
+//! | `password.min_strength` | integer | `3` | zxcvbn score 0–4 |
 //!
 //! An admin action (`[[fixes.actions]]`) has `id`, `title`, optional `description`, `program`
 //! (absolute path), `args` (list, no shell), `elevate` (default false), `timeout_s` (default 60,
@@ -102,5 +136,5 @@ pub use paths::{
 };
 pub use schema::{
     AdminAction, AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, FixesConfig,
-    HelpdeskConfig, NetworkConfig, PasswordConfig, SystemConfig, VpnConfig,
+    HelpdeskConfig, NetworkConfig, PasswordConfig, SystemConfig, TicketsConfig, VpnConfig,
 };

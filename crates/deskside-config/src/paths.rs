@@ -255,7 +255,10 @@ mod tests {
     #[test]
     fn data_dir_follows_each_os_and_the_override() {
         let env = env_of(&[("HOME", "/home/u")]);
-        assert_eq!(data_dir(Os::Linux, &env), p("/home/u/.local/share/deskside"));
+        assert_eq!(
+            data_dir(Os::Linux, &env),
+            p("/home/u/.local/share/deskside")
+        );
         let env = env_of(&[("HOME", "/home/u"), ("XDG_DATA_HOME", "/x/data")]);
         assert_eq!(data_dir(Os::Linux, &env), p("/x/data/deskside"));
         let env = env_of(&[("HOME", "/Users/u")]);

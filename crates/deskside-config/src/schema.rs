@@ -28,6 +28,8 @@ pub struct Config {
     pub fixes: FixesConfig,
     /// Where tickets go: the helpdesk connector and its settings.
     pub helpdesk: HelpdeskConfig,
+    /// What tickets may carry: forbidden parts, personal-data redaction, size caps, retries.
+    pub tickets: TicketsConfig,
     /// Password expiry and change: the directory and when to warn.
     pub password: PasswordConfig,
 }
@@ -314,8 +316,9 @@ impl Default for AdminAction {
     }
 }
 
-/// `[helpdesk]`: where tickets are filed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+/// `[helpdesk]`: where tickets are filed. Secrets (`token`, `api_key`, `password`,
+/// `app_token`, `secret`, `smtp_password`) may be written as `keyring:SERVICE/ACCOUNT`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct HelpdeskConfig {
     /// The connector: `rt`, `redmine`, `jsm`, `zendesk`, `freshservice`, `servicenow`, `glpi`,
@@ -331,6 +334,99 @@ pub struct HelpdeskConfig {
     pub project: Option<String>,
     /// Redmine: the API key (prefer the OS keyring).
     pub api_key: Option<String>,
+    /// RT and Redmine custom field (Freshservice: custom field name) holding Deskside's
+    /// idempotency key; `None` means `Deskside Key` (Freshservice: `deskside_key`).
+    pub key_field: Option<String>,
+    /// JSM, Zendesk, ServiceNow, GLPI: the account name or e-mail the API is used as.
+    pub user: Option<String>,
+    /// ServiceNow: the account's password (prefer the OS keyring).
+    pub password: Option<String>,
+    /// JSM: the service desk id.
+    pub service_desk_id: Option<String>,
+    /// JSM: the request type id.
+    pub request_type_id: Option<String>,
+    /// Zammad: the group new tickets go to.
+    pub group: Option<String>,
+    /// GLPI: the application token (`App-Token`).
+    pub app_token: Option<String>,
+    /// Webhook: the HMAC-SHA256 signing secret.
+    pub secret: Option<String>,
+    /// E-mail: the SMTP server.
+    pub smtp_host: Option<String>,
+    /// E-mail: the SMTP port; `None` means 587 (starttls), 465 (tls) or 25 (none).
+    pub smtp_port: Option<u64>,
+    /// E-mail: `starttls`, `tls` or `none` (`none` only for a server on this machine).
+    pub smtp_tls: String,
+    /// E-mail: the SMTP login, if the server needs one.
+    pub smtp_user: Option<String>,
+    /// E-mail: the SMTP password (prefer the OS keyring).
+    pub smtp_password: Option<String>,
+    /// E-mail: the sender address; also the requester for helpdesks that need an e-mail.
+    pub from: Option<String>,
+    /// E-mail: the helpdesk's address tickets are sent to.
+    pub to: Option<String>,
+    /// Time limit of one request to the helpdesk, in seconds.
+    pub timeout_s: u64,
+}
+
+impl Default for HelpdeskConfig {
+    fn default() -> Self {
+        Self {
+            kind: None,
+            url: None,
+            queue: None,
+            token: None,
+            project: None,
+            api_key: None,
+            key_field: None,
+            user: None,
+            password: None,
+            service_desk_id: None,
+            request_type_id: None,
+            group: None,
+            app_token: None,
+            secret: None,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: "starttls".to_owned(),
+            smtp_user: None,
+            smtp_password: None,
+            from: None,
+            to: None,
+            timeout_s: 20,
+        }
+    }
+}
+
+/// `[tickets]`: what a ticket may carry and how long delivery is retried.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TicketsConfig {
+    /// Parts never sent: `device`, `diagnosis`, `fixes`, `audit`, `logs`, `screenshot`.
+    pub forbid: Vec<String>,
+    /// Also hide personal data: user names in paths, MAC addresses, the serial number.
+    pub redact_personal: bool,
+    /// Largest bundle (JSON plus screenshot), in bytes; logs, then the screenshot, are cut first.
+    pub max_bundle_bytes: u64,
+    /// Largest part of one log file kept (its end), in bytes.
+    pub max_log_bytes: u64,
+    /// Delivery attempts before a ticket is marked failed.
+    pub max_attempts: u64,
+    /// How long `ticket submit` tries to deliver before leaving the ticket queued, in seconds.
+    pub submit_wait_s: u64,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        Self {
+            forbid: Vec::new(),
+            redact_personal: false,
+            max_bundle_bytes: 4 * 1024 * 1024,
+            max_log_bytes: 256 * 1024,
+            max_attempts: 50,
+            submit_wait_s: 30,
+        }
+    }
 }
 
 /// `[password]`: password expiry and change.
@@ -349,6 +445,30 @@ pub struct PasswordConfig {
     pub user: Option<String>,
     /// Days before expiry on which to warn (then daily from the smallest).
     pub warn_days: Vec<u64>,
+    /// AD: the UPN suffix the user binds with (`jdoe@corp.example`); `None` uses the realm.
+    pub domain: Option<String>,
+    /// OpenLDAP: the user's DN, `{user}` standing for the account name.
+    pub user_dn_template: Option<String>,
+    /// OpenLDAP: the ppolicy entry used when the user's entry names none.
+    pub policy_dn: Option<String>,
+    /// Kerberos realm, such as `CORP.EXAMPLE`.
+    pub kerberos_realm: Option<String>,
+    /// Host (optionally `:port`) of the kpasswd service; `None` asks DNS.
+    pub kpasswd_server: Option<String>,
+    /// Web page where the password can be changed (manual source, and as a fallback).
+    pub change_url: Option<String>,
+    /// Self-service reset page for a forgotten password.
+    pub reset_url: Option<String>,
+    /// Self-service page for a locked-out account.
+    pub unlock_url: Option<String>,
+    /// Extra OS-keyring entries to update after a change, `service/user` (`{user}` = account).
+    pub keyring_entries: Vec<String>,
+    /// Saved credentials Deskside cannot update, named for the user to update by hand.
+    pub other_credentials: Vec<String>,
+    /// The directory is reachable only over the VPN: the change pre-flight checks the VPN.
+    pub internal: bool,
+    /// Lowest zxcvbn strength score (0–4) a new password must reach.
+    pub min_strength: u64,
 }
 
 impl Default for PasswordConfig {
@@ -360,6 +480,18 @@ impl Default for PasswordConfig {
             ca_file: None,
             user: None,
             warn_days: vec![14, 7, 3, 1],
+            domain: None,
+            user_dn_template: None,
+            policy_dn: None,
+            kerberos_realm: None,
+            kpasswd_server: None,
+            change_url: None,
+            reset_url: None,
+            unlock_url: None,
+            keyring_entries: Vec::new(),
+            other_credentials: Vec::new(),
+            internal: false,
+            min_strength: 3,
         }
     }
 }
@@ -439,7 +571,8 @@ const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
 
 /// The sections, in the order they appear in [`Config`].
 pub(crate) const SECTIONS: &[&str] = &[
-    "network", "vpn", "disk", "clock", "system", "app", "branding", "fixes", "helpdesk", "password",
+    "network", "vpn", "disk", "clock", "system", "app", "branding", "fixes", "helpdesk", "tickets",
+    "password",
 ];
 
 /// Keys only IT may set: accepted from the system file and managed policy, refused elsewhere,
@@ -496,12 +629,46 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("helpdesk", "token", Kind::Text),
     key("helpdesk", "project", Kind::Text),
     key("helpdesk", "api_key", Kind::Text),
+    key("helpdesk", "key_field", Kind::Text),
+    key("helpdesk", "user", Kind::Text),
+    key("helpdesk", "password", Kind::Text),
+    key("helpdesk", "service_desk_id", Kind::Text),
+    key("helpdesk", "request_type_id", Kind::Text),
+    key("helpdesk", "group", Kind::Text),
+    key("helpdesk", "app_token", Kind::Text),
+    key("helpdesk", "secret", Kind::Text),
+    key("helpdesk", "smtp_host", Kind::Text),
+    key("helpdesk", "smtp_port", Kind::Count),
+    key("helpdesk", "smtp_tls", Kind::Text),
+    key("helpdesk", "smtp_user", Kind::Text),
+    key("helpdesk", "smtp_password", Kind::Text),
+    key("helpdesk", "from", Kind::Text),
+    key("helpdesk", "to", Kind::Text),
+    key("helpdesk", "timeout_s", Kind::Count),
+    key("tickets", "forbid", Kind::TextList),
+    key("tickets", "redact_personal", Kind::Bool),
+    key("tickets", "max_bundle_bytes", Kind::Count),
+    key("tickets", "max_log_bytes", Kind::Count),
+    key("tickets", "max_attempts", Kind::Count),
+    key("tickets", "submit_wait_s", Kind::Count),
     key("password", "source", Kind::Text),
     key("password", "url", Kind::Text),
     key("password", "base_dn", Kind::Text),
     key("password", "ca_file", Kind::Text),
     key("password", "user", Kind::Text),
     key("password", "warn_days", Kind::CountList),
+    key("password", "domain", Kind::Text),
+    key("password", "user_dn_template", Kind::Text),
+    key("password", "policy_dn", Kind::Text),
+    key("password", "kerberos_realm", Kind::Text),
+    key("password", "kpasswd_server", Kind::Text),
+    key("password", "change_url", Kind::Text),
+    key("password", "reset_url", Kind::Text),
+    key("password", "unlock_url", Kind::Text),
+    key("password", "keyring_entries", Kind::TextList),
+    key("password", "other_credentials", Kind::TextList),
+    key("password", "internal", Kind::Bool),
+    key("password", "min_strength", Kind::Count),
 ];
 
 /// The schema entry for `section.name`, if there is one.
@@ -525,6 +692,7 @@ pub(crate) struct PartialConfig {
     branding: Option<PartialBranding>,
     fixes: Option<PartialFixes>,
     helpdesk: Option<PartialHelpdesk>,
+    tickets: Option<PartialTickets>,
     password: Option<PartialPassword>,
 }
 
@@ -643,6 +811,34 @@ struct PartialHelpdesk {
     token: Option<String>,
     project: Option<String>,
     api_key: Option<String>,
+    key_field: Option<String>,
+    user: Option<String>,
+    password: Option<String>,
+    service_desk_id: Option<String>,
+    request_type_id: Option<String>,
+    group: Option<String>,
+    app_token: Option<String>,
+    secret: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u64>,
+    smtp_tls: Option<String>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    timeout_s: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialTickets {
+    forbid: Option<Vec<String>>,
+    redact_personal: Option<bool>,
+    max_bundle_bytes: Option<u64>,
+    max_log_bytes: Option<u64>,
+    max_attempts: Option<u64>,
+    submit_wait_s: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -655,6 +851,18 @@ struct PartialPassword {
     ca_file: Option<String>,
     user: Option<String>,
     warn_days: Option<Vec<u64>>,
+    domain: Option<String>,
+    user_dn_template: Option<String>,
+    policy_dn: Option<String>,
+    kerberos_realm: Option<String>,
+    kpasswd_server: Option<String>,
+    change_url: Option<String>,
+    reset_url: Option<String>,
+    unlock_url: Option<String>,
+    keyring_entries: Option<Vec<String>>,
+    other_credentials: Option<Vec<String>>,
+    internal: Option<bool>,
+    min_strength: Option<u64>,
 }
 
 #[cfg(test)]

@@ -66,6 +66,7 @@ pub(crate) fn check(
     c.names("vpn.internal_names", &v.internal_names)?;
     c.urls("vpn.internal_urls", &v.internal_urls)?;
     c.positive("vpn.handshake_max_age_s", v.handshake_max_age_s)?;
+    check_vpn_client(&c, v)?;
 
     let d = &config.disk;
     c.paths("disk.paths", &d.paths)?;
@@ -113,6 +114,8 @@ pub(crate) fn check(
         );
     }
     check_fixes(&c, &config.fixes)?;
+    check_tickets(&c, &config.helpdesk, &config.tickets)?;
+    check_password(&c, &config.password)?;
     Ok(())
 }
 
@@ -122,6 +125,42 @@ pub(crate) fn is_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// `vpn.client`: one of the clients `vpn.reconnect` can drive; `vpn.connection` must not look
+/// like an option or hold control characters (the fixes crate validates it further per client).
+fn check_vpn_client(c: &Checker<'_>, v: &crate::schema::VpnConfig) -> Result<(), ConfigError> {
+    const CLIENTS: &[&str] = &[
+        "wireguard",
+        "networkmanager",
+        "openvpn",
+        "rasdial",
+        "scutil",
+    ];
+    if let Some(client) = &v.client
+        && !CLIENTS.contains(&client.as_str())
+    {
+        return c.fail(
+            "vpn.client",
+            format!(
+                "expected one of {}, found {:?}",
+                CLIENTS.join(", "),
+                shorten(client)
+            ),
+        );
+    }
+    if let Some(conn) = &v.connection
+        && (conn.starts_with('-') || conn.chars().any(char::is_control))
+    {
+        return c.fail(
+            "vpn.connection",
+            format!(
+                "expected a connection name or config file path, found {:?}",
+                shorten(conn)
+            ),
+        );
+    }
+    Ok(())
 }
 
 fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), ConfigError> {
@@ -172,6 +211,202 @@ fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), Co
             return c.fail("fixes.actions", format!("{at}: {problem}"));
         }
     }
+    Ok(())
+}
+
+/// `[password]`: the source, URL schemes and the shapes the password crate relies on.
+fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<(), ConfigError> {
+    if let Some(source) = &p.source
+        && !matches!(source.as_str(), "ad" | "ldap" | "kerberos" | "manual")
+    {
+        return c.fail(
+            "password.source",
+            format!(
+                "expected \"ad\", \"ldap\", \"kerberos\" or \"manual\", found {:?}",
+                shorten(source)
+            ),
+        );
+    }
+    if let Some(text) = &p.url {
+        let problem = match url::Url::parse(text) {
+            Err(e) => Some(e.to_string()),
+            Ok(u) if !matches!(u.scheme(), "ldap" | "ldaps") => Some(format!(
+                "scheme `{}` is not ldaps or ldap (StartTLS)",
+                shorten(u.scheme())
+            )),
+            Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("no host".to_owned()),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            return c.fail(
+                "password.url",
+                format!(
+                    "expected an ldaps:// or ldap:// URL, found {:?} ({problem})",
+                    shorten(text)
+                ),
+            );
+        }
+    }
+    for (key, value) in [
+        ("password.change_url", &p.change_url),
+        ("password.reset_url", &p.reset_url),
+        ("password.unlock_url", &p.unlock_url),
+    ] {
+        if let Some(url) = value {
+            c.urls(key, std::slice::from_ref(url))?;
+        }
+    }
+    if let Some(template) = &p.user_dn_template
+        && !template.contains("{user}")
+    {
+        return c.fail(
+            "password.user_dn_template",
+            format!(
+                "must contain {{user}} where the account name goes, such as \"uid={{user}},ou=people,dc=example,dc=org\", found {:?}",
+                shorten(template)
+            ),
+        );
+    }
+    for (i, entry) in p.keyring_entries.iter().enumerate() {
+        let ok = entry
+            .rsplit_once('/')
+            .is_some_and(|(service, user)| !service.trim().is_empty() && !user.trim().is_empty());
+        if !ok {
+            return c.fail(
+                "password.keyring_entries",
+                format!(
+                    "{}expected \"service/user\" such as \"imap.corp.example/{{user}}\", found {:?}",
+                    item(p.keyring_entries.len(), i),
+                    shorten(entry)
+                ),
+            );
+        }
+    }
+    c.at_most("password.min_strength", p.min_strength, 4)?;
+    if let Some((i, bad)) = p.warn_days.iter().enumerate().find(|(_, d)| **d > 365) {
+        return c.fail(
+            "password.warn_days",
+            format!(
+                "{}expected a number of days from 0 to 365, found {bad}",
+                item(p.warn_days.len(), i)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// `[helpdesk]` and `[tickets]`: connector names, URLs, SMTP transport, caps.
+fn check_tickets(
+    c: &Checker<'_>,
+    h: &crate::schema::HelpdeskConfig,
+    t: &crate::schema::TicketsConfig,
+) -> Result<(), ConfigError> {
+    const KINDS: &[&str] = &[
+        "rt",
+        "redmine",
+        "jsm",
+        "zendesk",
+        "freshservice",
+        "servicenow",
+        "glpi",
+        "zammad",
+        "webhook",
+        "email",
+    ];
+    if let Some(kind) = &h.kind
+        && !KINDS.contains(&kind.as_str())
+    {
+        return c.fail(
+            "helpdesk.kind",
+            format!(
+                "expected one of {}, found {:?}",
+                KINDS.join(", "),
+                shorten(kind)
+            ),
+        );
+    }
+    if let Some(url) = &h.url {
+        c.urls("helpdesk.url", std::slice::from_ref(url))?;
+    }
+    if !matches!(h.smtp_tls.as_str(), "starttls" | "tls" | "none") {
+        return c.fail(
+            "helpdesk.smtp_tls",
+            format!(
+                "expected \"starttls\", \"tls\" or \"none\", found {:?}",
+                shorten(&h.smtp_tls)
+            ),
+        );
+    }
+    if h.smtp_tls == "none"
+        && let Some(host) = &h.smtp_host
+        && !matches!(host.as_str(), "127.0.0.1" | "::1" | "[::1]" | "localhost")
+    {
+        return c.fail(
+            "helpdesk.smtp_tls",
+            format!(
+                "\"none\" (plain SMTP) is only accepted for a mail server on this machine, but helpdesk.smtp_host is {:?}; use \"starttls\" or \"tls\"",
+                shorten(host)
+            ),
+        );
+    }
+    if let Some(port) = h.smtp_port
+        && !(1..=65_535).contains(&port)
+    {
+        return c.fail(
+            "helpdesk.smtp_port",
+            format!("expected a port from 1 to 65535, found {port}"),
+        );
+    }
+    if !(1..=300).contains(&h.timeout_s) {
+        return c.fail(
+            "helpdesk.timeout_s",
+            format!("expected 1 to 300 seconds, found {}", h.timeout_s),
+        );
+    }
+    const PARTS: &[&str] = &[
+        "device",
+        "diagnosis",
+        "diagnostics",
+        "fixes",
+        "audit",
+        "logs",
+        "screenshot",
+    ];
+    if let Some((i, bad)) = t
+        .forbid
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !PARTS.contains(&p.as_str()))
+    {
+        return c.fail(
+            "tickets.forbid",
+            format!(
+                "{}expected one of {}, found {:?}",
+                item(t.forbid.len(), i),
+                PARTS.join(", "),
+                shorten(bad)
+            ),
+        );
+    }
+    if t.max_bundle_bytes < 65_536 {
+        return c.fail(
+            "tickets.max_bundle_bytes",
+            format!("must be at least 65536, found {}", t.max_bundle_bytes),
+        );
+    }
+    if t.max_log_bytes < 1024 {
+        return c.fail(
+            "tickets.max_log_bytes",
+            format!("must be at least 1024, found {}", t.max_log_bytes),
+        );
+    }
+    if !(1..=1000).contains(&t.max_attempts) {
+        return c.fail(
+            "tickets.max_attempts",
+            format!("expected 1 to 1000, found {}", t.max_attempts),
+        );
+    }
+    c.at_most("tickets.submit_wait_s", t.submit_wait_s, 300)?;
     Ok(())
 }
 

@@ -51,7 +51,10 @@ fn actions_from_user_or_explicit_files_are_refused() {
         assert_eq!(err.key(), Some("fixes.actions"));
         let text = err.to_string();
         assert!(text.contains(path), "{text}");
-        assert!(text.contains("system config file or a managed policy"), "{text}");
+        assert!(
+            text.contains("system config file or a managed policy"),
+            "{text}"
+        );
     }
 }
 
@@ -62,7 +65,10 @@ fn bad_actions_name_the_item_and_the_problem() {
             ACTION.replace("/usr/bin/systemctl", "systemctl"),
             "must be an absolute path",
         ),
-        (ACTION.replace("restart-agent", "Restart Agent"), "`id` must be"),
+        (
+            ACTION.replace("restart-agent", "Restart Agent"),
+            "`id` must be",
+        ),
         (format!("{ACTION}{ACTION}"), "used by an earlier action"),
         (
             ACTION.replace("elevate = true", "timeout_s = 0"),
@@ -104,4 +110,21 @@ fn an_empty_string_clears_any_text_key() {
     assert_eq!(loaded.config.helpdesk.kind.as_deref(), Some("rt"));
     assert_eq!(loaded.config.helpdesk.url, None);
     assert_eq!(loaded.config.branding.accent_color, "#1d4ed8");
+}
+
+#[test]
+fn vpn_client_must_be_one_reconnect_can_drive() {
+    let ok = "[vpn]\nclient = \"networkmanager\"\nconnection = \"Corp VPN\"\n";
+    assert!(load_layers(vec![layer(SourceKind::User, "/u.toml", ok)]).is_ok());
+    for (text, key) in [
+        ("[vpn]\nclient = \"cisco\"\n", "vpn.client"),
+        (
+            "[vpn]\nconnection = \"--config=/tmp/x\"\n",
+            "vpn.connection",
+        ),
+    ] {
+        let err = load_layers(vec![layer(SourceKind::User, "/u.toml", text)]).unwrap_err();
+        assert_eq!(err.key(), Some(key), "{err}");
+        assert!(err.to_string().contains("expected"), "{err}");
+    }
 }

@@ -102,11 +102,46 @@ pub fn select(categories: &[Category]) -> Vec<CheckDef> {
         .collect()
 }
 
+/// The checks named by `ids` plus every check they depend on (transitively), in catalog
+/// order; unknown ids are ignored. Used to re-test after a fix without running everything.
+#[must_use]
+pub fn with_dependencies(ids: &[&str]) -> Vec<CheckDef> {
+    let mut wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    // The catalog lists dependencies before dependents, so one pass from the end closes the set.
+    for c in CHECKS.iter().rev() {
+        if wanted.contains(c.id) {
+            wanted.extend(c.depends_on.iter().copied());
+        }
+    }
+    CHECKS
+        .iter()
+        .filter(|c| wanted.contains(c.id))
+        .copied()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnosis::ROOT_CAUSE_ORDER;
     use std::collections::HashSet;
+
+    #[test]
+    fn with_dependencies_closes_over_the_chain() {
+        let ids: Vec<&str> = with_dependencies(&["net.dns"])
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(
+            ids,
+            ["net.interface", "net.address", "net.gateway", "net.dns"]
+        );
+        let ids: Vec<&str> = with_dependencies(&["disk.temp", "nope"])
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["disk.temp"]);
+    }
 
     #[test]
     fn ids_are_unique_and_dependencies_come_first() {

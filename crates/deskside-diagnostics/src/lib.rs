@@ -65,3 +65,19 @@ pub async fn diagnose(
     let ctx = Arc::new(Context::new(config, os, net));
     Ok(run(ctx, &catalog::select(categories), progress).await)
 }
+
+/// Read the network state and run only the checks `ids` and the checks they depend on: the
+/// re-test after a fix. Unknown ids are ignored.
+///
+/// # Errors
+/// [`DiagnoseError`] when the network state cannot be read at all.
+pub async fn diagnose_checks(
+    config: Config,
+    ids: &[&str],
+    progress: Option<UnboundedSender<Progress>>,
+) -> Result<Report, DiagnoseError> {
+    let net = deskside_platform::collect::network_state().await?;
+    let os = Os::current().unwrap_or(Os::Linux);
+    let ctx = Arc::new(Context::new(config, os, net));
+    Ok(run(ctx, &catalog::with_dependencies(ids), progress).await)
+}

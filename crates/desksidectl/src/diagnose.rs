@@ -1,5 +1,6 @@
 //! `desksidectl diagnose`: runs the checks with live progress lines, then the verdict; `--json`
-//! prints one report document instead.
+//! prints one report document instead. `--fix` then applies the auto-safe fixes for the root
+//! cause, re-tests and prints before/after (`--json`: one `deskside.fixrun/1` document).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -19,9 +20,14 @@ fn symbol(status: Status) -> &'static str {
     }
 }
 
-pub async fn run(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
+type Printer = (
+    tokio::sync::mpsc::UnboundedSender<Progress>,
+    tokio::task::JoinHandle<()>,
+);
+
+/// A progress channel whose events are printed as live lines (unless `live` is false).
+fn spawn_printer(live: bool) -> Printer {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let live = !json;
     let printer = tokio::spawn(async move {
         let mut done = 0_usize;
         let mut total = 0_usize;
@@ -45,6 +51,11 @@ pub async fn run(loaded: Loaded, categories: &[Category], json: bool) -> ExitCod
             }
         }
     });
+    (tx, printer)
+}
+
+pub async fn run(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
+    let (tx, printer) = spawn_printer(!json);
     let result = deskside_diagnostics::diagnose(loaded.config, categories, Some(tx)).await;
     let _ = printer.await;
     let report = match result {
@@ -86,5 +97,59 @@ fn render_verdict(report: &Report) -> String {
         report.checks.len(),
         report.duration_ms
     ));
+    out
+}
+
+/// `diagnose --fix`: diagnose, apply the auto-safe fixes for the root cause, re-test, and
+/// report before and after. Exit 0 when healthy at the end, 1 otherwise, 2 when it cannot run.
+pub async fn run_fix(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
+    let engine = deskside_fixes::Engine::new(loaded.config, deskside_config::current_data_dir());
+    let (tx, printer) = spawn_printer(!json);
+    let result = engine.diagnose_and_fix(categories, Some(tx)).await;
+    let _ = printer.await;
+    let run = match result {
+        Ok(r) => r,
+        Err(e) => {
+            return crate::fix::report_error(
+                json,
+                e.code(),
+                &format!("cannot diagnose: {e}"),
+                true,
+            );
+        }
+    };
+    let code = if run.healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    };
+    let printed = if json {
+        print_json(&serde_json::to_value(&run).unwrap_or_default())
+    } else {
+        print_out(&render_fix_run(&run))
+    };
+    if printed == ExitCode::SUCCESS {
+        code
+    } else {
+        printed
+    }
+}
+
+fn render_fix_run(run: &deskside_fixes::FixRun) -> String {
+    let mut out = format!("\nBefore: {}", render_verdict(&run.before).trim_start());
+    if run.before.diagnosis.status == Health::Healthy {
+        out.push_str("Nothing to fix.\n");
+        return out;
+    }
+    if run.applied.is_empty() {
+        out.push_str("\nNo automatic fix applies to this problem (see `desksidectl fix list`).\n");
+    }
+    for r in &run.applied {
+        out.push('\n');
+        out.push_str(&crate::fix::render_apply(r));
+    }
+    if let Some(after) = &run.after {
+        out.push_str(&format!("\nAfter: {}", render_verdict(after).trim_start()));
+    }
     out
 }

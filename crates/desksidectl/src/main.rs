@@ -13,7 +13,10 @@ use deskside_config::Loaded;
 use deskside_diagnostics::Category;
 
 mod diagnose;
+mod fix;
 mod out;
+mod password;
+mod ticket;
 
 use out::{EXIT_CANNOT_RUN, eprintln_safe, load_config, print_json, print_out};
 
@@ -38,12 +41,35 @@ enum Command {
         /// Only run checks of this category (repeatable).
         #[arg(long, value_enum)]
         category: Vec<CategoryArg>,
+        /// Apply the auto-safe fixes for the root cause, re-test, and show before/after.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// List, preview, apply and undo one-click fixes.
+    Fix {
+        #[command(subcommand)]
+        command: fix::FixCommand,
     },
     /// Show this device's snapshot (OS, hardware, disks, network).
     Info {
         /// Print JSON (schema deskside.device/1).
         #[arg(long)]
         json: bool,
+    },
+    /// File a ticket with evidence, preview it, or read the helpdesk's answer.
+    Ticket {
+        #[command(subcommand)]
+        command: ticket::TicketCommand,
+    },
+    /// The ticket outbox: list, send what is queued, retry, copy as e-mail.
+    Outbox {
+        #[command(subcommand)]
+        command: ticket::OutboxCommand,
+    },
+    /// Password expiry, change, and the saved password for expiry checks.
+    Password {
+        #[command(subcommand)]
+        command: password::PasswordCommand,
     },
     /// Inspect the layered configuration.
     Config {
@@ -105,13 +131,24 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Diagnose { json, category } => {
+        Command::Diagnose {
+            json,
+            category,
+            fix,
+        } => {
+            let categories: Vec<Category> = category.into_iter().map(Into::into).collect();
+            if fix {
+                return match fix::load(cli.config, json) {
+                    Ok(loaded) => diagnose::run_fix(loaded, &categories, json).await,
+                    Err(code) => code,
+                };
+            }
             let Some(loaded) = load_config(cli.config) else {
                 return ExitCode::from(EXIT_CANNOT_RUN);
             };
-            let categories: Vec<Category> = category.into_iter().map(Into::into).collect();
             diagnose::run(loaded, &categories, json).await
         }
+        Command::Fix { command } => fix::run(cli.config, command).await,
         Command::Info { json } => {
             let patterns = load_config(cli.config)
                 .map(|l| l.config.vpn.interfaces)
@@ -125,6 +162,24 @@ async fn run(cli: Cli) -> ExitCode {
             } else {
                 print_out(&deskside_device::render_text(&snap))
             }
+        }
+        Command::Ticket { command } => {
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
+            ticket::run_ticket(loaded, command).await
+        }
+        Command::Outbox { command } => {
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
+            ticket::run_outbox(loaded, command).await
+        }
+        Command::Password { command } => {
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
+            password::run(loaded, command).await
         }
         Command::Config { command } => {
             let Some(loaded) = load_config(cli.config) else {

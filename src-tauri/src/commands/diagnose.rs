@@ -2,7 +2,7 @@
 //! `DiagnosisProgress` events, and its verdict shown in the tray.
 
 use deskside_diagnostics::{Category, Progress, Report};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 use tokio::sync::mpsc;
 
@@ -36,6 +36,7 @@ pub async fn run_diagnosis(app: AppHandle, categories: Vec<Category>) -> Result<
     }
     match result {
         Ok(report) => {
+            app.state::<crate::state::Shell>().set_report(&report);
             publish(
                 &app,
                 HealthState::from_report(&report),

@@ -6,7 +6,10 @@
 pub mod app;
 pub mod device;
 pub mod diagnose;
+pub mod fix;
 pub mod health;
+pub mod password;
+pub mod ticket;
 
 /// The commands' names, as Rust spells them.
 pub const COMMANDS: &[&str] = &[
@@ -15,6 +18,20 @@ pub const COMMANDS: &[&str] = &[
     "get_device",
     "copy_device_info",
     "get_app_info",
+    "list_fixes",
+    "preview_fix",
+    "apply_fix",
+    "get_ticket_options",
+    "preview_ticket",
+    "submit_ticket",
+    "list_outbox",
+    "retry_ticket",
+    "copy_ticket_as_email",
+    "get_password_status",
+    "check_new_password",
+    "password_preflight",
+    "change_password",
+    "open_password_link",
 ];
 
 #[cfg(test)]

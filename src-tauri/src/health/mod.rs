@@ -4,6 +4,7 @@
 
 pub mod monitor;
 mod netwatch;
+pub mod password;
 pub mod policy;
 
 use tauri::{AppHandle, Manager};

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use deskside_diagnostics::Category;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -51,6 +51,8 @@ pub fn spawn(app: AppHandle) {
             if network_changed || now >= next_check {
                 if network_changed {
                     log::info!("network changed: checking health");
+                    // Queued tickets may go out now too.
+                    crate::outbox::network_changed(&app);
                 }
                 next_check = Instant::now() + check_once(&app).await;
             }
@@ -78,12 +80,15 @@ async fn check_once(app: &AppHandle) -> Duration {
         notify: loaded.config.app.notify,
     };
     match deskside_diagnostics::diagnose(loaded.config, LIGHT, None).await {
-        Ok(report) => publish(
-            app,
-            HealthState::from_report(&report),
-            Some(&report.diagnosis.summary),
-            origin,
-        ),
+        Ok(report) => {
+            app.state::<crate::state::Shell>().set_report(&report);
+            publish(
+                app,
+                HealthState::from_report(&report),
+                Some(&report.diagnosis.summary),
+                origin,
+            );
+        }
         Err(err) => {
             let err = IpcError::from(err);
             log::warn!("background check cannot run: {err}");

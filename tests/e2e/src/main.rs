@@ -3,9 +3,11 @@
 //! Runs inside a network-lab client namespace (see `run-in-lab.sh`), where `tauri-driver`
 //! listens on loopback. It opens a session (the driver starts the app with `--open`), runs a
 //! diagnosis from the Diagnostics screen while watching rows go from pending to final, checks
-//! the root cause the window names, copies the device info, and screenshots Diagnostics,
-//! Device, Home and About into `--screenshots DIR`. The session is always deleted (the driver
-//! then closes the app); on failure `failure.png` and `failure.html` are saved first.
+//! the root cause the window names, with `--fix ID` applies that fix through the Fix it dialog
+//! (preview, confirm, re-test must pass), copies the device info, and screenshots Diagnostics,
+//! the Fix it dialog, Device, Get help, Password, Home and About into `--screenshots DIR`. The
+//! session is always deleted (the driver then closes the app); on failure `failure.png` and
+//! `failure.html` are saved first.
 //!
 //! The UI contract it relies on (`data-testid`s): `nav-home`, `nav-diagnostics`, `nav-device`,
 //! `nav-about`; `run-diagnostics`; one `check-<id>` row per check with `data-status` =
@@ -14,7 +16,11 @@
 //! `failed` when the run could not finish; `root-cause` with `data-check="<id>"` (absent or
 //! empty when healthy); `progress` with `data-done`/`data-total` (or `value`/`max`);
 //! `device-hostname`; `copy-device-info`; `copy-feedback` with `data-state` `copied` or
-//! `failed` (or, lacking it, any text) once the copy is done.
+//! `failed` (or, lacking it, any text) once the copy is done. Fix it: `root-cause-fix` with
+//! `data-fix="<fix id>"`; `fix-dialog` with `data-phase` `previewing|confirm|applying|done|failed`;
+//! `fix-preview`; `fix-confirm`; `fix-outcome` with `data-outcome` `fixed|not_fixed|failed|refused`;
+//! `fix-verify-<check id>` with `data-status`; `fix-close`. Screens: `nav-help` (`ticket-form` or
+//! `ticket-not-configured`), `nav-password` (`password-status` with `data-state`).
 //!
 //! Exit status: 0 passed, 1 the app misbehaved (an assertion or wait failed), 2 bad usage,
 //! 3 no session (driver, app start or automation broken).
@@ -71,6 +77,17 @@ struct Args {
     /// Time limit of every other wait, in seconds.
     #[arg(long, default_value_t = 15)]
     timeout: u64,
+    /// After the diagnosis, apply this fix from the root cause's Fix it button and require the
+    /// re-test to pass (e.g. `net.flush_dns` for the dns-stale fault).
+    #[arg(long, value_name = "FIX_ID")]
+    fix: Option<String>,
+    /// Time limit for applying a fix and its re-test, in seconds.
+    #[arg(long, default_value_t = 90)]
+    fix_timeout: u64,
+    /// On Get help, file a ticket with this subject (preview, send) and require the outbox to
+    /// show it delivered (the scenario configures a helpdesk).
+    #[arg(long, value_name = "SUBJECT")]
+    ticket: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -260,13 +277,239 @@ impl Scenario<'_> {
         self.timings.push(("window", t.elapsed().as_millis()));
 
         self.diagnostics().await?;
+        if let Some(fix) = self.args.fix.clone() {
+            self.fix_it(&fix).await?;
+        }
         self.device().await?;
+        self.help_and_password().await?;
 
         for (nav, file) in [("nav-home", "home.png"), ("nav-about", "about.png")] {
             self.click(nav).await?;
             self.screenshot(file).await?;
         }
         Ok(self.timings)
+    }
+
+    /// Fix it from the root cause: the button names `fix`, the dialog shows the preview, the
+    /// fix runs after the confirmation, and its re-test passes.
+    async fn fix_it(&mut self, fix: &str) -> Result<(), Failure> {
+        let t = Instant::now();
+        let button = self
+            .wait_for(
+                "the root cause's Fix it button",
+                "root-cause-fix",
+                self.timeout(),
+            )
+            .await?;
+        let offered = self.session.attribute(&button, "data-fix").await?;
+        if offered.as_deref() != Some(fix) {
+            return Err(Failure::Assertion(format!(
+                "the root cause offers fix {}, expected {fix}",
+                offered.as_deref().unwrap_or("<none>")
+            )));
+        }
+        self.click("root-cause-fix").await?;
+        self.wait_attr(
+            "fix-dialog",
+            "data-phase",
+            &["confirm"],
+            &["failed"],
+            self.timeout(),
+        )
+        .await?;
+        let preview = self
+            .wait_for("the fix preview", "fix-preview", self.timeout())
+            .await?;
+        say(&format!(
+            "fix preview: {}",
+            self.session.text(&preview).await?.replace('\n', " | ")
+        ));
+        self.screenshot("fix-preview.png").await?;
+
+        self.click("fix-confirm").await?;
+        let phase = self
+            .wait_attr(
+                "fix-dialog",
+                "data-phase",
+                &["done"],
+                &["failed"],
+                Duration::from_secs(self.args.fix_timeout),
+            )
+            .await?;
+        let outcome = match self.session.find(&testid("fix-outcome")).await? {
+            Some(e) => self.session.attribute(&e, "data-outcome").await?,
+            None => None,
+        };
+        self.timings.push(("fix", t.elapsed().as_millis()));
+        self.screenshot("fix-result.png").await?;
+        if phase != "done" || outcome.as_deref() != Some("fixed") {
+            let text = match self.session.find(&testid("fix-dialog")).await? {
+                Some(e) => self.session.text(&e).await?,
+                None => String::new(),
+            };
+            return Err(Failure::Assertion(format!(
+                "fix {fix} ended {phase}/{}: {}",
+                outcome.as_deref().unwrap_or("-"),
+                text.replace('\n', " | ")
+            )));
+        }
+        let verify = self
+            .session
+            .find_all("[data-testid^=\"fix-verify-\"]")
+            .await?;
+        let mut rows = Vec::new();
+        for row in &verify {
+            let id = self
+                .session
+                .attribute(row, "data-testid")
+                .await?
+                .unwrap_or_default();
+            let status = self
+                .session
+                .attribute(row, "data-status")
+                .await?
+                .unwrap_or_default();
+            rows.push(format!("{}={status}", id.trim_start_matches("fix-verify-")));
+        }
+        if rows.is_empty() || rows.iter().any(|r| !r.ends_with("=pass")) {
+            return Err(Failure::Assertion(format!(
+                "fix {fix}: the re-test did not pass everywhere: {}",
+                rows.join(", ")
+            )));
+        }
+        say(&format!("fix {fix}: fixed, re-test {}", rows.join(", ")));
+        self.click("fix-close").await?;
+        Ok(())
+    }
+
+    /// The Get help and Password screens render (their own data loads without failing).
+    async fn help_and_password(&mut self) -> Result<(), Failure> {
+        self.click("nav-help").await?;
+        wait_until("the Get help screen", self.timeout(), POLL, || async {
+            for id in ["ticket-form", "ticket-not-configured"] {
+                if self.session.find(&testid(id)).await?.is_some() {
+                    return Ok(Some(()));
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+        self.screenshot("help.png").await?;
+        if let Some(subject) = self.args.ticket.clone() {
+            self.file_ticket(&subject).await?;
+        }
+        self.click("nav-password").await?;
+        let state = self
+            .wait_attr(
+                "password-status",
+                "data-state",
+                &["ok", "warning", "expired", "grace", "never", "unknown"],
+                &[],
+                self.timeout(),
+            )
+            .await?;
+        say(&format!("password-status: {state}"));
+        self.screenshot("password.png").await
+    }
+
+    /// Get help end to end: fill the form, preview exactly what is sent, send, and watch the
+    /// outbox entry reach `delivered`.
+    async fn file_ticket(&mut self, subject: &str) -> Result<(), Failure> {
+        let t = Instant::now();
+        self.wait_for("the ticket form", "ticket-form", self.timeout())
+            .await?;
+        let description = "The intranet does not open since this morning. token=e2e-planted-secret";
+        for (id, value) in [("ticket-subject", subject), ("ticket-description", description)] {
+            // Typing through the DOM: set the value and fire `input`, as a keystroke would.
+            self.session
+                .execute(
+                    "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                     e.dispatchEvent(new Event('input', { bubbles: true })); return true;",
+                    vec![json!(testid(id)), json!(value)],
+                )
+                .await?;
+        }
+        self.click("ticket-preview-button").await?;
+        let body = wait_until("the ticket preview", self.timeout(), POLL, || async {
+            let Some(e) = self.session.find(&testid("ticket-preview-body")).await? else {
+                return Ok(None);
+            };
+            Ok(Some(self.session.text(&e).await?))
+        })
+        .await?;
+        if !body.contains("The intranet does not open") || body.contains("e2e-planted-secret") {
+            return Err(Failure::Assertion(format!(
+                "the preview body should carry the description, redacted: {}",
+                body.replace('\n', " | ")
+            )));
+        }
+        self.screenshot("ticket-preview.png").await?;
+        self.click("ticket-submit").await?;
+        let (id, remote) = wait_until(
+            "the ticket to be delivered",
+            Duration::from_secs(self.args.fix_timeout),
+            POLL,
+            || async {
+                let v = self
+                    .session
+                    .execute(
+                        "const e = document.querySelector('[data-testid^=\"outbox-\"][data-state]'); \
+                         return e ? [e.getAttribute('data-testid'), e.getAttribute('data-state'), \
+                         e.getAttribute('data-remote'), e.textContent] : null;",
+                        Vec::new(),
+                    )
+                    .await?;
+                let Some(a) = v.as_array() else { return Ok(None) };
+                let get = |i: usize| a.get(i).and_then(Value::as_str).unwrap_or_default().to_owned();
+                match get(1).as_str() {
+                    "delivered" => Ok(Some((get(0), get(2)))),
+                    "failed" => Err(Error::Protocol {
+                        what: "outbox".to_owned(),
+                        detail: format!("the ticket failed: {}", get(3)),
+                    }),
+                    _ => Ok(None),
+                }
+            },
+        )
+        .await?;
+        self.timings.push(("ticket", t.elapsed().as_millis()));
+        say(&format!("ticket {id}: delivered, remote {remote}"));
+        self.screenshot("ticket-sent.png").await
+    }
+
+    /// Wait until `id`'s `attr` is one of `want` (returned) or one of `fail` (an error).
+    async fn wait_attr(
+        &self,
+        id: &str,
+        attr: &str,
+        want: &[&str],
+        fail: &[&str],
+        timeout: Duration,
+    ) -> Result<String, Failure> {
+        let value = wait_until(
+            &format!("{id} {attr} in {want:?}"),
+            timeout,
+            POLL,
+            || async {
+                let Some(e) = self.session.find(&testid(id)).await? else {
+                    return Ok(None);
+                };
+                let v = self.session.attribute(&e, attr).await?.unwrap_or_default();
+                Ok((want.contains(&v.as_str()) || fail.contains(&v.as_str())).then_some(v))
+            },
+        )
+        .await?;
+        if fail.contains(&value.as_str()) {
+            let text = match self.session.find(&testid(id)).await? {
+                Some(e) => self.session.text(&e).await?,
+                None => String::new(),
+            };
+            return Err(Failure::Assertion(format!(
+                "{id} {attr}={value}: {}",
+                text.replace('\n', " | ")
+            )));
+        }
+        Ok(value)
     }
 
     async fn diagnostics(&mut self) -> Result<(), Failure> {

@@ -28,6 +28,25 @@ pub const LAB_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/lab.sh");
 /// Address where nothing listens, for the `proxy-dead` scenario (`http_proxy=` this).
 pub const DEAD_PROXY_URL: &str = "http://198.51.100.1:3128";
 
+/// The client's address: a static DHCP lease from the router (`udhcpc` in the client).
+pub const CLIENT_ADDRESS: &str = "198.51.100.10";
+
+/// Where the `captive-portal` fault's portal sends every HTTP request (`Location:`).
+pub const PORTAL_URL: &str = "http://portal.lab.test/login";
+
+/// Environment that makes `gsettings` keep GNOME settings in a key file under the command's
+/// private `XDG_CONFIG_HOME` (no dconf, no session bus needed), and tells Deskside a desktop
+/// session is there so it reads them. Pass it to [`Lab::exec`] with the test's own variables.
+pub const GNOME_SESSION_ENV: &[(&str, &str)] = &[
+    ("GSETTINGS_BACKEND", "keyfile"),
+    ("GIO_USE_VFS", "local"),
+    // Only its presence matters to Deskside; nothing listens there.
+    (
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/deskside-lab-bus",
+    ),
+];
+
 /// Default time limit for [`Lab::exec`] and friends.
 pub const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -43,6 +62,7 @@ const REQUIRED_TOOLS: &[&str] = &[
     "unshare",
     "mountpoint",
     "fallocate",
+    "udhcpc",
 ];
 
 /// Environment variables passed through from the test process to lab commands: logging,
@@ -134,8 +154,13 @@ pub enum Fault {
     DiskFull,
     /// The lab's disk has no free inodes.
     InodesExhausted,
-    /// 16 MiB of files in the lab's temp directory.
+    /// 16 MiB of files, last modified 30 days ago, in the lab's temp directory.
     TempLarge,
+    /// The client stub resolver caches NXDOMAIN for the lab's names (for an hour) although
+    /// the router's DNS answers them again: only flushing the stub's cache (SIGHUP) helps.
+    DnsStale,
+    /// The client's default route is deleted (address and DHCP client untouched).
+    NoDefaultRoute,
 }
 
 impl Fault {
@@ -166,6 +191,8 @@ impl Fault {
         Self::DiskFull,
         Self::InodesExhausted,
         Self::TempLarge,
+        Self::DnsStale,
+        Self::NoDefaultRoute,
     ];
 
     /// The name `lab.sh fault` takes.
@@ -196,6 +223,8 @@ impl Fault {
             Self::DiskFull => "disk-full",
             Self::InodesExhausted => "inodes-exhausted",
             Self::TempLarge => "temp-large",
+            Self::DnsStale => "dns-stale",
+            Self::NoDefaultRoute => "no-default-route",
         }
     }
 
@@ -209,8 +238,12 @@ impl Fault {
         match self {
             Self::LinkDown | Self::NoCarrier => "net.interface",
             Self::NoAddress | Self::Apipa => "net.address",
-            Self::GatewayDead | Self::WrongGateway => "net.gateway",
-            Self::DnsDown | Self::DnsBlackhole | Self::DnsNxdomain | Self::DnsServfail => "net.dns",
+            Self::GatewayDead | Self::WrongGateway | Self::NoDefaultRoute => "net.gateway",
+            Self::DnsDown
+            | Self::DnsBlackhole
+            | Self::DnsNxdomain
+            | Self::DnsServfail
+            | Self::DnsStale => "net.dns",
             Self::CaptivePortal => "net.captive_portal",
             Self::InternetBlocked => "net.internet",
             Self::ProxyDead => "net.proxy",
@@ -330,6 +363,52 @@ impl Lab {
         self.disk_dir().join("tmp")
     }
 
+    /// wg-quick config of the client tunnel (`<state>/wg/wg<ID>.conf`): `wg-quick up` with it
+    /// rebuilds the tunnel after [`Fault::VpnDown`].
+    pub fn wg_quick_conf(&self) -> PathBuf {
+        self.state_dir
+            .join("wg")
+            .join(format!("{}.conf", self.vpn_interface()))
+    }
+
+    /// Pid of the lab service `name` (`client-stub`, `client-dhcp`, `router-dns`, …), if it
+    /// is recorded and still running.
+    pub fn service_pid(&self, name: &str) -> Option<u32> {
+        let text = std::fs::read_to_string(self.state_dir.join("pids").join(name)).ok()?;
+        let pid: u32 = text.trim().parse().ok()?;
+        Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+    }
+
+    /// Everything lab service `name` has logged so far (dnsmasq logs queries and "cleared
+    /// cache" on SIGHUP; udhcpc logs each renew).
+    pub fn service_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.state_dir.join("log").join(format!("{name}.log")))
+            .unwrap_or_default()
+    }
+
+    /// The directory a variable of [`Lab::exec`]'s environment points at: `HOME`,
+    /// `XDG_CONFIG_HOME`, `XDG_CACHE_HOME`, `XDG_DATA_HOME`, `XDG_STATE_HOME`,
+    /// `XDG_RUNTIME_DIR` or `TMPDIR` (all private to this lab, deleted on drop).
+    pub fn exec_dir(&self, var: &str) -> Option<PathBuf> {
+        self.exec_dirs()
+            .into_iter()
+            .find(|(key, _)| *key == var)
+            .map(|(_, dir)| dir)
+    }
+
+    fn exec_dirs(&self) -> [(&'static str, PathBuf); 7] {
+        let home = self.home.path();
+        [
+            ("HOME", home.join("home")),
+            ("XDG_CONFIG_HOME", home.join("config")),
+            ("XDG_CACHE_HOME", home.join("cache")),
+            ("XDG_DATA_HOME", home.join("data")),
+            ("XDG_STATE_HOME", home.join("state")),
+            ("XDG_RUNTIME_DIR", home.join("run")),
+            ("TMPDIR", home.join("tmp")),
+        ]
+    }
+
     /// The desksidectl config written at `up` (the output of `lab.sh config ID`).
     pub fn config_path(&self) -> PathBuf {
         self.state_dir.join("config.toml")
@@ -433,16 +512,7 @@ impl Lab {
         env: &[(&str, &str)],
         timeout: Duration,
     ) -> io::Result<Output> {
-        let home = self.home.path();
-        let dirs = [
-            ("HOME", home.join("home")),
-            ("XDG_CONFIG_HOME", home.join("config")),
-            ("XDG_CACHE_HOME", home.join("cache")),
-            ("XDG_DATA_HOME", home.join("data")),
-            ("XDG_STATE_HOME", home.join("state")),
-            ("XDG_RUNTIME_DIR", home.join("run")),
-            ("TMPDIR", home.join("tmp")),
-        ];
+        let dirs = self.exec_dirs();
         let mut cmd = script(&[verb, &self.id]);
         cmd.arg(program).args(args).env_clear();
         for key in PASSTHROUGH_ENV {
@@ -498,7 +568,7 @@ pub fn unavailable_reason(extra_tools: &[&str]) -> Option<String> {
     if !missing.is_empty() {
         return Some(format!(
             "missing tools: {} (apt: iproute2 nftables dnsmasq-base wireguard-go \
-             wireguard-tools util-linux iputils-ping)",
+             wireguard-tools util-linux iputils-ping udhcpc)",
             missing.join(", ")
         ));
     }

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use deskside_lab::{DEAD_PROXY_URL, Fault, Lab};
+use deskside_lab::{DEAD_PROXY_URL, Fault, GNOME_SESSION_ENV, Lab};
 use serde_json::Value;
 
 const LABD: &str = env!("CARGO_BIN_EXE_deskside-labd");
@@ -172,6 +172,37 @@ fault_tests! {
     inodes_exhausted_is_disk_inodes: InodesExhausted => "disk.inodes";
     // Big temp folders are a nuisance to clean up, not an outage: a warning.
     temp_large_is_disk_temp: TempLarge => "disk.temp", "warn";
+    dns_stale_is_net_dns: DnsStale => "net.dns";
+    no_default_route_is_net_gateway: NoDefaultRoute => "net.gateway";
+}
+
+#[test]
+fn dead_gnome_proxy_is_net_proxy() {
+    let Some(lab) = deskside_lab::start_or_skip(Some(Path::new(LABD)), &["gsettings"]) else {
+        return;
+    };
+    // The user's GNOME proxy setting (not the environment) points at the dead proxy.
+    let proxy = DEAD_PROXY_URL.trim_start_matches("http://");
+    let (host, port) = proxy.split_once(':').unwrap();
+    for args in [
+        ["org.gnome.system.proxy", "mode", "manual"],
+        ["org.gnome.system.proxy.http", "host", host],
+        ["org.gnome.system.proxy.http", "port", port],
+    ] {
+        let mut all = vec!["set"];
+        all.extend(args);
+        let out = lab.exec("gsettings", &all, GNOME_SESSION_ENV).unwrap();
+        assert!(out.status.success(), "gsettings {all:?}");
+    }
+    let run = diagnose(&lab, &lab.config_path(), GNOME_SESSION_ENV, false);
+    assert_eq!(
+        run.status("net.proxy"),
+        "fail",
+        "{:#}",
+        run.check("net.proxy")
+    );
+    assert_eq!(run.root_cause(), Some("net.proxy"));
+    assert_eq!(run.code, Some(1));
 }
 
 #[test]

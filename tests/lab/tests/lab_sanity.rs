@@ -609,12 +609,210 @@ fn fault_temp_large() {
 }
 
 #[test]
+fn fault_dns_stale() {
+    let Some(lab) = lab_with(Fault::DnsStale) else {
+        return;
+    };
+    // The stub serves the cached NXDOMAIN although the router answers again.
+    assert_eq!(query(&lab, "www.lab.test", "127.0.0.1", 2000), "NXDOMAIN");
+    assert_eq!(query(&lab, "probe.lab.test", "127.0.0.1", 2000), "NXDOMAIN");
+    assert_eq!(
+        query(&lab, "www.lab.test", "198.51.100.1", 2000),
+        "NOERROR 203.0.113.10"
+    );
+    assert!(
+        !run(&lab, "getent", &["hosts", "www.lab.test"])
+            .status
+            .success()
+    );
+    // Split DNS survives the stub's restart.
+    assert_eq!(
+        query(&lab, "intranet.corp.example", "127.0.0.1", 2000),
+        "NOERROR 198.18.10.1"
+    );
+    // What net.flush_dns does: SIGHUP to the stub clears its cache.
+    let stub = lab.service_pid("client-stub").unwrap();
+    // dnsmasq logs "cleared cache" when it starts and on each SIGHUP.
+    let cleared = || {
+        lab.service_log("client-stub")
+            .matches("cleared cache")
+            .count()
+    };
+    let before = cleared();
+    signal(&lab, stub, "HUP");
+    wait_for(|| cleared() > before);
+    assert_eq!(
+        query(&lab, "www.lab.test", "127.0.0.1", 2000),
+        "NOERROR 203.0.113.10"
+    );
+}
+
+#[test]
+fn fault_no_default_route() {
+    let Some(lab) = lab_with(Fault::NoDefaultRoute) else {
+        return;
+    };
+    let out = run(&lab, "ip", &["route", "show", "default"]);
+    assert_eq!(text(&out).trim(), "", "no default route expected");
+    let out = fetch(&lab, "http://203.0.113.10/generate_204", 1000);
+    assert!(!out.status.success(), "{}", text(&out));
+    // The address and the LAN are untouched.
+    let out = run(&lab, "ip", &["-4", "-br", "addr", "show", "dev", "eth0"]);
+    assert!(text(&out).contains("198.51.100.10/24"), "{}", text(&out));
+    assert_gateway_reachable(&lab);
+}
+
+// --- what the Linux fixes rely on, proven without desksidectl -------------------------------
+
+#[test]
+fn client_address_comes_from_dhcp_and_sigusr1_renews_it() {
+    let lab = lab!();
+    let pid = lab
+        .service_pid("client-dhcp")
+        .expect("udhcpc is not running");
+    assert_eq!(comm(pid), "udhcpc");
+    assert_eq!(netns_of(pid), netns_of_client(&lab));
+    assert!(
+        lab.service_log("client-dhcp")
+            .contains("lease of 198.51.100.10 obtained from 198.51.100.1"),
+        "{}",
+        lab.service_log("client-dhcp")
+    );
+    let leases = std::fs::read_to_string(lab.state_dir().join("run/dhcp.leases")).unwrap();
+    assert!(leases.contains("198.51.100.10"), "{leases}");
+    // The lab's hook never writes resolv.conf: the client still uses its stub.
+    let out = run(&lab, "cat", &["/etc/resolv.conf"]);
+    assert_eq!(text(&out).trim(), "nameserver 127.0.0.1");
+
+    // Lost address and default route → SIGUSR1 → both back, from the same udhcpc.
+    lab.fault(Fault::NoAddress).unwrap();
+    signal(&lab, pid, "USR1");
+    wait_for(|| {
+        text(&run(&lab, "ip", &["route", "show", "default"])).contains("via 198.51.100.1 ")
+    });
+    let out = run(&lab, "ip", &["-4", "-br", "addr", "show", "dev", "eth0"]);
+    assert!(text(&out).contains("198.51.100.10/24"), "{}", text(&out));
+    assert_probe_ok(&lab);
+
+    // A link-local fallback is replaced by the lease.
+    lab.fault(Fault::Apipa).unwrap();
+    signal(&lab, pid, "USR1");
+    wait_for(|| {
+        text(&run(&lab, "ip", &["route", "show", "default"])).contains("via 198.51.100.1 ")
+    });
+    let out = run(&lab, "ip", &["-4", "-br", "addr", "show", "dev", "eth0"]);
+    assert!(!text(&out).contains("169.254."), "{}", text(&out));
+    assert_eq!(lab.service_pid("client-dhcp"), Some(pid));
+}
+
+#[test]
+fn wg_quick_conf_rebuilds_the_tunnel_after_vpn_down() {
+    let Some(lab) = lab_with(Fault::VpnDown) else {
+        return;
+    };
+    let conf = lab.wg_quick_conf();
+    let meta = std::fs::metadata(&conf).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o077,
+        0,
+        "the private key must not be readable by others"
+    );
+    let config = lab.config_text().unwrap();
+    assert!(
+        config.contains(&format!("connection = \"{}\"", conf.display())),
+        "{config}"
+    );
+    let out = run(&lab, "wg-quick", &["up", conf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_intranet_ok(&lab);
+    let out = run(&lab, "wg", &["show", "interfaces"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        lab.vpn_interface()
+    );
+}
+
+#[test]
+fn gnome_proxy_settings_stay_in_the_private_config_dir() {
+    let Some(lab) = deskside_lab::start_or_skip(Some(Path::new(LABD)), &["gsettings"]) else {
+        return;
+    };
+    let env = deskside_lab::GNOME_SESSION_ENV;
+    for args in [
+        ["set", "org.gnome.system.proxy", "mode", "manual"],
+        ["set", "org.gnome.system.proxy.http", "host", "198.51.100.1"],
+        ["set", "org.gnome.system.proxy.http", "port", "3128"],
+    ] {
+        let out = lab.exec("gsettings", &args, env).unwrap();
+        assert!(out.status.success(), "gsettings {args:?}: {}", text(&out));
+    }
+    let keyfile = lab
+        .exec_dir("XDG_CONFIG_HOME")
+        .unwrap()
+        .join("glib-2.0/settings/keyfile");
+    let saved = std::fs::read_to_string(&keyfile).unwrap();
+    assert!(saved.contains("host='198.51.100.1'"), "{saved}");
+    let out = lab
+        .exec(
+            "gsettings",
+            &["list-recursively", "org.gnome.system.proxy"],
+            env,
+        )
+        .unwrap();
+    assert!(
+        text(&out).contains("org.gnome.system.proxy mode 'manual'"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn every_fault_is_tested_here() {
     let source = include_str!("lab_sanity.rs");
     for fault in Fault::ALL {
         let test_name = format!("fn fault_{}()", fault.name().replace('-', "_"));
         assert!(source.contains(&test_name), "missing {test_name}");
     }
+}
+
+/// `kill -NAME pid`, from inside the client namespace (where the lab's client services run).
+fn signal(lab: &Lab, pid: u32, name: &str) {
+    let out = lab
+        .exec_in(Node::Client, "kill", &[format!("-{name}"), pid.to_string()])
+        .unwrap();
+    assert!(out.status.success(), "kill -{name} {pid}: {}", text(&out));
+}
+
+/// Poll `cond` for up to 5 s.
+fn wait_for(mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not met within 5 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// The network namespace of `pid` (`net:[inode]`).
+fn netns_of(pid: u32) -> String {
+    std::fs::read_link(format!("/proc/{pid}/ns/net"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// The client namespace as seen from a process inside it.
+fn netns_of_client(lab: &Lab) -> String {
+    let out = run(lab, "readlink", &["/proc/self/ns/net"]);
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// (used, total) from `df -P [-i]` of the lab disk, as seen inside the client namespace.

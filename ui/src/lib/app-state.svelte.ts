@@ -1,12 +1,25 @@
 // The window's state: current screen, health, branding info, the diagnosis run, the device
-// snapshot and the screen-reader announcement. It talks to the Backend and keeps the pure
-// reducers in diagnosis.ts in charge of how a run evolves. One instance per window,
-// passed to screens as a prop (tests make their own with a fake backend).
+// snapshot, the fix catalogue and the fix being run, the Get help prefill and the outbox, the
+// password status, and the screen-reader announcement. It talks to the Backend and keeps the
+// pure reducers (diagnosis.ts, fixes.ts) in charge of how a run evolves. One instance per
+// window, passed to screens as a prop (tests make their own with a fake backend).
 
 import { ALL_CATEGORIES, BackendError, type Backend, type Unsubscribe } from "./backend";
 import { applyProgress, failRun, finishRun, idleRun, startRun, type RunState } from "./diagnosis";
+import {
+  applyFixProgress,
+  confirmFix,
+  fixDone,
+  fixFailed,
+  helpFromFix,
+  outcomeView,
+  previewReady,
+  startFix,
+  type FixRun,
+  type HelpPrefill,
+} from "./fixes";
 import { hashFor, screenFromHash } from "./route";
-import type { AppInfo, DeviceSnapshot, HealthState, Report, Screen } from "./types";
+import type { AppInfo, DeviceSnapshot, FixInfo, HealthState, OutboxTicket, PasswordStatus, Report, Screen } from "./types";
 
 export class AppState {
   readonly backend: Backend;
@@ -24,6 +37,15 @@ export class AppState {
   now = $state.raw(new Date());
   /** Polite screen-reader announcement (rendered in an aria-live region). */
   announcement = $state("");
+  /** Built-in fixes and IT's actions (empty until loaded, or when they cannot be listed). */
+  fixes = $state.raw<FixInfo[]>([]);
+  /** The fix in the dialog, from preview to re-test; null when the dialog is closed. */
+  fixRun = $state.raw<FixRun | null>(null);
+  /** What the Get help form starts with (from a failed fix, a finding or the Password screen). */
+  helpPrefill = $state.raw<HelpPrefill | null>(null);
+  outbox = $state.raw<OutboxTicket[]>([]);
+  password = $state.raw<PasswordStatus | null>(null);
+  passwordError = $state<string | null>(null);
 
   #subscriptions: Unsubscribe[] = [];
 
@@ -42,7 +64,113 @@ export class AppState {
         this.health = h;
       }),
       await this.backend.onNavigate((screen) => this.arrive(screen)),
+      await this.backend.onOutboxChanged((tickets) => this.#outboxChanged(tickets)),
+      await this.backend.onPasswordStatus((status) => {
+        this.password = status;
+      }),
     );
+    // Secondary data: each may fail on its own without spoiling the window.
+    await Promise.allSettled([this.loadFixes(), this.loadOutbox(), this.loadPassword(false)]);
+  }
+
+  async loadFixes(): Promise<void> {
+    try {
+      this.fixes = await this.backend.listFixes();
+    } catch {
+      // No catalogue (broken config, older shell): findings simply show no Fix it button.
+      this.fixes = [];
+    }
+  }
+
+  async loadOutbox(): Promise<void> {
+    try {
+      this.outbox = await this.backend.listOutbox();
+    } catch {
+      this.outbox = [];
+    }
+  }
+
+  #outboxChanged(tickets: OutboxTicket[]): void {
+    const before = new Map(this.outbox.map((t) => [t.id, t]));
+    this.outbox = tickets;
+    for (const t of tickets) {
+      const old = before.get(t.id);
+      if (old && old.state !== t.state && t.state === "delivered") {
+        this.announce(`Your request was delivered${t.remote ? ` as ticket #${t.remote.id}` : ""}.`);
+      } else if (old && old.state !== t.state && t.state === "failed") {
+        this.announce("Your request could not be sent.");
+      } else if (old && !old.reply?.answered && t.reply?.answered) {
+        this.announce(`Your ticket ${t.remote ? `#${t.remote.id} ` : ""}was answered.`);
+      }
+    }
+  }
+
+  async loadPassword(refresh: boolean): Promise<void> {
+    this.passwordError = null;
+    try {
+      this.password = await this.backend.getPasswordStatus(refresh);
+    } catch (err) {
+      this.passwordError = BackendError.from(err, "password.status").message;
+    }
+  }
+
+  // ---- fixes ----
+
+  /** "Fix it" beside a finding: open the dialog and fetch the preview. */
+  async openFix(fix: FixInfo, checkId: string | null): Promise<void> {
+    if (this.fixRun && (this.fixRun.phase === "applying" || this.fixRun.phase === "previewing")) return;
+    let run = startFix(fix, checkId, this.lastReport);
+    this.fixRun = run;
+    try {
+      const preview = await this.backend.previewFix(fix.id, { interface: null });
+      if (this.fixRun !== run) return;
+      run = previewReady(run, preview);
+    } catch (err) {
+      if (this.fixRun !== run) return;
+      run = fixFailed(run, BackendError.from(err, "fix.preview").message);
+    }
+    this.fixRun = run;
+  }
+
+  /** The user confirmed the preview: apply, following its live progress, then the re-test. */
+  async applyFix(): Promise<void> {
+    const run = this.fixRun;
+    if (!run || run.phase !== "confirm") return;
+    this.fixRun = confirmFix(run);
+    this.announce(`Applying: ${run.fix.title}.`);
+    try {
+      const result = await this.backend.applyFix(run.fix.id, { interface: null }, (event) => {
+        if (this.fixRun) this.fixRun = applyFixProgress(this.fixRun, event);
+      });
+      if (!this.fixRun) return;
+      this.fixRun = fixDone(this.fixRun, result);
+      this.announce(outcomeView(result).headline);
+    } catch (err) {
+      const message = BackendError.from(err, "fix.apply").message;
+      if (this.fixRun) this.fixRun = fixFailed(this.fixRun, message);
+      this.announce(`The fix could not run. ${message}`);
+    }
+  }
+
+  /** Close the dialog (not while a fix is being applied: it cannot be stopped half-way). */
+  closeFix(): void {
+    if (this.fixRun?.phase === "applying") return;
+    this.fixRun = null;
+  }
+
+  /** "Still broken? Get help": carry the before/after into the ticket form. */
+  helpAfterFix(): void {
+    const run = this.fixRun;
+    if (!run || run.phase === "applying") return;
+    this.helpPrefill = helpFromFix(run);
+    this.fixRun = null;
+    this.navigate("help");
+  }
+
+  /** Open Get help with this prefill (a finding, "I'm locked out"). */
+  getHelp(prefill: HelpPrefill | null): void {
+    this.helpPrefill = prefill;
+    this.navigate("help");
   }
 
   dispose(): void {

@@ -1,14 +1,60 @@
 // A Backend with sample data and no IPC: for Vitest and for `npm run dev` in a plain browser.
 // It plays a diagnosis the way the shell does (a `planned` event, then each check as it
-// finishes, shortest first), records calls, and lets tests push health and navigation events.
+// finishes, shortest first), plays a fix (steps, re-test) and a ticket's delivery (queued →
+// sending → delivered as #1042, or failed), answers password checks with a small stand-in for
+// the Rust policy check, records calls, and lets tests push health, navigation, outbox and
+// password events.
 
 import { BackendError, type Backend, type Unsubscribe } from "./backend";
 import { deviceView } from "./device-view";
 import { healthOfReport } from "./home";
-import { brokenDnsReport, healthOf, healthyReport, lowDiskReport, sampleAppInfo, sampleDevice } from "./sample-data";
-import type { AppInfo, Category, DeviceSnapshot, HealthState, IpcError, Report, Screen } from "./types";
+import {
+  brokenDnsReport,
+  healthOf,
+  healthyReport,
+  lowDiskReport,
+  sampleAppInfo,
+  sampleDevice,
+  sampleFixes,
+  sampleFixResult,
+  samplePasswordStatus,
+  samplePreview,
+  sampleTicketOptions,
+} from "./sample-data";
+import type {
+  AppInfo,
+  Category,
+  DeviceSnapshot,
+  FixInfo,
+  FixOutcome,
+  HealthState,
+  IpcError,
+  OutboxState,
+  OutboxTicket,
+  PasswordChecklist,
+  PasswordStatus,
+  Report,
+  Screen,
+  TicketDraft,
+  TicketAttachment,
+  TicketOptions,
+  TicketPreview,
+} from "./types";
 
-type Fallible = "runDiagnosis" | "getDevice" | "copyDeviceInfo" | "getAppInfo";
+type Fallible =
+  | "runDiagnosis"
+  | "getDevice"
+  | "copyDeviceInfo"
+  | "getAppInfo"
+  | "listFixes"
+  | "previewFix"
+  | "applyFix"
+  | "getTicketOptions"
+  | "previewTicket"
+  | "submitTicket"
+  | "getPasswordStatus"
+  | "passwordPreflight"
+  | "changePassword";
 
 export interface FakeOptions {
   /** What `runDiagnosis` returns (default: the broken-DNS report). */
@@ -21,6 +67,14 @@ export interface FakeOptions {
   delayMs?: number;
   /** Make these calls fail with this error. */
   errors?: Partial<Record<Fallible, IpcError>>;
+  fixes?: FixInfo[];
+  /** How every applied fix ends (default `fixed`). */
+  fixOutcome?: FixOutcome;
+  ticketOptions?: TicketOptions;
+  /** Where a submitted ticket ends up (default `delivered`). */
+  delivery?: OutboxState;
+  outbox?: OutboxTicket[];
+  password?: PasswordStatus;
 }
 
 export interface FakeBackend extends Backend {
@@ -32,6 +86,46 @@ export interface FakeBackend extends Backend {
   emitHealth(health: HealthState): void;
   /** Simulates the tray menu's `Navigate`. */
   navigate(screen: Screen): void;
+  /** Drafts given to `previewTicket`, in order. */
+  readonly drafts: TicketDraft[];
+  /** The outbox as the fake holds it. */
+  readonly outbox: OutboxTicket[];
+  /** Simulates an `OutboxChanged` event (e.g. a reply arrived). */
+  emitOutbox(tickets: OutboxTicket[]): void;
+  /** Simulates a `PasswordStatus` event. */
+  emitPassword(status: PasswordStatus): void;
+  /** Links opened with `openPasswordLink`. */
+  readonly opened: string[];
+}
+
+/** A stand-in for the Rust policy check (deskside-password), good enough for the screens. */
+export function fakeChecklist(newPassword: string, confirm: string, status: PasswordStatus): PasswordChecklist {
+  const policy = status.policy ?? { min_length: 8, complexity: false, history: null, max_age_days: null, lockout_threshold: null };
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(newPassword)).length;
+  const account = status.account ?? "";
+  const items = [
+    { id: "length", ok: newPassword.length >= policy.min_length, label: `At least ${policy.min_length} characters` },
+    ...(policy.complexity ? [{ id: "classes", ok: classes >= 3, label: "Three of: capital letters, small letters, digits, symbols" }] : []),
+    ...(account
+      ? [{ id: "account_name", ok: !newPassword.toLowerCase().includes(account.toLowerCase()), label: "Does not contain your user name" }]
+      : []),
+    { id: "match", ok: newPassword.length > 0 && newPassword === confirm, label: "Both new passwords match" },
+  ];
+  const unique = new Set(newPassword).size;
+  const score = Math.max(0, Math.min(4, Math.floor((newPassword.length + unique + classes * 3) / 9) - (/(.)\1\1/.test(newPassword) ? 1 : 0)));
+  items.push({ id: "strength", ok: score >= 3, label: "Hard to guess" });
+  const feedback = score < 3 ? ["Add another word or two. Uncommon words are better."] : [];
+  return { items, score, feedback, acceptable: items.every((i) => i.ok) };
+}
+
+/** A stand-in for the bundle's redaction: `password=…`, `token …`, bearer tokens. */
+function fakeRedact(text: string): { text: string; count: number } {
+  let count = 0;
+  const out = text.replace(/\b(password|passwd|secret|token)(\s*[=:]\s*|\s+)(\S+)/gi, (_m, k: string, sep: string) => {
+    count += 1;
+    return `${k}${sep}[redacted]`;
+  });
+  return { text: out, count };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -60,6 +154,13 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
   const delay = opts.delayMs ?? 0;
   const healthListeners = new Set<(h: HealthState) => void>();
   const navListeners = new Set<(s: Screen) => void>();
+  const outboxListeners = new Set<(t: OutboxTicket[]) => void>();
+  const passwordListeners = new Set<(s: PasswordStatus) => void>();
+  const fixes = opts.fixes ?? sampleFixes();
+  const ticketOptions = opts.ticketOptions ?? sampleTicketOptions();
+  let password = opts.password ?? samplePasswordStatus();
+  const previews = new Map<string, { preview: TicketPreview; draft: TicketDraft }>();
+  let nextTicket = (opts.outbox ?? []).reduce((m, t) => Math.max(m, t.id), 0) + 1;
 
   const fail = (what: Fallible) => {
     const e = opts.errors?.[what];
@@ -70,9 +171,34 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     return Promise.resolve(() => void set.delete(cb));
   };
 
+  const publishOutbox = () => {
+    const list = fake.outbox.map((t) => ({ ...t }));
+    for (const cb of outboxListeners) cb(list);
+  };
+  const setState = (id: number, patch: Partial<OutboxTicket>) => {
+    const t = fake.outbox.find((x) => x.id === id);
+    if (t) Object.assign(t, patch);
+    publishOutbox();
+  };
+  /** Plays a delivery: sending, then the configured end state. */
+  const deliver = async (id: number) => {
+    await sleep(delay);
+    const t = fake.outbox.find((x) => x.id === id);
+    if (!t) return;
+    setState(id, { state: "sending", attempts: t.attempts + 1 });
+    await sleep(delay * 4);
+    const end = opts.delivery ?? "delivered";
+    if (end === "delivered") setState(id, { state: "delivered", remote: { id: String(1041 + id), url: `https://help.acme.example/Ticket/Display.html?id=${1041 + id}` }, error: null, next_attempt_at: null });
+    else if (end === "failed") setState(id, { state: "failed", error: "the helpdesk refused the ticket (403 Forbidden: the API token is not valid)" });
+    else setState(id, { state: "queued", error: "the helpdesk cannot be reached", next_attempt_at: new Date(Date.now() + 120_000).toISOString() });
+  };
+
   const fake: FakeBackend = {
     calls: [],
     clipboard: null,
+    drafts: [],
+    outbox: (opts.outbox ?? []).map((t) => ({ ...t })),
+    opened: [],
 
     async runDiagnosis(categories: Category[], onProgress) {
       fake.calls.push("runDiagnosis");
@@ -123,6 +249,172 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     navigate(screen) {
       for (const cb of navListeners) cb(screen);
     },
+
+    async listFixes() {
+      fake.calls.push("listFixes");
+      fail("listFixes");
+      return fixes.map((f) => ({ ...f }));
+    },
+    async previewFix(id) {
+      fake.calls.push("previewFix");
+      await sleep(delay);
+      fail("previewFix");
+      if (!fixes.some((f) => f.id === id)) throw new BackendError("fix.not_in_catalogue", `There is no fix called ${id}.`);
+      return samplePreview(id);
+    },
+    async applyFix(id, _args, onProgress) {
+      fake.calls.push("applyFix");
+      fail("applyFix");
+      const result = sampleFixResult(id, opts.fixOutcome ?? "fixed");
+      onProgress({ kind: "started", fix: id });
+      for (const step of result.steps) {
+        await sleep(delay * 3);
+        onProgress({ kind: "step", fix: id, step });
+      }
+      onProgress({ kind: "verifying", fix: id });
+      await sleep(delay * 5);
+      onProgress({ kind: "done", fix: id, outcome: result.outcome });
+      return result;
+    },
+
+    async getTicketOptions() {
+      fake.calls.push("getTicketOptions");
+      fail("getTicketOptions");
+      return ticketOptions;
+    },
+    async previewTicket(draft) {
+      fake.calls.push("previewTicket");
+      fake.drafts.push(draft);
+      await sleep(delay);
+      fail("previewTicket");
+      const description = fakeRedact(draft.description);
+      const rc = draft.report?.diagnosis;
+      const summary = [
+        "Summary for the agent (Deskside)",
+        rc?.root_cause ? `Root cause: ${rc.root_cause} - ${rc.headline}` : "Root cause: none found",
+        `Device: ${device.hostname}, ${device.os.name} ${device.os.version ?? ""}`.trim(),
+        `User: ${device.user ?? "unknown"}   Urgency: ${draft.urgency}${draft.category ? `   Category: ${draft.category}` : ""}`,
+        ...(draft.fix_results.length ? [`Fixes tried: ${draft.fix_results.map((f) => `${f.id} (${f.outcome})`).join(", ")}`] : []),
+      ];
+      const bundle = {
+        schema: "deskside.bundle/1",
+        parts: draft.parts,
+        device: draft.parts.device ? { hostname: device.hostname, os: device.os } : null,
+        diagnosis: draft.parts.diagnostics ? rc ?? null : null,
+        fixes: draft.parts.fixes ? draft.fix_results : [],
+      };
+      const json = JSON.stringify(bundle, null, 2);
+      const attachments: TicketAttachment[] = [{ name: "deskside-bundle.json", bytes: json.length, kind: "application/json", text: json }];
+      if (draft.parts.logs) attachments.push({ name: "deskside.log", bytes: 2048, kind: "text/plain", text: "2026-11-23 09:41:24 INFO tray ready in 212 ms\n" });
+      if (draft.parts.screenshot && draft.screenshot_png_base64) {
+        attachments.push({ name: "screenshot.png", bytes: Math.floor((draft.screenshot_png_base64.length * 3) / 4), kind: "image/png", text: null });
+      }
+      const preview: TicketPreview = {
+        preview_id: `preview-${previews.size + 1}`,
+        subject: draft.subject,
+        body: `${summary.join("\n")}\n\n${description.text}`,
+        attachments,
+        redactions: description.count,
+        notes: [],
+      };
+      previews.set(preview.preview_id, { preview, draft });
+      return preview;
+    },
+    async submitTicket(previewId) {
+      fake.calls.push("submitTicket");
+      fail("submitTicket");
+      const p = previews.get(previewId);
+      if (!p) throw new BackendError("ticket.preview_expired", "This preview is out of date. Preview the ticket again.");
+      previews.delete(previewId);
+      const ticket: OutboxTicket = {
+        id: nextTicket++,
+        key: `0b7e6a52-4f0e-4c8f-9d8e-${String(nextTicket).padStart(12, "0")}`,
+        subject: p.preview.subject,
+        state: "queued",
+        remote: null,
+        attempts: 0,
+        next_attempt_at: null,
+        error: null,
+        created_at: new Date().toISOString(),
+        reply: null,
+      };
+      fake.outbox.unshift(ticket);
+      publishOutbox();
+      void deliver(ticket.id);
+      return { ...ticket };
+    },
+    async listOutbox() {
+      fake.calls.push("listOutbox");
+      return fake.outbox.map((t) => ({ ...t }));
+    },
+    async retryTicket(id) {
+      fake.calls.push("retryTicket");
+      const t = fake.outbox.find((x) => x.id === id);
+      if (!t) throw new BackendError("outbox.unknown_ticket", "That ticket is no longer in the outbox.");
+      setState(id, { state: "queued", error: null });
+      void deliver(id);
+      return { ...t };
+    },
+    async copyTicketAsEmail(id) {
+      fake.calls.push("copyTicketAsEmail");
+      const t = fake.outbox.find((x) => x.id === id);
+      if (!t) throw new BackendError("outbox.unknown_ticket", "That ticket is no longer in the outbox.");
+      fake.clipboard = `To: it@acme.example\nSubject: ${t.subject}\n\n(the ticket text and attachments)\n`;
+      return fake.clipboard;
+    },
+    onOutboxChanged: (cb) => subscribe(outboxListeners, cb),
+    emitOutbox(tickets) {
+      fake.outbox.splice(0, fake.outbox.length, ...tickets.map((t) => ({ ...t })));
+      publishOutbox();
+    },
+
+    async getPasswordStatus() {
+      fake.calls.push("getPasswordStatus");
+      await sleep(delay);
+      fail("getPasswordStatus");
+      return password;
+    },
+    async checkNewPassword(newPassword, confirm) {
+      fake.calls.push("checkNewPassword");
+      return fakeChecklist(newPassword, confirm, password);
+    },
+    async passwordPreflight() {
+      fake.calls.push("passwordPreflight");
+      fail("passwordPreflight");
+      return {
+        ok: true,
+        items: [
+          { id: "directory", ok: true, message: "The directory answers over a secure connection." },
+          { id: "clock", ok: true, message: "The clock is right." },
+        ],
+      };
+    },
+    async changePassword(current, newPassword, confirm) {
+      fake.calls.push("changePassword");
+      await sleep(delay * 3);
+      fail("changePassword");
+      if (current === "wrong") throw new BackendError("password.wrong_current_password", "The current password is wrong.");
+      if (!fakeChecklist(newPassword, confirm, password).acceptable) throw new BackendError("password.too_weak", "The new password does not pass the checks.");
+      password = { ...password, state: "ok", days_left: 90, expires_at: new Date(Date.now() + 90 * 86_400_000).toISOString(), checked_at: new Date().toISOString() };
+      for (const cb of passwordListeners) cb(password);
+      return {
+        updated: ["Deskside helpdesk login"],
+        to_update: [
+          { name: "Office Wi-Fi (802.1X)", kind: "wifi", hint: "Settings → Wi-Fi → Office → enter the new password." },
+          { name: "Company VPN", kind: "vpn", hint: "Your VPN app asks for it at the next connection." },
+        ],
+        status: password,
+      };
+    },
+    async openPasswordLink(link) {
+      fake.calls.push("openPasswordLink");
+      fake.opened.push(link);
+    },
+    onPasswordStatus: (cb) => subscribe(passwordListeners, cb),
+    emitPassword(s) {
+      password = s;
+      for (const cb of passwordListeners) cb(s);
+    },
   };
   return fake;
 }
@@ -131,7 +423,8 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
  * Options for the dev/demo fake from the page's query string, so a plain browser (or a
  * headless screenshot) can show every state: `?scenario=dns|disk|healthy|unknown`,
  * `&delay=ms`, `&org=Name`, `&accent=%23hex`, `&managed=branding.accent_color,app.autostart`,
- * `&autorun=1`, `&fail=runDiagnosis,getDevice`.
+ * `&autorun=1`, `&fail=runDiagnosis,getDevice`, `&fix=fixed|not_fixed|failed`,
+ * `&delivery=delivered|failed|queued`, `&forbid=screenshot,logs`, `&password=expired|never|cached`.
  */
 export function fakeFromQuery(search: string): { options: FakeOptions; autorun: boolean } {
   const q = new URLSearchParams(search);
@@ -148,6 +441,18 @@ export function fakeFromQuery(search: string): { options: FakeOptions; autorun: 
     errors[name as Fallible] = { code: "fake.error", message: `The fake backend was told to fail ${name}.` };
   }
   const delay = Number(q.get("delay") ?? 120);
+  const ticketOptions = sampleTicketOptions();
+  for (const part of (q.get("forbid") ?? "").split(",").filter(Boolean)) {
+    const o = ticketOptions.parts.find((p) => p.part === part);
+    if (o) Object.assign(o, { allowed: false, reason: "Your IT team does not accept this part in tickets." });
+  }
+  const password = samplePasswordStatus();
+  const pw = q.get("password");
+  if (pw === "expired") Object.assign(password, { state: "expired", days_left: -2, grace_logins: 2 });
+  if (pw === "never") Object.assign(password, { state: "never", days_left: null, expires_at: null });
+  if (pw === "cached") Object.assign(password, { cached: true, checked_at: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+  const fixOutcome = q.get("fix") as FixOutcome | null;
+  const delivery = q.get("delivery") as OutboxState | null;
   return {
     options: {
       report,
@@ -156,6 +461,10 @@ export function fakeFromQuery(search: string): { options: FakeOptions; autorun: 
       device,
       delayMs: Number.isFinite(delay) ? delay : 120,
       errors,
+      ticketOptions,
+      password,
+      ...(fixOutcome ? { fixOutcome } : {}),
+      ...(delivery ? { delivery } : {}),
     },
     autorun: q.get("autorun") === "1",
   };

@@ -1,14 +1,21 @@
 import { describe, expect, it, vi } from "vitest";
 import { BackendError, inTauri } from "./backend";
-import { createTauriBackend, screenOf, unwrap, type TauriApi } from "./backend-tauri";
-import { brokenDnsReport, sampleAppInfo } from "./sample-data";
-import type { DiagnosisProgress } from "./types";
+import { createTauriBackend, screenOf, ticketsOf, unwrap, type TauriApi } from "./backend-tauri";
+import { brokenDnsReport, sampleAppInfo, sampleFixResult, samplePasswordStatus } from "./sample-data";
+import type { DiagnosisProgress, FixProgress } from "./types";
 
 type Listener = (e: { payload: unknown }) => void;
 
 /** A stand-in for the generated bindings: records listeners, lets tests emit events. */
 function mockApi() {
-  const listeners: Record<string, Set<Listener>> = { diagnosisProgress: new Set(), healthChanged: new Set(), navigate: new Set() };
+  const listeners: Record<string, Set<Listener>> = {
+    diagnosisProgress: new Set(),
+    healthChanged: new Set(),
+    navigate: new Set(),
+    fixProgress: new Set(),
+    outboxChanged: new Set(),
+    passwordStatus: new Set(),
+  };
   const source = (name: string) => ({
     listen: vi.fn(async (cb: Listener) => {
       listeners[name]!.add(cb);
@@ -23,11 +30,31 @@ function mockApi() {
       getDevice: vi.fn(async (): Promise<unknown> => ({ status: "error", error: { code: "device.snapshot", message: "No device." } })),
       copyDeviceInfo: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: "Device\n  Hostname: vm\n" })),
       getAppInfo: vi.fn(async (): Promise<unknown> => sampleAppInfo()),
+      listFixes: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: [] })),
+      previewFix: vi.fn(async (_id: unknown, _a: unknown): Promise<unknown> => ({ status: "error", error: { code: "fix.not_applicable", message: "Nothing to do." } })),
+      applyFix: vi.fn(async (_id: unknown, _a: unknown): Promise<unknown> => ({ status: "ok", data: sampleFixResult("net.flush_dns") })),
+      getTicketOptions: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: null })),
+      previewTicket: vi.fn(async (_d: unknown): Promise<unknown> => ({ status: "ok", data: null })),
+      submitTicket: vi.fn(async (_p: unknown): Promise<unknown> => ({ status: "ok", data: null })),
+      listOutbox: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: [] })),
+      retryTicket: vi.fn(async (_i: unknown): Promise<unknown> => ({ status: "ok", data: null })),
+      copyTicketAsEmail: vi.fn(async (_i: unknown): Promise<unknown> => ({ status: "ok", data: "To: it" })),
+      getPasswordStatus: vi.fn(async (_r: unknown): Promise<unknown> => ({ status: "ok", data: samplePasswordStatus() })),
+      checkNewPassword: vi.fn(async (_n: unknown, _c: unknown): Promise<unknown> => ({ status: "ok", data: null })),
+      passwordPreflight: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: null })),
+      changePassword: vi.fn(async (_a: unknown, _b: unknown, _c: unknown): Promise<unknown> => ({
+        status: "error",
+        error: { code: "password.wrong_current_password", message: "Wrong." },
+      })),
+      openPasswordLink: vi.fn(async (_l: unknown): Promise<unknown> => ({ status: "ok", data: null })),
     },
     events: {
       diagnosisProgress: source("diagnosisProgress"),
       healthChanged: source("healthChanged"),
       navigate: source("navigate"),
+      fixProgress: source("fixProgress"),
+      outboxChanged: source("outboxChanged"),
+      passwordStatus: source("passwordStatus"),
     },
   } satisfies TauriApi;
   return { api, emit, listeners };
@@ -106,8 +133,45 @@ describe("Tauri backend", () => {
     expect(health).toHaveBeenCalledTimes(1);
   });
 
+  it("applies a fix with its own progress only, and unsubscribes", async () => {
+    const { api, emit, listeners } = mockApi();
+    api.commands.applyFix.mockImplementation(async () => {
+      emit("fixProgress", { kind: "started", fix: "net.flush_dns" });
+      emit("fixProgress", { kind: "started", fix: "disk.clear_temp" });
+      emit("fixProgress", { kind: "nonsense", fix: "net.flush_dns" });
+      emit("fixProgress", { kind: "verifying", fix: "net.flush_dns" });
+      return { status: "ok", data: sampleFixResult("net.flush_dns") };
+    });
+    const seen: FixProgress[] = [];
+    const result = await createTauriBackend(api).applyFix("net.flush_dns", { interface: null }, (e) => seen.push(e));
+    expect(api.commands.applyFix).toHaveBeenCalledWith("net.flush_dns", { interface: null });
+    expect(seen.map((e) => e.kind)).toEqual(["started", "verifying"]);
+    expect(result.outcome).toBe("fixed");
+    expect(listeners.fixProgress!.size).toBe(0);
+  });
+
+  it("maps password errors, outbox and password events", async () => {
+    const { api, emit } = mockApi();
+    const backend = createTauriBackend(api);
+    await expect(backend.changePassword("a", "b", "b")).rejects.toMatchObject({ code: "password.wrong_current_password" });
+    await expect(backend.previewFix("net.flush_dns", { interface: null })).rejects.toMatchObject({ code: "fix.not_applicable" });
+    const outbox = vi.fn();
+    const password = vi.fn();
+    await backend.onOutboxChanged(outbox);
+    await backend.onPasswordStatus(password);
+    emit("outboxChanged", { tickets: [] });
+    emit("outboxChanged", { nothing: true });
+    emit("passwordStatus", samplePasswordStatus());
+    emit("passwordStatus", { bogus: 1 });
+    expect(outbox).toHaveBeenCalledTimes(1);
+    expect(password).toHaveBeenCalledTimes(1);
+    expect(ticketsOf([{ id: 1 }])).toHaveLength(1);
+    expect(ticketsOf("x")).toBeNull();
+  });
+
   it("reads screen names defensively", () => {
     expect(screenOf({ screen: "help" })).toBe("help");
+    expect(screenOf({ screen: "password" })).toBe("password");
     expect(screenOf(null)).toBeNull();
     expect(screenOf({ screen: 3 })).toBeNull();
   });

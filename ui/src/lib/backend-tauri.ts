@@ -13,9 +13,22 @@ import type {
   Category,
   DeviceSnapshot,
   DiagnosisProgress,
+  FixArgs,
+  FixInfo,
+  FixPreview,
+  FixProgress,
+  FixResult,
   HealthState,
+  OutboxTicket,
+  PasswordChangeReport,
+  PasswordChecklist,
+  PasswordLink,
+  PasswordPreflight,
+  PasswordStatus,
   Report,
   Screen,
+  TicketOptions,
+  TicketPreview,
 } from "./types";
 
 interface EventSource {
@@ -30,17 +43,35 @@ export interface TauriApi {
     getDevice(): Promise<unknown>;
     copyDeviceInfo(): Promise<unknown>;
     getAppInfo(): Promise<unknown>;
+    listFixes(): Promise<unknown>;
+    previewFix(id: string, args: FixArgs): Promise<unknown>;
+    applyFix(id: string, args: FixArgs): Promise<unknown>;
+    getTicketOptions(): Promise<unknown>;
+    /** `unknown`: the draft's report crosses as plain JSON (`JsonValue` in the bindings). */
+    previewTicket(draft: unknown): Promise<unknown>;
+    submitTicket(previewId: string): Promise<unknown>;
+    listOutbox(): Promise<unknown>;
+    retryTicket(id: number): Promise<unknown>;
+    copyTicketAsEmail(id: number): Promise<unknown>;
+    getPasswordStatus(refresh: boolean): Promise<unknown>;
+    checkNewPassword(newPassword: string, confirm: string): Promise<unknown>;
+    passwordPreflight(): Promise<unknown>;
+    changePassword(current: string, newPassword: string, confirm: string): Promise<unknown>;
+    openPasswordLink(link: PasswordLink): Promise<unknown>;
   };
   events: {
     diagnosisProgress: EventSource;
     healthChanged: EventSource;
     navigate: EventSource;
+    fixProgress: EventSource;
+    outboxChanged: EventSource;
+    passwordStatus: EventSource;
   };
 }
 
 const generated: TauriApi = { commands, events };
 
-const SCREENS: readonly Screen[] = ["home", "diagnostics", "device", "help", "about"];
+const SCREENS: readonly Screen[] = ["home", "diagnostics", "device", "help", "password", "about"];
 
 /** A command's answer → its data, or a thrown BackendError. */
 export function unwrap<T>(value: unknown, code: string): T {
@@ -69,6 +100,18 @@ function isProgress(p: unknown): p is DiagnosisProgress {
     (o.kind === "planned" && Array.isArray(o.ids)) ||
     (o.kind === "finished" && typeof o.check === "object" && o.check !== null)
   );
+}
+
+function isFixProgress(p: unknown): p is FixProgress {
+  if (!p || typeof p !== "object") return false;
+  const o = p as Record<string, unknown>;
+  return typeof o.fix === "string" && ["started", "step", "verifying", "done"].includes(o.kind as string);
+}
+
+/** `{tickets}` (the contract) or a bare list → the tickets. */
+export function ticketsOf(payload: unknown): OutboxTicket[] | null {
+  const t = payload && typeof payload === "object" && !Array.isArray(payload) ? (payload as { tickets?: unknown }).tickets : payload;
+  return Array.isArray(t) ? (t as OutboxTicket[]) : null;
 }
 
 /** `{screen}` (the contract) or a bare screen name → a known Screen. */
@@ -105,6 +148,46 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
       return api.events.navigate.listen((e) => {
         const screen = screenOf(e.payload);
         if (screen) cb(screen);
+      });
+    },
+
+    listFixes: () => call<FixInfo[]>(() => c.listFixes(), "fix.list"),
+    previewFix: (id, args) => call<FixPreview>(() => c.previewFix(id, args), "fix.preview"),
+    async applyFix(id, args, onProgress) {
+      const stop = await api.events.fixProgress.listen((e) => {
+        if (isFixProgress(e.payload) && e.payload.fix === id) onProgress(e.payload);
+      });
+      try {
+        return await call<FixResult>(() => c.applyFix(id, args), "fix.apply");
+      } finally {
+        stop();
+      }
+    },
+
+    getTicketOptions: () => call<TicketOptions>(() => c.getTicketOptions(), "ticket.options"),
+    previewTicket: (draft) => call<TicketPreview>(() => c.previewTicket(draft), "ticket.preview"),
+    submitTicket: (previewId) => call<OutboxTicket>(() => c.submitTicket(previewId), "ticket.submit"),
+    listOutbox: () => call<OutboxTicket[]>(() => c.listOutbox(), "outbox.list"),
+    retryTicket: (id) => call<OutboxTicket>(() => c.retryTicket(id), "outbox.retry"),
+    copyTicketAsEmail: (id) => call<string>(() => c.copyTicketAsEmail(id), "outbox.copy"),
+    async onOutboxChanged(cb): Promise<Unsubscribe> {
+      return api.events.outboxChanged.listen((e) => {
+        const tickets = ticketsOf(e.payload);
+        if (tickets) cb(tickets);
+      });
+    },
+
+    getPasswordStatus: (refresh) => call<PasswordStatus>(() => c.getPasswordStatus(refresh), "password.status"),
+    checkNewPassword: (newPassword, confirm) => call<PasswordChecklist>(() => c.checkNewPassword(newPassword, confirm), "password.check"),
+    passwordPreflight: () => call<PasswordPreflight>(() => c.passwordPreflight(), "password.preflight"),
+    changePassword: (current, newPassword, confirm) =>
+      call<PasswordChangeReport>(() => c.changePassword(current, newPassword, confirm), "password.change"),
+    openPasswordLink: async (link) => {
+      await call<unknown>(() => c.openPasswordLink(link), "password.link");
+    },
+    async onPasswordStatus(cb): Promise<Unsubscribe> {
+      return api.events.passwordStatus.listen((e) => {
+        if (e.payload && typeof e.payload === "object" && "state" in e.payload) cb(e.payload as PasswordStatus);
       });
     },
   };

@@ -7,10 +7,24 @@ import type {
   Category,
   DeviceSnapshot,
   DiagnosisProgress,
+  FixArgs,
+  FixInfo,
+  FixPreview,
+  FixProgress,
+  FixResult,
   HealthState,
   IpcError,
+  OutboxTicket,
+  PasswordChangeReport,
+  PasswordChecklist,
+  PasswordLink,
+  PasswordPreflight,
+  PasswordStatus,
   Report,
   Screen,
+  TicketDraft,
+  TicketOptions,
+  TicketPreview,
 } from "./types";
 
 /** Stops a subscription. */
@@ -34,6 +48,44 @@ export interface Backend {
   onHealthChanged(cb: (health: HealthState) => void): Promise<Unsubscribe>;
   /** The tray menu asks the window to show a screen. */
   onNavigate(cb: (screen: Screen) => void): Promise<Unsubscribe>;
+
+  // ---- fixes ----
+  /** Built-in fixes and IT's actions, with whether each can run here. */
+  listFixes(): Promise<FixInfo[]>;
+  /** What the fix would change (nothing is changed). */
+  previewFix(id: string, args: FixArgs): Promise<FixPreview>;
+  /** Applies the fix (asking for administrator approval when it needs it), then re-tests. */
+  applyFix(id: string, args: FixArgs, onProgress: (event: FixProgress) => void): Promise<FixResult>;
+
+  // ---- tickets ----
+  /** Where tickets go, categories, and which parts may be attached. */
+  getTicketOptions(): Promise<TicketOptions>;
+  /** Builds and redacts the ticket: exactly what `submitTicket(preview_id)` sends. */
+  previewTicket(draft: TicketDraft): Promise<TicketPreview>;
+  /** Queues the previewed ticket durably and starts delivering it. */
+  submitTicket(previewId: string): Promise<OutboxTicket>;
+  /** Tickets of the outbox, newest first. */
+  listOutbox(): Promise<OutboxTicket[]>;
+  /** Try a queued or failed ticket again now. */
+  retryTicket(id: number): Promise<OutboxTicket>;
+  /** Puts the ticket on the clipboard as an email (the fallback) and returns that text. */
+  copyTicketAsEmail(id: number): Promise<string>;
+  /** The outbox changed (queued, sending, delivered, failed, answered). */
+  onOutboxChanged(cb: (tickets: OutboxTicket[]) => void): Promise<Unsubscribe>;
+
+  // ---- password ----
+  /** Expiry and policy; `refresh` asks the directory instead of the cache. */
+  getPasswordStatus(refresh: boolean): Promise<PasswordStatus>;
+  /** Live checklist for a new password (policy, account name, match, strength). */
+  checkNewPassword(newPassword: string, confirm: string): Promise<PasswordChecklist>;
+  /** Can a change be sent now (directory over TLS, VPN, clock)? */
+  passwordPreflight(): Promise<PasswordPreflight>;
+  /** Changes the password; errors carry `password.<code>`. */
+  changePassword(current: string, newPassword: string, confirm: string): Promise<PasswordChangeReport>;
+  /** Opens IT's change/reset/unlock page in the browser (URLs come from the config only). */
+  openPasswordLink(link: PasswordLink): Promise<void>;
+  /** The background check has a new password status. */
+  onPasswordStatus(cb: (status: PasswordStatus) => void): Promise<Unsubscribe>;
 }
 
 export const ALL_CATEGORIES: Category[] = ["network", "vpn", "disk", "system"];

@@ -58,6 +58,168 @@ async getAppInfo() : Promise<Result<AppInfo, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every built-in fix and IT action, with whether it can run here now.
+ */
+async listFixes() : Promise<Result<FixInfo[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_fixes") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What the fix would change; nothing is changed. A fix that cannot run here is an error
+ * (`fix.not_applicable`) with the reason.
+ */
+async previewFix(id: string, args: FixArgs) : Promise<Result<FixPreview, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_fix", { id, args }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Apply the fix (asking for administrator approval when it needs it), then re-test the checks
+ * it addresses. `FixProgress` events say when it started and how it ended.
+ */
+async applyFix(id: string, args: FixArgs) : Promise<Result<FixResult, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("apply_fix", { id, args }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Where tickets go, the categories, and which parts may be attached.
+ */
+async getTicketOptions() : Promise<Result<TicketOptions, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_ticket_options") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Build and redact the ticket; returns exactly what `submit_ticket(preview_id)` sends.
+ */
+async previewTicket(draft: TicketDraft) : Promise<Result<TicketPreview, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_ticket", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queue the previewed ticket durably and start delivering it.
+ */
+async submitTicket(previewId: string) : Promise<Result<OutboxTicket, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("submit_ticket", { previewId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The outbox, newest first.
+ */
+async listOutbox() : Promise<Result<OutboxTicket[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_outbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Try a queued or failed ticket again now.
+ */
+async retryTicket(id: number) : Promise<Result<OutboxTicket, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_ticket", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Put the ticket on the clipboard as an email (the fallback when delivery failed).
+ */
+async copyTicketAsEmail(id: number) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_ticket_as_email", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The password status; `refresh` asks the directory (the shell's last status otherwise, when
+ * it has one).
+ */
+async getPasswordStatus(refresh: boolean) : Promise<Result<PasswordStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_password_status", { refresh }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The live checklist for a new password (length, complexity, account name, strength,
+ * confirmation), against the policy of the last status.
+ */
+async checkNewPassword(newPassword: SecretText, confirm: SecretText) : Promise<Result<PasswordChecklist, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_new_password", { newPassword, confirm }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What stands in the way of a change right now (the VPN when the directory is internal).
+ * The directory's own checks (TLS, clock) run inside `change_password`, whose refusals say
+ * exactly what is missing.
+ */
+async passwordPreflight() : Promise<Result<PasswordPreflight, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("password_preflight") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Change the password. Refusals come back as `password.<code>` (a policy refusal as
+ * `password.policy_violation.<reason>`) with a plain message.
+ */
+async changePassword(current: SecretText, newPassword: SecretText, confirm: SecretText) : Promise<Result<PasswordChangeReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("change_password", { current, newPassword, confirm }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Open the configured change, reset or unlock page in the browser. The URL comes from the
+ * config only, never from the page.
+ */
+async openPasswordLink(link: PasswordLink) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_password_link", { link }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -66,12 +228,18 @@ async getAppInfo() : Promise<Result<AppInfo, IpcError>> {
 
 export const events = __makeEvents__<{
 diagnosisProgress: DiagnosisProgress,
+fixProgress: FixProgress,
 healthChanged: HealthChanged,
-navigate: Navigate
+navigate: Navigate,
+outboxChanged: OutboxChanged,
+passwordStatus: PasswordStatusChanged
 }>({
 diagnosisProgress: "diagnosis-progress",
+fixProgress: "fix-progress",
 healthChanged: "health-changed",
-navigate: "navigate"
+navigate: "navigate",
+outboxChanged: "outbox-changed",
+passwordStatus: "password-status"
 })
 
 /** user-defined constants **/
@@ -185,6 +353,22 @@ evidence: JsonValue;
  * Wall time of the check itself (after its dependencies finished), ms.
  */
 duration_ms: number }
+/**
+ * One line of the live checklist.
+ */
+export type ChecklistItem = { 
+/**
+ * `length`, `classes`, `account_name`, `match`, `strength`.
+ */
+id: string; 
+/**
+ * Met.
+ */
+ok: boolean; 
+/**
+ * The rule in words.
+ */
+label: string }
 /**
  * One config layer in effect.
  */
@@ -355,6 +539,198 @@ servers: string[];
  * Interface the scope is bound to, if any.
  */
 interface: string | null }
+/**
+ * The arguments the UI may pass; validated by the fixes crate's types before use.
+ */
+export type FixArgs = { 
+/**
+ * A network interface (`eth0`); null lets the fix choose.
+ */
+interface: string | null }
+/**
+ * A built-in fix or an admin action, as `list_fixes` returns it.
+ */
+export type FixInfo = { 
+/**
+ * `net.flush_dns`, or the admin action's id.
+ */
+id: string; 
+/**
+ * Short title for the button and the dialog.
+ */
+title: string; 
+/**
+ * What it does, in plain language.
+ */
+explanation: string; 
+/**
+ * Check ids it addresses.
+ */
+addresses: string[]; 
+/**
+ * Needs administrator approval.
+ */
+elevation: boolean; 
+/**
+ * Applied by `diagnose --fix` without asking.
+ */
+auto: boolean; 
+/**
+ * Can run on this computer now.
+ */
+available: boolean; 
+/**
+ * Why not, when unavailable.
+ */
+reason: string | null; 
+/**
+ * Built-in or defined by IT.
+ */
+kind: FixKind }
+/**
+ * Where a fix comes from.
+ */
+export type FixKind = 
+/**
+ * Deskside's catalogue.
+ */
+"builtin" | 
+/**
+ * `[[fixes.actions]]` in the managed config.
+ */
+"action"
+/**
+ * How an applied fix ended.
+ */
+export type FixOutcome = 
+/**
+ * Applied and the re-test passed.
+ */
+"fixed" | 
+/**
+ * Applied, but the re-test still fails.
+ */
+"not_fixed" | 
+/**
+ * A step failed.
+ */
+"failed" | 
+/**
+ * Not run (approval refused, not applicable, not allowed).
+ */
+"refused"
+/**
+ * What a fix would change: payload of `preview_fix`.
+ */
+export type FixPreview = { 
+/**
+ * The fix.
+ */
+id: string; 
+/**
+ * One sentence.
+ */
+summary: string; 
+/**
+ * Each change, one line.
+ */
+changes: string[]; 
+/**
+ * Bytes it would free.
+ */
+bytes: number | null; 
+/**
+ * Needs administrator approval.
+ */
+elevation: boolean }
+/**
+ * Live progress of `apply_fix`.
+ */
+export type FixProgress = 
+/**
+ * The fix started.
+ */
+{ kind: "started"; fix: string } | 
+/**
+ * A step finished.
+ */
+{ kind: "step"; fix: string; step: FixStep } | 
+/**
+ * Applied; the addressed checks are being re-run.
+ */
+{ kind: "verifying"; fix: string } | 
+/**
+ * Over.
+ */
+{ kind: "done"; fix: string; outcome: FixOutcome }
+/**
+ * Payload of `apply_fix`: the shape of `desksidectl fix apply --json`.
+ */
+export type FixResult = { 
+/**
+ * The fix.
+ */
+id: string; 
+/**
+ * How it ended.
+ */
+outcome: FixOutcome; 
+/**
+ * One sentence for the user.
+ */
+message: string; 
+/**
+ * What ran.
+ */
+steps: FixStep[]; 
+/**
+ * The re-test, when the fix got that far.
+ */
+verify: FixVerify | null }
+/**
+ * One step a fix ran.
+ */
+export type FixStep = { 
+/**
+ * The program (or the in-process operation's name).
+ */
+program: string; 
+/**
+ * Its arguments.
+ */
+args: string[]; 
+/**
+ * `ok`, `failed`, `skipped`, …
+ */
+status: string; 
+/**
+ * Captured output (capped by the fixes crate).
+ */
+output: string }
+/**
+ * The re-test after a fix.
+ */
+export type FixVerify = { 
+/**
+ * The addressed checks (and their dependencies).
+ */
+checks: FixVerifyCheck[]; 
+/**
+ * All of them pass.
+ */
+passed: boolean }
+/**
+ * One re-tested check.
+ */
+export type FixVerifyCheck = { 
+/**
+ * Check id.
+ */
+id: string; 
+/**
+ * `pass`, `warn`, `fail`, `skip`, `error`.
+ */
+status: string }
 /**
  * Hardware identity, where readable without elevation.
  */
@@ -609,6 +985,282 @@ version: string | null;
  */
 build: string | null }
 /**
+ * The outbox changed: payload of the `outbox-changed` event.
+ */
+export type OutboxChanged = { 
+/**
+ * Every ticket, newest first.
+ */
+tickets: OutboxTicket[] }
+/**
+ * Delivery state of an outbox ticket.
+ */
+export type OutboxState = 
+/**
+ * Saved, waiting for (another) attempt.
+ */
+"queued" | 
+/**
+ * Being delivered now.
+ */
+"sending" | 
+/**
+ * The helpdesk has it.
+ */
+"delivered" | 
+/**
+ * Refused for good.
+ */
+"failed"
+/**
+ * One ticket of the outbox.
+ */
+export type OutboxTicket = { 
+/**
+ * Local id.
+ */
+id: number; 
+/**
+ * Idempotency key.
+ */
+key: string; 
+/**
+ * Title.
+ */
+subject: string; 
+/**
+ * Delivery state.
+ */
+state: OutboxState; 
+/**
+ * The helpdesk's id, once delivered.
+ */
+remote: RemoteTicket | null; 
+/**
+ * Delivery attempts so far.
+ */
+attempts: number; 
+/**
+ * When the next attempt is due.
+ */
+next_attempt_at: string | null; 
+/**
+ * The last error, in words.
+ */
+error: string | null; 
+/**
+ * When it was created.
+ */
+created_at: string; 
+/**
+ * The helpdesk's status, when known.
+ */
+reply: TicketReply | null }
+/**
+ * Payload of `change_password`.
+ */
+export type PasswordChangeReport = { 
+/**
+ * Saved credentials Deskside updated.
+ */
+updated: string[]; 
+/**
+ * Saved credentials to update by hand.
+ */
+to_update: SavedCredential[]; 
+/**
+ * The status re-read after the change.
+ */
+status: PasswordStatus | null }
+/**
+ * Payload of `check_new_password`.
+ */
+export type PasswordChecklist = { 
+/**
+ * The rules.
+ */
+items: ChecklistItem[]; 
+/**
+ * zxcvbn score, 0–4.
+ */
+score: number; 
+/**
+ * zxcvbn's suggestions.
+ */
+feedback: string[]; 
+/**
+ * Every rule is met.
+ */
+acceptable: boolean }
+/**
+ * Which configured page to open.
+ */
+export type PasswordLink = 
+/**
+ * `password.change_url`.
+ */
+"change" | 
+/**
+ * `password.reset_url`.
+ */
+"reset" | 
+/**
+ * `password.unlock_url`.
+ */
+"unlock"
+/**
+ * Which help links the config has.
+ */
+export type PasswordLinks = { 
+/**
+ * `password.change_url`.
+ */
+change: boolean; 
+/**
+ * `password.reset_url`.
+ */
+reset: boolean; 
+/**
+ * `password.unlock_url`.
+ */
+unlock: boolean }
+/**
+ * The directory's password rules.
+ */
+export type PasswordPolicy = { 
+/**
+ * Minimum length.
+ */
+min_length: number; 
+/**
+ * Three of four character classes required.
+ */
+complexity: boolean; 
+/**
+ * Remembered previous passwords.
+ */
+history: number | null; 
+/**
+ * Maximum age, in days.
+ */
+max_age_days: number | null; 
+/**
+ * Wrong attempts before lockout.
+ */
+lockout_threshold: number | null }
+/**
+ * Payload of `password_preflight`.
+ */
+export type PasswordPreflight = { 
+/**
+ * Everything is in place.
+ */
+ok: boolean; 
+/**
+ * Each condition.
+ */
+items: PreflightItem[] }
+/**
+ * Expiry state of the password.
+ */
+export type PasswordState = 
+/**
+ * Valid, not yet in the warning window.
+ */
+"ok" | 
+/**
+ * Expires soon.
+ */
+"warning" | 
+/**
+ * Expired.
+ */
+"expired" | 
+/**
+ * Expired, grace logins left.
+ */
+"grace" | 
+/**
+ * Never expires.
+ */
+"never" | 
+/**
+ * Cannot tell.
+ */
+"unknown"
+/**
+ * Payload of `get_password_status` and the `password-status` event.
+ */
+export type PasswordStatus = { 
+/**
+ * `password.source` is set.
+ */
+configured: boolean; 
+/**
+ * `ad`, `ldap`, `kerberos`, `manual`.
+ */
+source: string | null; 
+/**
+ * The account.
+ */
+account: string | null; 
+/**
+ * Expiry state.
+ */
+state: PasswordState; 
+/**
+ * When it expires (RFC 3339).
+ */
+expires_at: string | null; 
+/**
+ * Whole days left (negative once expired).
+ */
+days_left: number | null; 
+/**
+ * Grace logins left.
+ */
+grace_logins: number | null; 
+/**
+ * From the cache: the directory was not reachable.
+ */
+cached: boolean; 
+/**
+ * When the directory last answered (RFC 3339).
+ */
+checked_at: string | null; 
+/**
+ * The directory's rules, when read.
+ */
+policy: PasswordPolicy | null; 
+/**
+ * Why the state is unknown.
+ */
+message: string | null; 
+/**
+ * Configured help links.
+ */
+links: PasswordLinks }
+/**
+ * The background check has a new password status: the `password-status` event.
+ */
+export type PasswordStatusChanged = PasswordStatus
+/**
+ * One pre-flight condition.
+ */
+export type PreflightItem = { 
+/**
+ * `directory`, `tls`, `vpn`, `clock`.
+ */
+id: string; 
+/**
+ * Met.
+ */
+ok: boolean; 
+/**
+ * What is missing, or that it is fine.
+ */
+message: string }
+/**
  * Proxy configuration found on the machine (environment or system settings).
  */
 export type ProxyConfig = { 
@@ -652,6 +1304,18 @@ host: string;
  * TCP port.
  */
 port: number }
+/**
+ * The helpdesk's own id for a delivered ticket.
+ */
+export type RemoteTicket = { 
+/**
+ * `123`.
+ */
+id: string; 
+/**
+ * Link for the user, when the helpdesk has one.
+ */
+url: string | null }
 /**
  * A whole diagnosis run.
  */
@@ -697,6 +1361,22 @@ interface: string | null;
  */
 metric: number | null }
 /**
+ * A saved credential the user must update by hand.
+ */
+export type SavedCredential = { 
+/**
+ * What it is (`Office Wi-Fi`).
+ */
+name: string; 
+/**
+ * `wifi`, `vpn`, `mail`, `drive`, `keyring`, …
+ */
+kind: string; 
+/**
+ * Where to update it.
+ */
+hint: string }
+/**
  * A screen of the UI the shell can ask for (tray menu, `--screen`).
  */
 export type Screen = 
@@ -717,9 +1397,17 @@ export type Screen =
  */
 "help" | 
 /**
+ * Password expiry and change.
+ */
+"password" | 
+/**
  * Version, config layers, managed keys.
  */
 "about"
+/**
+ * A password as it crosses IPC: a string on the wire, never shown by `Debug`.
+ */
+export type SecretText = string
 /**
  * Result status of a check.
  */
@@ -745,6 +1433,218 @@ export type Status =
  * machine.
  */
 "error"
+/**
+ * One attachment as it will be sent.
+ */
+export type TicketAttachment = { 
+/**
+ * File name.
+ */
+name: string; 
+/**
+ * Size.
+ */
+bytes: number; 
+/**
+ * MIME type.
+ */
+kind: string; 
+/**
+ * The text (after redaction) for text attachments; null for images.
+ */
+text: string | null }
+/**
+ * What the user filled in: argument of `preview_ticket`.
+ */
+export type TicketDraft = { 
+/**
+ * Title.
+ */
+subject: string; 
+/**
+ * The user's words.
+ */
+description: string; 
+/**
+ * A category from the options, if chosen.
+ */
+category: string | null; 
+/**
+ * Urgency.
+ */
+urgency: Urgency; 
+/**
+ * How to reach the user.
+ */
+contact: string | null; 
+/**
+ * Ticked parts.
+ */
+parts: TicketParts; 
+/**
+ * The diagnosis to attach (`deskside.report/1` JSON); null = the shell's last one.
+ */
+report: JsonValue | null; 
+/**
+ * Fix results tried (the `FixResult` JSON), with their re-test.
+ */
+fix_results: JsonValue[]; 
+/**
+ * The screenshot PNG, base64 (only with `parts.screenshot`).
+ */
+screenshot_png_base64: string | null }
+/**
+ * How tickets are filed here: payload of `get_ticket_options`.
+ */
+export type TicketOptions = { 
+/**
+ * A helpdesk (or email) is configured.
+ */
+configured: boolean; 
+/**
+ * Where tickets go, in words.
+ */
+destination: string | null; 
+/**
+ * Categories offered in the form.
+ */
+categories: string[]; 
+/**
+ * The contact prefilled in the form.
+ */
+default_contact: string | null; 
+/**
+ * Each part and whether it is allowed.
+ */
+parts: TicketPartOption[] }
+/**
+ * A part of a ticket the user can untick (and the config can forbid).
+ */
+export type TicketPart = 
+/**
+ * The device snapshot.
+ */
+"device" | 
+/**
+ * The diagnosis report.
+ */
+"diagnostics" | 
+/**
+ * Fix results and the fix audit log.
+ */
+"fixes" | 
+/**
+ * Deskside's own log files.
+ */
+"logs" | 
+/**
+ * A screenshot the user chose.
+ */
+"screenshot"
+/**
+ * Whether the config allows a part.
+ */
+export type TicketPartOption = { 
+/**
+ * The part.
+ */
+part: TicketPart; 
+/**
+ * Allowed by the configuration.
+ */
+allowed: boolean; 
+/**
+ * Why not, when forbidden.
+ */
+reason: string | null }
+/**
+ * The parts the user ticked.
+ */
+export type TicketParts = { 
+/**
+ * Device snapshot.
+ */
+device: boolean; 
+/**
+ * Diagnosis report.
+ */
+diagnostics: boolean; 
+/**
+ * Fix results and audit entries.
+ */
+fixes: boolean; 
+/**
+ * Deskside's logs.
+ */
+logs: boolean; 
+/**
+ * The chosen screenshot (the user consented in the form, for this ticket).
+ */
+screenshot: boolean }
+/**
+ * Exactly what `submit_ticket(preview_id)` sends: payload of `preview_ticket`.
+ */
+export type TicketPreview = { 
+/**
+ * Handle of the built ticket, kept by the shell until submitted.
+ */
+preview_id: string; 
+/**
+ * Title as sent.
+ */
+subject: string; 
+/**
+ * The body: summary for the agent, then the user's words.
+ */
+body: string; 
+/**
+ * Attachments as sent.
+ */
+attachments: TicketAttachment[]; 
+/**
+ * Values hidden by redaction.
+ */
+redactions: number; 
+/**
+ * Truncation notes and left-out parts, in words.
+ */
+notes: string[] }
+/**
+ * What the helpdesk says about a delivered ticket.
+ */
+export type TicketReply = { 
+/**
+ * The helpdesk's status word (`open`, `resolved`, …).
+ */
+status: string; 
+/**
+ * An agent replied.
+ */
+answered: boolean; 
+/**
+ * When it last changed.
+ */
+updated_at: string | null; 
+/**
+ * The last reply's first line, when the API gives it.
+ */
+summary: string | null }
+/**
+ * Urgency of a ticket.
+ */
+export type Urgency = 
+/**
+ * It can wait.
+ */
+"low" | 
+/**
+ * The default.
+ */
+"normal" | 
+/**
+ * The user cannot work.
+ */
+"high"
 /**
  * A mounted volume.
  */

@@ -8,6 +8,7 @@ export const SCREENS: readonly { id: Screen; label: string }[] = [
   { id: "diagnostics", label: "Diagnostics" },
   { id: "device", label: "Device" },
   { id: "help", label: "Get help" },
+  { id: "password", label: "Password" },
   { id: "about", label: "About" },
 ];
 

@@ -2,7 +2,18 @@
 // --json` output (a broken DNS, a low-disk warning, a healthy machine), a laptop's device
 // snapshot and app info. Used by unit tests and by `npm run dev` in a plain browser.
 
-import type { AppInfo, CheckResult, DeviceSnapshot, HealthState, Report } from "./types";
+import type {
+  AppInfo,
+  CheckResult,
+  DeviceSnapshot,
+  FixInfo,
+  FixPreview,
+  FixResult,
+  HealthState,
+  PasswordStatus,
+  Report,
+  TicketOptions,
+} from "./types";
 
 const STARTED = "2026-11-23T09:41:24.123Z";
 
@@ -265,5 +276,96 @@ export function healthOf(report: Report, checkedAt = "2026-11-23T09:41:26.535Z")
     headline: report.diagnosis.headline,
     root_cause: report.diagnosis.root_cause,
     checked_at: checkedAt,
+  };
+}
+
+// ---- fixes, tickets, password ----------------------------------------------------------
+
+/** The catalogue as `desksidectl fix list --json` prints it on a Linux laptop. */
+export function sampleFixes(): FixInfo[] {
+  const fix = (
+    id: string,
+    title: string,
+    explanation: string,
+    addresses: string[],
+    elevation: boolean,
+    more: Partial<FixInfo> = {},
+  ): FixInfo => ({ id, title, explanation, addresses, elevation, auto: false, available: true, reason: null, kind: "builtin", ...more });
+  return [
+    fix("net.restart_interface", "Restart the network connection", "Turns the network adapter off and on again, then gets a fresh address.", ["net.interface", "net.address", "net.gateway"], true, { auto: true }),
+    fix("net.renew_address", "Get a new network address", "Asks the network for a fresh address (DHCP renew).", ["net.address", "net.gateway"], true, { auto: true }),
+    fix("net.flush_dns", "Clear the name-lookup cache", "Forgets remembered website addresses so they are looked up again.", ["net.dns", "vpn.dns"], false, { auto: true }),
+    fix("net.clear_proxy", "Turn off your proxy setting", "Sets your own proxy setting back to “none”. It can be undone.", ["net.proxy", "net.internet"], false),
+    fix("vpn.reconnect", "Reconnect the VPN", "Disconnects and reconnects the company VPN.", ["vpn.tunnel", "vpn.routes", "vpn.dns", "vpn.reachability"], true, {
+      available: false,
+      reason: "No VPN client is configured on this computer.",
+    }),
+    fix("disk.clear_temp", "Delete old temporary files", "Deletes your temporary files and app caches older than 7 days.", ["disk.space", "disk.temp"], false),
+    fix("disk.empty_trash", "Empty the trash", "Permanently deletes the files in your trash.", ["disk.space"], false),
+    fix("system.sync_clock", "Set the clock", "Sets the clock from the network time servers.", ["system.clock"], true),
+    fix("action.dns_repair", "Company DNS repair", "IT's script that resets the company name-lookup settings.", ["net.dns", "vpn.dns"], true, { kind: "action" }),
+  ];
+}
+
+export function samplePreview(id: string): FixPreview {
+  switch (id) {
+    case "net.flush_dns":
+      return { id, summary: "Clears the name-lookup cache of this computer.", changes: ["Clear the cache of the local name server (dnsmasq, pid 812)"], bytes: null, elevation: false };
+    case "disk.clear_temp":
+      return { id, summary: "Deletes 1,204 temporary files older than 7 days.", changes: ["/tmp: 212 files", "/home/alex/.cache: 992 files"], bytes: 1_288_490_188, elevation: false };
+    case "net.restart_interface":
+      return { id, summary: "Restarts the network adapter wlp0s20f3.", changes: ["Turn wlp0s20f3 off and on again", "Get a fresh address from the network"], bytes: null, elevation: true };
+    default:
+      return { id, summary: "Runs the fix.", changes: [], bytes: null, elevation: sampleFixes().find((f) => f.id === id)?.elevation ?? false };
+  }
+}
+
+export function sampleFixResult(id: string, outcome: FixResult["outcome"] = "fixed"): FixResult {
+  const addressed = sampleFixes().find((f) => f.id === id)?.addresses ?? [];
+  const status = outcome === "fixed" ? "pass" : "fail";
+  return {
+    id,
+    outcome,
+    message:
+      outcome === "fixed"
+        ? "The problem is fixed: the re-test passed."
+        : outcome === "not_fixed"
+          ? "The fix ran, but the re-test still fails."
+          : "The fix could not be applied.",
+    steps: [{ program: "kill", args: ["-HUP", "812"], status: "ok", output: "" }],
+    verify: { checks: addressed.slice(0, 1).map((c) => ({ id: c, status })), passed: outcome === "fixed" },
+  };
+}
+
+export function sampleTicketOptions(): TicketOptions {
+  return {
+    configured: true,
+    destination: "Acme IT helpdesk",
+    categories: ["Network and VPN", "Email", "Hardware", "Software", "Other"],
+    default_contact: "alex@acme.example",
+    parts: [
+      { part: "device", allowed: true, reason: null },
+      { part: "diagnostics", allowed: true, reason: null },
+      { part: "fixes", allowed: true, reason: null },
+      { part: "logs", allowed: true, reason: null },
+      { part: "screenshot", allowed: true, reason: null },
+    ],
+  };
+}
+
+export function samplePasswordStatus(): PasswordStatus {
+  return {
+    configured: true,
+    source: "ad",
+    account: "alex",
+    state: "warning",
+    expires_at: "2026-11-28T08:00:00Z",
+    days_left: 5,
+    grace_logins: null,
+    cached: false,
+    checked_at: "2026-11-23T09:40:00Z",
+    policy: { min_length: 12, complexity: true, history: 24, max_age_days: 90, lockout_threshold: 5 },
+    message: null,
+    links: { change: false, reset: true, unlock: true },
   };
 }

@@ -76,7 +76,7 @@ export interface AppInfo {
   notes: string[];
 }
 
-export type Screen = "home" | "diagnostics" | "device" | "help" | "about";
+export type Screen = "home" | "diagnostics" | "device" | "help" | "password" | "about";
 
 /** Payload of the `DiagnosisProgress` event. */
 export type DiagnosisProgress =
@@ -220,3 +220,254 @@ export interface DeviceSnapshot {
   duration_ms: number;
   notes: string[];
 }
+
+// ---- fixes (docs/ipc.md "Fixes"; the `desksidectl fix … --json` shapes) -----------------------
+
+/** A built-in fix of the catalogue, or an action IT defined in the managed config. */
+export interface FixInfo {
+  id: string;
+  title: string;
+  /** What it does, in plain language. */
+  explanation: string;
+  /** Check ids it addresses (a "Fix it" button appears beside those findings). */
+  addresses: string[];
+  /** Needs administrator approval (a system password prompt). */
+  elevation: boolean;
+  /** Applied by `diagnose --fix` without asking. */
+  auto: boolean;
+  /** Whether it can run on this computer now; `reason` says why not. */
+  available: boolean;
+  reason: string | null;
+  kind: "builtin" | "action";
+}
+
+/** Arguments a fix may take; anything else is chosen by the fix itself. */
+export interface FixArgs {
+  /** Network interface (validated by the core: letters, digits and `_.:@-`, at most 15). */
+  interface: string | null;
+}
+
+/** What a fix would change, shown before the user confirms. */
+export interface FixPreview {
+  id: string;
+  summary: string;
+  changes: string[];
+  /** Bytes it would free (disk fixes). */
+  bytes: number | null;
+  elevation: boolean;
+}
+
+export type FixOutcome = "fixed" | "not_fixed" | "failed" | "refused";
+
+export interface FixStep {
+  program: string;
+  args: string[];
+  /** `ok`, `failed`, `skipped`, … (as the core reports it). */
+  status: string;
+  output: string;
+}
+
+export interface FixVerifyCheck {
+  id: string;
+  status: Status | string;
+}
+
+export interface FixVerify {
+  checks: FixVerifyCheck[];
+  passed: boolean;
+}
+
+export interface FixResult {
+  id: string;
+  outcome: FixOutcome;
+  message: string;
+  steps: FixStep[];
+  verify: FixVerify | null;
+}
+
+/** Payload of the `FixProgress` event while `applyFix` runs. */
+export type FixProgress =
+  | { kind: "started"; fix: string }
+  | { kind: "step"; fix: string; step: FixStep }
+  | { kind: "verifying"; fix: string }
+  | { kind: "done"; fix: string; outcome: FixOutcome };
+
+// ---- tickets (docs/ipc.md "Tickets") ------------------------------------------------------------
+
+export type TicketPart = "device" | "diagnostics" | "fixes" | "logs" | "screenshot";
+export type Urgency = "low" | "normal" | "high";
+
+export interface TicketPartOption {
+  part: TicketPart;
+  /** False when the configuration forbids it; `reason` says why. */
+  allowed: boolean;
+  reason: string | null;
+}
+
+/** How tickets are filed here: payload of `getTicketOptions`. */
+export interface TicketOptions {
+  /** A helpdesk (or email) is configured. */
+  configured: boolean;
+  /** Where tickets go, for the user ("IT helpdesk", "it@example.com"). */
+  destination: string | null;
+  categories: string[];
+  /** Contact prefilled in the form (the signed-in user's address when known). */
+  default_contact: string | null;
+  parts: TicketPartOption[];
+}
+
+export interface TicketParts {
+  device: boolean;
+  diagnostics: boolean;
+  fixes: boolean;
+  logs: boolean;
+  screenshot: boolean;
+}
+
+/** What the user filled in and chose to attach. */
+export interface TicketDraft {
+  subject: string;
+  description: string;
+  category: string | null;
+  urgency: Urgency;
+  contact: string | null;
+  parts: TicketParts;
+  /** The diagnosis to attach (this window's last run); null = the shell's last one. */
+  report: Report | null;
+  /** Fixes tried, with their re-test (before/after). */
+  fix_results: FixResult[];
+  /** A PNG the user chose, base64, sent only when `parts.screenshot` is on. */
+  screenshot_png_base64: string | null;
+}
+
+export interface TicketAttachment {
+  name: string;
+  bytes: number;
+  /** MIME type. */
+  kind: string;
+  /** The text as it will be sent (after redaction) for text attachments; null for images. */
+  text: string | null;
+}
+
+/** Exactly what `submitTicket(preview_id)` will send, after redaction. */
+export interface TicketPreview {
+  preview_id: string;
+  subject: string;
+  /** The ticket body: the short summary for the agent, then the user's description. */
+  body: string;
+  attachments: TicketAttachment[];
+  /** How many secrets or personal details were blanked out. */
+  redactions: number;
+  /** Truncation and other notes. */
+  notes: string[];
+}
+
+export type OutboxState = "queued" | "sending" | "delivered" | "failed";
+
+export interface RemoteTicket {
+  id: string;
+  url: string | null;
+}
+
+/** What the helpdesk says about a delivered ticket, where its API tells. */
+export interface TicketReply {
+  status: string;
+  answered: boolean;
+  updated_at: string | null;
+  summary: string | null;
+}
+
+export interface OutboxTicket {
+  id: number;
+  key: string;
+  subject: string;
+  state: OutboxState;
+  remote: RemoteTicket | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  error: string | null;
+  created_at: string;
+  reply: TicketReply | null;
+}
+
+// ---- passwords (docs/ipc.md "Password") --------------------------------------------------------
+
+export type PasswordState = "ok" | "warning" | "expired" | "grace" | "never" | "unknown";
+
+export interface PasswordPolicy {
+  min_length: number;
+  /** At least three of: upper case, lower case, digits, symbols. */
+  complexity: boolean;
+  history: number | null;
+  max_age_days: number | null;
+  lockout_threshold: number | null;
+}
+
+export interface PasswordStatus {
+  /** A password source is configured. */
+  configured: boolean;
+  /** `ad`, `ldap`, `kerberos`, `manual`. */
+  source: string | null;
+  account: string | null;
+  state: PasswordState;
+  expires_at: string | null;
+  days_left: number | null;
+  grace_logins: number | null;
+  /** From the cache (the directory could not be asked now). */
+  cached: boolean;
+  /** When the directory last answered. */
+  checked_at: string | null;
+  policy: PasswordPolicy | null;
+  /** Why the state is unknown, in plain words. */
+  message: string | null;
+  /** Which help links IT configured. */
+  links: { change: boolean; reset: boolean; unlock: boolean };
+}
+
+export interface ChecklistItem {
+  /** `length`, `classes`, `account_name`, `match`, `strength`, … */
+  id: string;
+  ok: boolean;
+  label: string;
+}
+
+/** Live feedback on a new password (computed in Rust). */
+export interface PasswordChecklist {
+  items: ChecklistItem[];
+  /** zxcvbn score 0–4. */
+  score: number;
+  feedback: string[];
+  /** Every local check passes: the change may be sent. */
+  acceptable: boolean;
+}
+
+export interface PreflightItem {
+  /** `directory`, `tls`, `vpn`, `clock`. */
+  id: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface PasswordPreflight {
+  ok: boolean;
+  items: PreflightItem[];
+}
+
+export interface SavedCredential {
+  name: string;
+  /** `wifi`, `vpn`, `mail`, `drive`, `keyring`, … */
+  kind: string;
+  /** Where to update it, in plain words. */
+  hint: string;
+}
+
+export interface PasswordChangeReport {
+  /** Saved credentials Deskside updated itself. */
+  updated: string[];
+  /** Saved credentials the user must update by hand. */
+  to_update: SavedCredential[];
+  /** The status re-read after the change. */
+  status: PasswordStatus | null;
+}
+
+export type PasswordLink = "change" | "reset" | "unlock";

@@ -122,8 +122,9 @@ pub async fn inodes(ctx: &Context) -> Outcome {
     }
 }
 
-/// Default temp/cache folders of the current OS and user.
-fn default_temp_paths() -> Vec<PathBuf> {
+/// Default temp/cache folders of the current OS and user (also what `disk.clear_temp` clears).
+#[must_use]
+pub fn default_temp_paths() -> Vec<PathBuf> {
     let mut paths = vec![std::env::temp_dir()];
     if cfg!(target_os = "linux") {
         match std::env::var_os("XDG_CACHE_HOME") {

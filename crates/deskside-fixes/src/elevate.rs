@@ -1,0 +1,670 @@
+//! The narrow privileged path. The unprivileged app never runs a command as administrator
+//! itself: it starts the helper `deskside-elevate` through the OS's consent prompt with a fix
+//! id and validated arguments, and the helper — running as root — re-validates everything,
+//! reads admin settings only from the system config file, detects the machine's facts itself,
+//! builds the plan from the catalogue and runs it. It can run nothing else.
+//!
+//! - Linux: `pkexec /usr/libexec/deskside/deskside-elevate apply ID …`, authorised by the
+//!   polkit action `dev.deskside.fix.apply` (`packaging/linux/dev.deskside.fix.policy`).
+//! - Windows: `ShellExecuteW` with the verb `runas` on the helper and a quoted argument string
+//!   ([`windows_runas`]; the quoting follows `CommandLineToArgvW`).
+//! - macOS: `osascript` with a fixed script that quotes each argument (`quoted form of`) and
+//!   asks `with administrator privileges` ([`macos_invocation`]).
+//!
+//! The threat model is in `docs/fixes.md`.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::FixError;
+use crate::args::{ConnectionName, DeferMinutes, FixArgs, InterfaceName, VpnClient};
+use crate::catalogue;
+
+/// Where packages install the helper on Linux (the polkit policy names this path).
+pub const LINUX_HELPER: &str = "/usr/libexec/deskside/deskside-elevate";
+/// The polkit action id.
+pub const POLKIT_ACTION: &str = "dev.deskside.fix.apply";
+
+/// What the unprivileged side asks the helper for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Run built-in fix `id` with `args`. The connection is kept as text until the helper
+    /// knows the VPN client from the system config, then validated for it.
+    Apply {
+        /// Fix id.
+        id: String,
+        /// Interface, minutes.
+        args: FixArgs,
+        /// `--connection`, validated by the helper against `vpn.client` of the system config.
+        connection: Option<String>,
+    },
+    /// Run admin action `id` from the system config.
+    Action {
+        /// Action id.
+        id: String,
+    },
+    /// Undo built-in fix `id` (only those that need administrator rights and have an undo
+    /// that needs no saved user data: cancelling a scheduled restart).
+    Undo {
+        /// Fix id.
+        id: String,
+    },
+}
+
+impl Request {
+    /// The request for applying `id` with validated `args`.
+    #[must_use]
+    pub fn apply(id: &str, args: &FixArgs) -> Self {
+        Self::Apply {
+            id: id.to_owned(),
+            args: FixArgs {
+                connection: None,
+                ..args.clone()
+            },
+            connection: args.connection.as_ref().map(|c| c.as_str().to_owned()),
+        }
+    }
+}
+
+/// The helper's command line (after the program) for `req`.
+#[must_use]
+pub fn helper_args(req: &Request) -> Vec<String> {
+    match req {
+        Request::Apply {
+            id,
+            args,
+            connection,
+        } => {
+            let mut out = vec!["apply".to_owned(), id.clone()];
+            if let Some(i) = &args.interface {
+                out.extend(["--interface".to_owned(), i.to_string()]);
+            }
+            if let Some(c) = connection {
+                out.extend(["--connection".to_owned(), c.clone()]);
+            }
+            if let Some(m) = args.minutes {
+                out.extend(["--minutes".to_owned(), m.get().to_string()]);
+            }
+            out
+        }
+        Request::Action { id } => vec!["action".to_owned(), id.clone()],
+        Request::Undo { id } => vec!["undo".to_owned(), id.clone()],
+    }
+}
+
+fn refused(reason: impl Into<String>) -> FixError {
+    FixError::Refused {
+        reason: reason.into(),
+    }
+}
+
+/// Parse the helper's command line strictly: `apply ID [--interface IF] [--connection NAME]
+/// [--minutes N]`, `undo ID` or `action ID`; every flag at most once; anything else is refused.
+///
+/// # Errors
+/// [`FixError::Refused`] for an unknown shape or flag, [`FixError::BadArgument`] for a value
+/// its type rejects.
+pub fn parse_helper_args(argv: &[String]) -> Result<Request, FixError> {
+    let usage = "usage: deskside-elevate apply FIX_ID [--interface IF] [--connection NAME] [--minutes N] | deskside-elevate undo FIX_ID | deskside-elevate action ACTION_ID";
+    match argv {
+        [verb, id] if verb == "action" => Ok(Request::Action { id: id.clone() }),
+        [verb, id] if verb == "undo" => Ok(Request::Undo { id: id.clone() }),
+        [verb, id, rest @ ..] if verb == "apply" => {
+            let mut args = FixArgs::default();
+            let mut connection = None;
+            let mut it = rest.iter();
+            while let Some(flag) = it.next() {
+                let value = it
+                    .next()
+                    .ok_or_else(|| refused(format!("{flag} needs a value; {usage}")))?;
+                let twice = || refused(format!("{flag} given twice"));
+                match flag.as_str() {
+                    "--interface" => {
+                        if args.interface.is_some() {
+                            return Err(twice());
+                        }
+                        args.interface = Some(InterfaceName::parse(value)?);
+                    }
+                    "--connection" => {
+                        if connection.is_some() {
+                            return Err(twice());
+                        }
+                        connection = Some(value.clone());
+                    }
+                    "--minutes" => {
+                        if args.minutes.is_some() {
+                            return Err(twice());
+                        }
+                        args.minutes = Some(DeferMinutes::parse(value)?);
+                    }
+                    other => {
+                        return Err(refused(format!(
+                            "unknown option {:?}; {usage}",
+                            other.chars().take(40).collect::<String>()
+                        )));
+                    }
+                }
+            }
+            Ok(Request::Apply {
+                id: id.clone(),
+                args,
+                connection,
+            })
+        }
+        _ => Err(refused(usage)),
+    }
+}
+
+/// Linux: the pkexec invocation of the helper.
+#[must_use]
+pub fn linux_invocation(req: &Request) -> (&'static str, Vec<String>) {
+    let mut args = vec![LINUX_HELPER.to_owned()];
+    args.extend(helper_args(req));
+    ("pkexec", args)
+}
+
+/// Windows: what `ShellExecuteW` is called with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    /// Always `runas` (the UAC consent prompt).
+    pub verb: &'static str,
+    /// The helper executable.
+    pub file: String,
+    /// The quoted argument string.
+    pub parameters: String,
+}
+
+/// Windows: the UAC invocation of the helper at `helper_exe`.
+#[must_use]
+pub fn windows_runas(helper_exe: &str, req: &Request) -> RunAs {
+    RunAs {
+        verb: "runas",
+        file: helper_exe.to_owned(),
+        parameters: helper_args(req)
+            .iter()
+            .map(|a| quote_windows_arg(a))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// Quote one argument so `CommandLineToArgvW` (the MSVC runtime rules) reads it back
+/// unchanged: wrap in quotes when needed, double the backslashes that precede a quote or the
+/// closing quote, escape embedded quotes.
+#[must_use]
+pub fn quote_windows_arg(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains([' ', '\t', '\n', '\u{b}', '"']) {
+        return arg.to_owned();
+    }
+    let mut out = String::from('"');
+    let mut backslashes = 0_usize;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.push_str(&"\\".repeat(backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            _ => {
+                out.push_str(&"\\".repeat(backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.push_str(&"\\".repeat(backslashes * 2));
+    out.push('"');
+    out
+}
+
+/// The AppleScript run by [`macos_invocation`], one `-e` line each. It receives the helper and
+/// its arguments as `argv` and quotes every item with `quoted form of`, so no argument is ever
+/// interpreted by the shell `do shell script` uses.
+pub const MACOS_SCRIPT: &[&str] = &[
+    "on run argv",
+    "set cmd to \"\"",
+    "repeat with a in argv",
+    "set cmd to cmd & quoted form of (a as text) & \" \"",
+    "end repeat",
+    "do shell script cmd with administrator privileges",
+    "end run",
+];
+
+/// macOS: the authorization-prompt invocation of the helper at `helper`.
+#[must_use]
+pub fn macos_invocation(helper: &str, req: &Request) -> (&'static str, Vec<String>) {
+    let mut args = Vec::new();
+    for line in MACOS_SCRIPT {
+        args.extend(["-e".to_owned(), (*line).to_owned()]);
+    }
+    args.push(helper.to_owned());
+    args.extend(helper_args(req));
+    ("/usr/bin/osascript", args)
+}
+
+fn error_json(e: &FixError) -> Value {
+    json!({"error": {"code": e.code(), "message": e.to_string()}})
+}
+
+/// The helper's whole job: validate `argv`, load ONLY `system_config` (no environment, no user
+/// file), run the fix or action, and return the exit code (0 done, 1 it ran but failed, 2
+/// refused) and the JSON to print.
+pub async fn helper_main(argv: &[String], system_config: Option<&Path>) -> (u8, Value) {
+    match helper_inner(argv, system_config).await {
+        Ok((code, value)) => (code, value),
+        Err(e) => (2, error_json(&e)),
+    }
+}
+
+async fn helper_inner(
+    argv: &[String],
+    system_config: Option<&Path>,
+) -> Result<(u8, Value), FixError> {
+    let req = parse_helper_args(argv)?;
+    let config = load_system_config(system_config)?;
+    match req {
+        Request::Apply {
+            id,
+            mut args,
+            connection,
+        } => {
+            let def = catalogue::find(&id).ok_or(FixError::NotInCatalogue { id: id.clone() })?;
+            if !def.elevation {
+                return Err(FixError::NoElevationNeeded { id });
+            }
+            if config.fixes.disabled.contains(&id) {
+                return Err(FixError::Disabled { id });
+            }
+            if let Some(raw) = connection {
+                let configured = crate::facts::configured_vpn(&config).ok_or_else(|| {
+                    refused("--connection is only accepted when the system config sets vpn.client and vpn.connection")
+                })?;
+                let conn = ConnectionName::parse(configured.0, &raw)?;
+                if conn != configured.1 {
+                    return Err(refused(
+                        "--connection must be the connection set in the system config (vpn.connection)",
+                    ));
+                }
+                args.connection = Some(conn);
+            }
+            require_root()?;
+            let mut facts = crate::facts::gather(def, &config).await;
+            // The VPN to reconnect comes from the system config only: a user-chosen wg-quick
+            // file could carry PostUp commands that root would run.
+            if def.id == "vpn.reconnect" {
+                facts.vpn = crate::facts::configured_vpn(&config);
+            }
+            let plan = match crate::plan::plan(deskside_config::Os::current(), def, &args, &facts) {
+                Ok(p) => p,
+                Err(e) => return Ok((1, error_json(&e))),
+            };
+            let run = crate::exec::execute(
+                &plan,
+                &crate::exec::ExecOptions {
+                    safe_path: true,
+                    data_dir: None,
+                    fix_id: id.clone(),
+                },
+            )
+            .await;
+            let code = u8::from(!run.ok);
+            let mut value = serde_json::to_value(&run).unwrap_or(Value::Null);
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("id".into(), Value::from(id));
+            }
+            Ok((code, value))
+        }
+        Request::Undo { id } => {
+            let def = catalogue::find(&id).ok_or(FixError::NotInCatalogue { id: id.clone() })?;
+            if !def.elevation {
+                return Err(FixError::NoElevationNeeded { id });
+            }
+            let plan = crate::plan::undo_plan(
+                deskside_config::Os::current(),
+                def,
+                &crate::UndoState::default(),
+            )?;
+            require_root()?;
+            let run = crate::exec::execute(
+                &plan,
+                &crate::exec::ExecOptions {
+                    safe_path: true,
+                    data_dir: None,
+                    fix_id: id.clone(),
+                },
+            )
+            .await;
+            let code = u8::from(!run.ok);
+            let mut value = serde_json::to_value(&run).unwrap_or(Value::Null);
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("id".into(), Value::from(id));
+            }
+            Ok((code, value))
+        }
+        Request::Action { id } => {
+            let action = config
+                .fixes
+                .actions
+                .iter()
+                .find(|a| a.id == id)
+                .ok_or_else(|| {
+                    refused(format!(
+                        "`{id}` is not an admin action in the system config"
+                    ))
+                })?;
+            if !action.elevate {
+                return Err(FixError::NoElevationNeeded { id });
+            }
+            crate::actions::check_program(Path::new(&action.program))?;
+            require_root()?;
+            let run = crate::actions::run(action).await?;
+            let code = u8::from(!run.success());
+            Ok((code, json!({"id": id, "action": run})))
+        }
+    }
+}
+
+fn require_root() -> Result<(), FixError> {
+    if crate::is_elevated() {
+        Ok(())
+    } else {
+        Err(refused(
+            "deskside-elevate must be started through pkexec (it is not running as root)",
+        ))
+    }
+}
+
+/// The system config file at its fixed OS location, with no environment override: the helper
+/// must not let the caller point it at another file.
+#[must_use]
+pub fn system_config_path() -> Option<std::path::PathBuf> {
+    deskside_config::system_path(deskside_config::Os::current(), &|_| None).filter(|p| p.exists())
+}
+
+/// Load only the system config file (defaults when there is none).
+fn load_system_config(path: Option<&Path>) -> Result<deskside_config::Config, FixError> {
+    let mut layers = Vec::new();
+    if let Some(path) = path {
+        let layer = deskside_config::Layer::from_file(deskside_config::SourceKind::System, path)
+            .map_err(|e| refused(format!("the system config is invalid: {e}")))?;
+        layers.extend(layer);
+    }
+    deskside_config::load_layers(layers)
+        .map(|l| l.config)
+        .map_err(|e| refused(format!("the system config is invalid: {e}")))
+}
+
+/// The VPN client of the system config, for messages.
+#[must_use]
+pub fn client_name(client: VpnClient) -> &'static str {
+    match client {
+        VpnClient::Wireguard => "wireguard",
+        VpnClient::Networkmanager => "networkmanager",
+        VpnClient::Openvpn => "openvpn",
+        VpnClient::Rasdial => "rasdial",
+        VpnClient::Scutil => "scutil",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    /// `CommandLineToArgvW`'s reading of a parameter string (for the round-trip property).
+    fn windows_split(line: &str) -> Vec<String> {
+        let mut args = Vec::new();
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+                i += 1;
+            }
+            if i >= chars.len() {
+                break;
+            }
+            let mut cur = String::new();
+            let mut quoted = false;
+            while i < chars.len() && (quoted || (chars[i] != ' ' && chars[i] != '\t')) {
+                let mut n = 0;
+                while i < chars.len() && chars[i] == '\\' {
+                    n += 1;
+                    i += 1;
+                }
+                if i < chars.len() && chars[i] == '"' {
+                    cur.push_str(&"\\".repeat(n / 2));
+                    if n % 2 == 1 {
+                        cur.push('"');
+                    } else if quoted && i + 1 < chars.len() && chars[i + 1] == '"' {
+                        cur.push('"');
+                        i += 1;
+                    } else {
+                        quoted = !quoted;
+                    }
+                    i += 1;
+                } else {
+                    cur.push_str(&"\\".repeat(n));
+                    if i < chars.len() && (quoted || (chars[i] != ' ' && chars[i] != '\t')) {
+                        cur.push(chars[i]);
+                        i += 1;
+                    }
+                }
+            }
+            args.push(cur);
+        }
+        args
+    }
+
+    #[test]
+    fn helper_arguments_round_trip() {
+        let args = FixArgs {
+            interface: Some(InterfaceName::parse("eth0").unwrap()),
+            minutes: Some(DeferMinutes::new(15).unwrap()),
+            ..FixArgs::default()
+        };
+        let req = Request::apply("net.restart_interface", &args);
+        let argv = helper_args(&req);
+        assert_eq!(
+            argv,
+            s(&[
+                "apply",
+                "net.restart_interface",
+                "--interface",
+                "eth0",
+                "--minutes",
+                "15"
+            ])
+        );
+        assert_eq!(parse_helper_args(&argv).unwrap(), req);
+        assert_eq!(
+            linux_invocation(&Request::Action {
+                id: "restart-agent".into()
+            }),
+            ("pkexec", s(&[LINUX_HELPER, "action", "restart-agent"]))
+        );
+    }
+
+    #[test]
+    fn helper_parser_refuses_anything_else() {
+        for bad in [
+            s(&[]),
+            s(&["apply"]),
+            s(&["run", "net.flush_dns"]),
+            s(&["apply", "net.flush_dns", "--interface"]),
+            s(&["apply", "net.flush_dns", "--interface", "eth0;id"]),
+            s(&[
+                "apply",
+                "net.flush_dns",
+                "--interface",
+                "a",
+                "--interface",
+                "b",
+            ]),
+            s(&["apply", "net.flush_dns", "--url", "http://x/"]),
+            s(&["apply", "net.flush_dns", "--minutes", "99999"]),
+            s(&["action", "a", "extra"]),
+        ] {
+            assert!(parse_helper_args(&bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn windows_runas_quotes_for_command_line_to_argv() {
+        let req = Request::Action {
+            id: "restart agent".into(),
+        };
+        let r = windows_runas(r"C:\Program Files\Deskside\deskside-elevate.exe", &req);
+        assert_eq!(r.verb, "runas");
+        assert_eq!(r.file, r"C:\Program Files\Deskside\deskside-elevate.exe");
+        assert_eq!(r.parameters, r#"action "restart agent""#);
+        assert_eq!(quote_windows_arg(r#"a\"b"#), r#""a\\\"b""#);
+        assert_eq!(quote_windows_arg(r"C:\dir\ "), r#""C:\dir\ ""#);
+        assert_eq!(quote_windows_arg(r"C:\dir with\"), r#""C:\dir with\\""#);
+        assert_eq!(quote_windows_arg(""), r#""""#);
+        assert_eq!(quote_windows_arg("eth0"), "eth0");
+    }
+
+    #[test]
+    fn macos_invocation_passes_arguments_as_argv_items() {
+        let (prog, args) = macos_invocation(
+            "/Applications/Deskside.app/Contents/MacOS/deskside-elevate",
+            &Request::apply("net.flush_dns", &FixArgs::default()),
+        );
+        assert_eq!(prog, "/usr/bin/osascript");
+        assert_eq!(
+            args.iter().filter(|a| *a == "-e").count(),
+            MACOS_SCRIPT.len()
+        );
+        assert_eq!(
+            &args[MACOS_SCRIPT.len() * 2..],
+            s(&[
+                "/Applications/Deskside.app/Contents/MacOS/deskside-elevate",
+                "apply",
+                "net.flush_dns"
+            ])
+        );
+        assert!(args.iter().any(|a| a.contains("quoted form of")));
+    }
+
+    #[test]
+    fn the_polkit_policy_names_the_helper_and_the_action() {
+        let policy = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../packaging/linux/dev.deskside.fix.policy"
+        ))
+        .unwrap();
+        assert!(policy.contains(&format!("<action id=\"{POLKIT_ACTION}\">")));
+        assert!(policy.contains(&format!(
+            "<annotate key=\"org.freedesktop.policykit.exec.path\">{LINUX_HELPER}</annotate>"
+        )));
+        assert!(policy.contains("<allow_active>auth_admin_keep</allow_active>"));
+        assert!(!policy.contains(">yes<"), "never without authentication");
+    }
+
+    fn system_file(dir: &Path, text: &str) -> std::path::PathBuf {
+        let p = dir.join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[tokio::test]
+    async fn helper_runs_only_elevated_actions_from_the_system_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ww = dir.path().join("ww.sh");
+        std::fs::write(&ww, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(
+            &ww,
+            <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o777),
+        )
+        .unwrap();
+        let file = system_file(
+            dir.path(),
+            &format!(
+                "[[fixes.actions]]\nid = \"ok\"\ntitle = \"Ok\"\nprogram = \"/usr/bin/true\"\nelevate = true\n\n[[fixes.actions]]\nid = \"plain\"\ntitle = \"P\"\nprogram = \"/usr/bin/true\"\n\n[[fixes.actions]]\nid = \"ww\"\ntitle = \"W\"\nprogram = \"{}\"\nelevate = true\n",
+                ww.display()
+            ),
+        );
+        let (code, v) = helper_main(&s(&["action", "plain"]), Some(&file)).await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.no_elevation_needed"))
+        );
+        let (code, v) = helper_main(&s(&["action", "ww"]), Some(&file)).await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.action_unsafe_program"))
+        );
+        let (code, v) = helper_main(&s(&["action", "missing"]), Some(&file)).await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.refused"))
+        );
+        if crate::is_elevated() {
+            let (code, v) = helper_main(&s(&["action", "ok"]), Some(&file)).await;
+            assert_eq!(code, 0, "{v}");
+            assert_eq!(v["action"]["code"], 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn helper_accepts_only_the_system_configs_vpn_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = system_file(
+            dir.path(),
+            "[vpn]\nclient = \"openvpn\"\nconnection = \"corp\"\n[fixes]\ndisabled = [\"net.flush_dns\"]\n",
+        );
+        let (code, v) = helper_main(
+            &s(&["apply", "vpn.reconnect", "--connection", "other"]),
+            Some(&file),
+        )
+        .await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.refused"))
+        );
+        let (code, v) = helper_main(
+            &s(&["apply", "vpn.reconnect", "--connection", "bad name"]),
+            Some(&file),
+        )
+        .await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.bad_argument"))
+        );
+        let (code, v) = helper_main(&s(&["apply", "net.flush_dns"]), Some(&file)).await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.disabled"))
+        );
+        let bad = system_file(dir.path(), "[network]\nnope = 1\n");
+        let (code, v) = helper_main(&s(&["action", "x"]), Some(&bad)).await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (2, Some("fix.refused"))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn windows_quoting_round_trips(args in proptest::collection::vec("[ -~\\t]{0,12}", 1..5)) {
+            let line = args.iter().map(|a| quote_windows_arg(a)).collect::<Vec<_>>().join(" ");
+            prop_assert_eq!(windows_split(&line), args);
+        }
+
+        #[test]
+        fn the_helper_parser_never_yields_an_unvalidated_value(argv in proptest::collection::vec(any::<String>(), 0..6)) {
+            if let Ok(Request::Apply { args, .. }) = parse_helper_args(&argv) {
+                if let Some(i) = &args.interface {
+                    prop_assert!(InterfaceName::parse(i.as_str()).is_ok());
+                }
+                prop_assert!(args.url.is_none());
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The connectors, one module per helpdesk, and [`Helpdesk`]: the configured one, chosen by
+//! `helpdesk.kind`. Shared helpers for request shapes live here.
+
+pub mod email;
+pub mod freshservice;
+pub mod glpi;
+pub mod jsm;
+pub mod redmine;
+pub mod rt;
+pub mod servicenow;
+pub mod webhook;
+pub mod zammad;
+pub mod zendesk;
+
+use serde_json::Value;
+
+use crate::{
+    Connector, HelpdeskError, Lookup, Outgoing, Remote, RemoteStatus, SendError, Settings,
+};
+
+/// The helpdesk chosen in the config.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Helpdesk {
+    /// Request Tracker 5.
+    Rt(rt::Rt),
+    /// Redmine 5.
+    Redmine(redmine::Redmine),
+    /// Jira Service Management.
+    Jsm(jsm::Jsm),
+    /// Zendesk.
+    Zendesk(zendesk::Zendesk),
+    /// Freshservice.
+    Freshservice(freshservice::Freshservice),
+    /// ServiceNow.
+    ServiceNow(servicenow::ServiceNow),
+    /// GLPI.
+    Glpi(glpi::Glpi),
+    /// Zammad.
+    Zammad(zammad::Zammad),
+    /// A signed JSON webhook.
+    Webhook(webhook::Webhook),
+    /// E-mail over SMTP.
+    Email(email::Email),
+}
+
+/// Builds the connector named by `settings.kind`.
+///
+/// # Errors
+/// [`HelpdeskError`] naming the missing or wrong key.
+pub fn from_config(settings: &Settings) -> Result<Helpdesk, HelpdeskError> {
+    Ok(match settings.kind.as_str() {
+        "rt" => Helpdesk::Rt(rt::Rt::new(settings)?),
+        "redmine" => Helpdesk::Redmine(redmine::Redmine::new(settings)?),
+        "jsm" => Helpdesk::Jsm(jsm::Jsm::new(settings)?),
+        "zendesk" => Helpdesk::Zendesk(zendesk::Zendesk::new(settings)?),
+        "freshservice" => Helpdesk::Freshservice(freshservice::Freshservice::new(settings)?),
+        "servicenow" => Helpdesk::ServiceNow(servicenow::ServiceNow::new(settings)?),
+        "glpi" => Helpdesk::Glpi(glpi::Glpi::new(settings)?),
+        "zammad" => Helpdesk::Zammad(zammad::Zammad::new(settings)?),
+        "webhook" => Helpdesk::Webhook(webhook::Webhook::new(settings)?),
+        "email" => Helpdesk::Email(email::Email::new(settings)?),
+        other => return Err(HelpdeskError::UnknownKind(other.to_owned())),
+    })
+}
+
+macro_rules! each {
+    ($self:expr, $c:ident => $body:expr) => {
+        match $self {
+            Helpdesk::Rt($c) => $body,
+            Helpdesk::Redmine($c) => $body,
+            Helpdesk::Jsm($c) => $body,
+            Helpdesk::Zendesk($c) => $body,
+            Helpdesk::Freshservice($c) => $body,
+            Helpdesk::ServiceNow($c) => $body,
+            Helpdesk::Glpi($c) => $body,
+            Helpdesk::Zammad($c) => $body,
+            Helpdesk::Webhook($c) => $body,
+            Helpdesk::Email($c) => $body,
+        }
+    };
+}
+
+impl Connector for Helpdesk {
+    fn kind(&self) -> &'static str {
+        each!(self, c => c.kind())
+    }
+
+    fn lookup(&self) -> Lookup {
+        each!(self, c => c.lookup())
+    }
+
+    fn attaches_separately(&self) -> bool {
+        each!(self, c => c.attaches_separately())
+    }
+
+    async fn create(&self, ticket: &Outgoing) -> Result<Remote, SendError> {
+        each!(self, c => c.create(ticket).await)
+    }
+
+    async fn attach(&self, remote: &Remote, ticket: &Outgoing) -> Result<(), SendError> {
+        each!(self, c => c.attach(remote, ticket).await)
+    }
+
+    async fn find_by_key(&self, ticket: &Outgoing) -> Result<Option<Remote>, SendError> {
+        check_key(&ticket.key)?;
+        each!(self, c => c.find_by_key(ticket).await)
+    }
+
+    async fn status(&self, remote: &Remote) -> Result<Option<RemoteStatus>, SendError> {
+        each!(self, c => c.status(remote).await)
+    }
+}
+
+/// Keys go into search queries: only UUID characters are accepted, so no query can be
+/// injected through one.
+pub(crate) fn check_key(key: &str) -> Result<(), SendError> {
+    if (8..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        Ok(())
+    } else {
+        Err(SendError::permanent(format!(
+            "the ticket's idempotency key {key:?} is not a UUID"
+        )))
+    }
+}
+
+/// Some mocks (and some proxies) answer a JSON document as a JSON string; read through it.
+pub(crate) fn unwrap_stringified(v: Value) -> Value {
+    match &v {
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(s).unwrap_or(v)
+        }
+        _ => v,
+    }
+}
+
+/// An id that may be a JSON number or string.
+pub(crate) fn id_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// "the answer had no ticket id": a 2xx without what we need means the ticket may exist.
+pub(crate) fn no_id(what: &str) -> SendError {
+    SendError::transient(
+        format!("{what}: the helpdesk answered without a ticket id"),
+        true,
+    )
+}
+
+/// Base64 of attachment bytes, for JSON bodies.
+pub(crate) fn b64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// The body as simple HTML, for helpdesks whose description field is HTML.
+pub(crate) fn html_body(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!("<pre>{escaped}</pre>")
+}
+
+/// A multipart file part.
+pub(crate) fn file_part(
+    a: &deskside_evidence::Attachment,
+) -> Result<reqwest::multipart::Part, SendError> {
+    reqwest::multipart::Part::bytes(a.data.clone())
+        .file_name(a.name.clone())
+        .mime_str(&a.content_type)
+        .map_err(|e| SendError::permanent(format!("attachment {}: {e}", a.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_must_look_like_uuids() {
+        assert!(check_key("0f8fad5b-d9cb-469f-a165-70867728950e").is_ok());
+        assert!(check_key("x' OR 1=1 --").is_err());
+        assert!(check_key("").is_err());
+    }
+
+    #[test]
+    fn stringified_json_is_read_through() {
+        let v = unwrap_stringified(Value::String("{\"id\": 3}".into()));
+        assert_eq!(id_of(v.get("id")), Some("3".into()));
+        assert_eq!(unwrap_stringified(Value::String("plain".into())), "plain");
+    }
+}

@@ -1,0 +1,432 @@
+//! The outbox against a fake Request Tracker on loopback: delivery, the state machine, no
+//! duplicate after a 500 that created the ticket, `Retry-After`, a crash while `sending`
+//! (simulated by abandoning the attempt and reopening the database), permanent failures.
+
+#![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
+
+use std::time::{Duration, Instant};
+
+use deskside_helpdesk::testing::{FakeRt, Faults, Server};
+use deskside_helpdesk::{
+    Attachment, Connector, Outgoing, Remote, Rt, Secret, SendError, Settings, Urgency,
+};
+use deskside_outbox::{DeliverOptions, Event, NewTicket, Outbox, State};
+
+fn rt_for(server: &Server) -> Rt {
+    let mut s = Settings::new("rt", Some(server.url().parse().unwrap()));
+    s.queue = Some("General".into());
+    s.token = Some(Secret::new("t0ken"));
+    s.timeout = Duration::from_secs(5);
+    Rt::new(&s).unwrap()
+}
+
+fn ticket(subject: &str) -> NewTicket {
+    NewTicket {
+        subject: subject.into(),
+        body: "Deskside summary\nRoot cause: none\n".into(),
+        urgency: Urgency::Normal,
+        category: None,
+        contact: Some("jdoe@corp.example".into()),
+        attachments: vec![Attachment {
+            name: "deskside-bundle.json".into(),
+            content_type: "application/json".into(),
+            data: br#"{"schema":"deskside.bundle/1"}"#.to_vec(),
+        }],
+    }
+}
+
+fn quick() -> DeliverOptions {
+    DeliverOptions {
+        backoff_base: Duration::from_millis(50),
+        backoff_cap: Duration::from_millis(200),
+        ..DeliverOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_queued_ticket_is_delivered_once_with_its_key_and_attachment() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let entry = outbox.enqueue(ticket("Printer jammed"), "rt").unwrap();
+    assert_eq!(entry.state, State::Queued);
+    assert_eq!(entry.attempts, 0);
+    assert!(uuid_v4(&entry.key), "{}", entry.key);
+    let out = outbox.outgoing(entry.id).unwrap();
+    assert!(
+        out.body
+            .ends_with(&format!("Deskside reference: {}\n", entry.key))
+    );
+    assert_eq!(out.attachments.len(), 1);
+
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    let events = outbox
+        .deliver_due(&rt_for(&server), &quick())
+        .await
+        .unwrap();
+    assert!(matches!(&events[..], [Event::Delivered { remote, .. }] if remote.id == "1"));
+    let e = outbox.get(entry.id).unwrap();
+    assert_eq!(e.state, State::Delivered);
+    assert_eq!(e.attempts, 1);
+    let remote = e.remote.unwrap();
+    assert_eq!(
+        remote.url.unwrap(),
+        format!("{}Ticket/Display.html?id=1", server.url())
+    );
+    assert_eq!(fake.count_by_key().get(&entry.key), Some(&1));
+    // Nothing more to do: a second run sends nothing.
+    assert!(
+        outbox
+            .deliver_due(&rt_for(&server), &quick())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(fake.tickets().len(), 1);
+    let created = &fake.tickets()[0].body;
+    assert_eq!(
+        created["Attachments"][0]["FileName"],
+        "deskside-bundle.json"
+    );
+}
+
+fn uuid_v4(key: &str) -> bool {
+    key.len() == 36
+        && key.as_bytes()[14] == b'4'
+        && key.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+#[tokio::test]
+async fn a_500_after_the_ticket_was_created_does_not_duplicate_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    fake.set_faults(Faults {
+        fail_after_create: 1,
+        ..Faults::default()
+    });
+    let server = fake.serve().await.unwrap();
+    let rt = rt_for(&server);
+    let entry = outbox.enqueue(ticket("VPN down"), "rt").unwrap();
+
+    let events = outbox.deliver_due(&rt, &quick()).await.unwrap();
+    assert!(
+        matches!(&events[..], [Event::Retrying { reason, .. }] if reason.contains("HTTP 500")),
+        "{events:?}"
+    );
+    let e = outbox.get(entry.id).unwrap();
+    assert_eq!(e.state, State::Queued);
+    assert!(e.next_attempt_at.is_some());
+    assert_eq!(fake.tickets().len(), 1, "the 500 created the ticket");
+
+    let events = outbox
+        .deliver_due(
+            &rt,
+            &DeliverOptions {
+                ignore_backoff: true,
+                ..quick()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Delivered { remote, .. }] if remote.id == "1"),
+        "{events:?}"
+    );
+    assert_eq!(
+        fake.count_by_key().get(&entry.key),
+        Some(&1),
+        "no duplicate"
+    );
+    // The second attempt searched, and did not create.
+    let posts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(posts, 1);
+    let search = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "GET")
+        .unwrap();
+    let query = search
+        .query()
+        .into_iter()
+        .find(|(k, _)| k == "query")
+        .unwrap()
+        .1;
+    assert_eq!(query, format!("CF.{{Deskside Key}} = '{}'", entry.key));
+}
+
+#[tokio::test]
+async fn deliver_now_retries_within_its_budget_and_honours_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    fake.set_faults(Faults {
+        rate_limit: 1,
+        retry_after_s: 2,
+        ..Faults::default()
+    });
+    let server = fake.serve().await.unwrap();
+    let entry = outbox.enqueue(ticket("Slow down"), "rt").unwrap();
+    let started = Instant::now();
+    let e = outbox
+        .deliver_now(
+            &rt_for(&server),
+            entry.id,
+            &quick(),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(e.state, State::Delivered, "{e:?}");
+    assert_eq!(e.attempts, 2);
+    assert!(
+        elapsed >= Duration::from_secs(2),
+        "waited only {elapsed:?} after Retry-After: 2"
+    );
+    assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+    assert_eq!(fake.tickets().len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_holds_even_a_flush_that_ignores_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    fake.set_faults(Faults {
+        rate_limit: 1,
+        retry_after_s: 60,
+        ..Faults::default()
+    });
+    let server = fake.serve().await.unwrap();
+    let rt = rt_for(&server);
+    let entry = outbox.enqueue(ticket("Held"), "rt").unwrap();
+    let events = outbox.deliver_due(&rt, &quick()).await.unwrap();
+    assert!(matches!(&events[..], [Event::Retrying { reason, .. }] if reason.contains("429")));
+    let now = outbox
+        .deliver_due(
+            &rt,
+            &DeliverOptions {
+                ignore_backoff: true,
+                ..quick()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(now.is_empty(), "the helpdesk asked for 60 s: {now:?}");
+    let e = outbox.get(entry.id).unwrap();
+    assert_eq!(e.state, State::Queued);
+    // Within a minute of now, not within the 200 ms backoff cap.
+    let next = time::OffsetDateTime::parse(
+        e.next_attempt_at.as_deref().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let ahead = next - time::OffsetDateTime::now_utc();
+    assert!(ahead > time::Duration::seconds(50), "{ahead}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// A connector that creates the ticket and then never finishes: the process "dies" while the
+/// ticket is `sending`, after the helpdesk created it.
+struct DiesAfterCreate(Rt);
+
+impl Connector for DiesAfterCreate {
+    fn kind(&self) -> &'static str {
+        "rt"
+    }
+    async fn create(&self, t: &Outgoing) -> Result<Remote, SendError> {
+        let _ = self.0.create(t).await;
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_while_sending_is_checked_by_key_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.sqlite3");
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    let id;
+    {
+        let outbox = Outbox::open(&path).unwrap();
+        id = outbox.enqueue(ticket("Crash"), "rt").unwrap().id;
+        let dying = DiesAfterCreate(rt_for(&server));
+        let options = quick();
+        let run = outbox.deliver_due(&dying, &options);
+        // Abandon the attempt once the helpdesk has the ticket.
+        let _ = tokio::time::timeout(Duration::from_millis(800), run).await;
+        assert_eq!(fake.tickets().len(), 1);
+        assert_eq!(outbox.get(id).unwrap().state, State::Sending);
+    }
+    // "Restart": a new connection to the same file.
+    let outbox = Outbox::open(&path).unwrap();
+    assert_eq!(outbox.get(id).unwrap().state, State::Sending);
+    let events = outbox
+        .deliver_due(&rt_for(&server), &quick())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Delivered { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(fake.tickets().len(), 1, "found by key, not created again");
+    assert_eq!(outbox.get(id).unwrap().attempts, 2);
+}
+
+#[tokio::test]
+async fn a_crash_before_sending_creates_exactly_one_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.sqlite3");
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    let outbox = Outbox::open(&path).unwrap();
+    let id = outbox.enqueue(ticket("Crash early"), "rt").unwrap().id;
+    drop(outbox);
+    let outbox = Outbox::open(&path).unwrap();
+    let events = outbox
+        .deliver_due(&rt_for(&server), &quick())
+        .await
+        .unwrap();
+    assert!(matches!(&events[..], [Event::Delivered { .. }]));
+    assert_eq!(fake.tickets().len(), 1);
+    assert_eq!(outbox.get(id).unwrap().state, State::Delivered);
+}
+
+#[tokio::test]
+async fn a_refused_ticket_fails_permanently_with_a_copy_as_email_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let server = Server::start(|_| {
+        deskside_helpdesk::testing::Reply::json(
+            400,
+            &serde_json::json!({"message": "Invalid queue"}),
+        )
+    })
+    .await
+    .unwrap();
+    let entry = outbox.enqueue(ticket("Bad queue"), "rt").unwrap();
+    let events = outbox
+        .deliver_due(&rt_for(&server), &quick())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Failed { reason, .. }] if reason.contains("Invalid queue")),
+        "{events:?}"
+    );
+    let e = outbox.get(entry.id).unwrap();
+    assert_eq!(e.state, State::Failed);
+    assert!(e.error.unwrap().contains("HTTP 400"));
+    let mail = outbox
+        .copy_as_email(entry.id, Some("helpdesk@corp.example"))
+        .unwrap();
+    assert!(mail.starts_with("To: helpdesk@corp.example\nSubject: Bad queue\n\nDeskside summary"));
+    assert!(mail.contains(&entry.key));
+    assert!(mail.contains("deskside-bundle.json"));
+    // Failed tickets are not retried by a flush, but can be put back.
+    assert!(
+        outbox
+            .deliver_due(&rt_for(&server), &quick())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(outbox.retry(entry.id).unwrap().state, State::Queued);
+}
+
+#[tokio::test]
+async fn a_helpdesk_that_is_down_keeps_the_ticket_queued_until_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    // A port with nothing listening: bind, note it, close.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut s = Settings::new(
+        "rt",
+        Some(format!("http://127.0.0.1:{port}/").parse().unwrap()),
+    );
+    s.queue = Some("General".into());
+    s.token = Some(Secret::new("t"));
+    let down = Rt::new(&s).unwrap();
+    let entry = outbox.enqueue(ticket("Offline"), "rt").unwrap();
+    let events = outbox.deliver_due(&down, &quick()).await.unwrap();
+    assert!(
+        matches!(&events[..], [Event::Retrying { reason, .. }] if reason.contains("cannot connect")),
+        "{events:?}"
+    );
+    assert_eq!(outbox.get(entry.id).unwrap().state, State::Queued);
+
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    let events = outbox
+        .deliver_due(
+            &rt_for(&server),
+            &DeliverOptions {
+                ignore_backoff: true,
+                ..quick()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(&events[..], [Event::Delivered { .. }]));
+    // Connection refused means nothing was sent: no search was needed before creating.
+    assert!(server.requests().iter().all(|r| r.method == "POST"));
+    assert_eq!(fake.tickets().len(), 1);
+}
+
+#[tokio::test]
+async fn out_of_attempts_is_a_permanent_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    fake.set_faults(Faults {
+        unavailable: 10,
+        ..Faults::default()
+    });
+    let server = fake.serve().await.unwrap();
+    let entry = outbox.enqueue(ticket("Never"), "rt").unwrap();
+    let options = DeliverOptions {
+        ignore_backoff: true,
+        max_attempts: 2,
+        ..quick()
+    };
+    outbox
+        .deliver_due(&rt_for(&server), &options)
+        .await
+        .unwrap();
+    let events = outbox
+        .deliver_due(&rt_for(&server), &options)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Failed { reason, .. }] if reason.starts_with("gave up after 2 attempts")),
+        "{events:?}"
+    );
+    assert_eq!(outbox.get(entry.id).unwrap().state, State::Failed);
+}
+
+#[tokio::test]
+async fn status_of_delivered_tickets_is_polled_and_changes_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    let rt = rt_for(&server);
+    let entry = outbox.enqueue(ticket("Status"), "rt").unwrap();
+    outbox.deliver_due(&rt, &quick()).await.unwrap();
+    let seq = outbox.get(entry.id).unwrap().seq;
+    let changed = outbox.refresh_status(&rt).await.unwrap();
+    assert_eq!(changed.len(), 1);
+    let status = changed[0].status.clone().unwrap();
+    assert_eq!(status.status, "open");
+    assert_eq!(status.last_reply.as_deref(), Some("We are on it."));
+    assert_eq!(outbox.changes_since(seq).unwrap().len(), 1);
+    // Same answer again: nothing new to tell the user.
+    assert!(outbox.refresh_status(&rt).await.unwrap().is_empty());
+}

@@ -1,0 +1,441 @@
+//! `desksidectl password` end to end against the real servers: the JSON shapes and exit codes,
+//! the planted-secret scan (trace logging on, every output and every file written searched for
+//! the passwords), keyring sync inside a private D-Bus session with gnome-keyring, and the
+//! clock pre-flight under libfaketime.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{self, Server};
+use crate::{openldap, samba_ad};
+
+const CURRENT: &str = "Planted-Current-7731";
+const NEW: &str = "Planted-New-Secret-8842";
+
+fn write_config(home: &Path, text: &str) -> std::path::PathBuf {
+    let file = home.join("config.toml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn assert_no_secret(what: &str, bytes: &[u8]) {
+    for secret in [CURRENT, NEW] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{what} contains a password: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+#[tokio::test]
+async fn planted_passwords_never_leave_the_process() {
+    let Some(server) = common::slapd() else {
+        return;
+    };
+    let Some(bin) = common::desksidectl() else {
+        return;
+    };
+    let uid = openldap::add_user(server, CURRENT, None).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(
+        home.path(),
+        &openldap::config_text(server, &server.ldaps_url, ""),
+    );
+    let trace = [("DESKSIDE_LOG", "trace")];
+    let mut outputs = Vec::new();
+
+    let status = common::run_cli(
+        &bin,
+        home.path(),
+        &config,
+        &[
+            "password",
+            "status",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        &format!("{CURRENT}\n"),
+        &trace,
+    );
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert_eq!(json(&status)["state"], "never");
+    assert!(!status.stderr.is_empty(), "trace logging was on");
+    outputs.push(status);
+
+    let refused = common::run_cli(
+        &bin,
+        home.path(),
+        &config,
+        &[
+            "password",
+            "change",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        &format!("{NEW}-wrong\n{NEW}\n"),
+        &trace,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(json(&refused)["error"]["code"], "wrong_current_password");
+    assert!(
+        json(&refused)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not correct")
+    );
+    outputs.push(refused);
+
+    let changed = common::run_cli(
+        &bin,
+        home.path(),
+        &config,
+        &[
+            "password",
+            "change",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        &format!("{CURRENT}\n{NEW}\n"),
+        &trace,
+    );
+    assert_eq!(
+        changed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    let report = json(&changed);
+    assert_eq!(report["account"], uid.as_str());
+    assert_eq!(report["status"]["problem"], Value::Null);
+    outputs.push(changed);
+
+    let remembered = common::run_cli(
+        &bin,
+        home.path(),
+        &config,
+        &[
+            "password",
+            "remember",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        &format!("{NEW}\n"),
+        &trace,
+    );
+    outputs.push(remembered);
+
+    for (i, out) in outputs.iter().enumerate() {
+        assert_no_secret(&format!("stdout of run {i}"), &out.stdout);
+        assert_no_secret(&format!("stderr of run {i}"), &out.stderr);
+    }
+    let written = files(home.path());
+    assert!(
+        written
+            .iter()
+            .any(|p| p.to_string_lossy().contains("password/status-")),
+        "the status cache was written: {written:?}"
+    );
+    for file in written {
+        assert_no_secret(&file.display().to_string(), &std::fs::read(&file).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn bad_input_and_cached_status_offline() {
+    let Some(server) = common::slapd() else {
+        return;
+    };
+    let Some(bin) = common::desksidectl() else {
+        return;
+    };
+    let uid = openldap::add_user(server, CURRENT, None).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(
+        home.path(),
+        &openldap::config_text(server, &server.ldaps_url, ""),
+    );
+    let one_line = common::run_cli(
+        &bin,
+        home.path(),
+        &config,
+        &[
+            "password",
+            "change",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        "only-one\n",
+        &[],
+    );
+    assert_eq!(one_line.status.code(), Some(2));
+    assert_eq!(json(&one_line)["error"]["code"], "bad_input");
+    // A live read fills the cache …
+    let live = common::run_cli(
+        &bin,
+        home.path(),
+        &config,
+        &[
+            "password",
+            "status",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        &format!("{CURRENT}\n"),
+        &[],
+    );
+    assert_eq!(json(&live)["cached"], false);
+    // … which is shown, with its age, when the directory cannot be reached.
+    let offline = write_config(
+        home.path(),
+        &openldap::config_text(
+            server,
+            &format!("ldaps://127.0.0.1:{}", common::free_port()),
+            "",
+        ),
+    );
+    let cached = common::run_cli(
+        &bin,
+        home.path(),
+        &offline,
+        &[
+            "password",
+            "status",
+            "--json",
+            "--user",
+            &uid,
+            "--password-stdin",
+        ],
+        &format!("{CURRENT}\n"),
+        &[],
+    );
+    assert_eq!(cached.status.code(), Some(1));
+    let st = json(&cached);
+    assert_eq!(st["cached"], true);
+    assert_eq!(st["state"], "never");
+    assert!(st["cache_age_s"].as_u64().is_some(), "{st}");
+    assert_eq!(st["problem"]["code"], "directory_unreachable");
+}
+
+fn keyring_script(bin: &Path, config: &Path, home: &Path, uid: &str) -> String {
+    let b = bin.display();
+    let c = config.display();
+    format!(
+        r#"set -eu
+export HOME="{h}" XDG_DATA_HOME="{h}/xdg-data" XDG_RUNTIME_DIR="{h}/run" XDG_CONFIG_HOME="{h}/xdg-config"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+echo -n keyring-unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# An entry the config names, holding the old password, and Deskside's own (via remember).
+printf '%s' '{CURRENT}' | secret-tool store --label='mail' service imap.test.invalid username '{uid}'
+printf '%s\n' '{CURRENT}' | "{b}" --config "{c}" password remember --user '{uid}' --password-stdin >/dev/null
+printf '%s\n%s\n' '{CURRENT}' '{NEW}' | "{b}" --config "{c}" password change --json --user '{uid}' --password-stdin >"{h}/report.json"
+echo "mail=$(secret-tool lookup service imap.test.invalid username '{uid}')"
+echo "own=$(secret-tool lookup service deskside-password username '{uid}')"
+# Status now reads the expiry with the saved (new) password, no stdin needed.
+"{b}" --config "{c}" password status --json --user '{uid}' >"{h}/status.json"
+"#,
+        h = home.display()
+    )
+}
+
+#[tokio::test]
+async fn keyring_entries_follow_the_change() {
+    let Some(server) = common::slapd() else {
+        return;
+    };
+    if !common::can_run(
+        "keyring sync",
+        &["dbus-run-session", "gnome-keyring-daemon", "secret-tool"],
+    ) {
+        return;
+    }
+    let Some(bin) = common::desksidectl() else {
+        return;
+    };
+    let uid = openldap::add_user(server, CURRENT, None).await;
+    let home = tempfile::tempdir().unwrap();
+    let extra = "keyring_entries = [\"imap.test.invalid/{user}\"]\nother_credentials = [\"Mail on your phone\"]";
+    let config = write_config(
+        home.path(),
+        &openldap::config_text(server, &server.ldaps_url, extra),
+    );
+    let out = Command::new("dbus-run-session")
+        .args([
+            "--",
+            "bash",
+            "-c",
+            &keyring_script(&bin, &config, home.path(), &uid),
+        ])
+        .env("DESKSIDE_SYSTEM_CONFIG", "")
+        .env("DESKSIDE_USER_CONFIG", "")
+        .env("DESKSIDE_DATA_DIR", home.path().join("data"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&format!("mail={NEW}")), "{stdout}");
+    assert!(stdout.contains(&format!("own={NEW}")), "{stdout}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("report.json")).unwrap()).unwrap();
+    let outcomes: Vec<(String, String)> = report["keyring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["service"].as_str().unwrap().to_owned(),
+                k["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("deskside-password".to_owned(), "updated".to_owned()),
+            ("imap.test.invalid".to_owned(), "updated".to_owned())
+        ]
+    );
+    assert!(
+        report["update_by_hand"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "Mail on your phone")
+    );
+    let status: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("status.json")).unwrap()).unwrap();
+    assert_eq!(status["problem"], Value::Null, "{status}");
+    assert_eq!(status["cached"], false);
+}
+
+fn ad_cli(
+    server: &Server,
+    bin: &Path,
+    home: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let config = write_config(home, &samba_ad::config_text(server));
+    common::run_cli(bin, home, &config, args, stdin, env)
+}
+
+#[tokio::test]
+async fn clock_skew_is_caught_before_the_change() {
+    let Some(server) = common::samba() else {
+        return;
+    };
+    if !common::can_run("clock pre-flight", &["faketime"]) {
+        return;
+    }
+    let Some(bin) = common::desksidectl() else {
+        return;
+    };
+    let user = samba_ad::add_user(server, "Start-Pass-811", &[]);
+    let home = tempfile::tempdir().unwrap();
+    let preload = [
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+    .unwrap();
+    let skewed = [
+        ("LD_PRELOAD", preload),
+        ("FAKETIME", "+20m"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ];
+    let out = ad_cli(
+        server,
+        &bin,
+        home.path(),
+        &[
+            "password",
+            "change",
+            "--json",
+            "--user",
+            &user,
+            "--password-stdin",
+        ],
+        "Start-Pass-811\nQuiet-River-Stone-58\n",
+        &skewed,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = json(&out);
+    assert_eq!(body["error"]["code"], "clock_skew", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("clock"));
+    // Unchanged, and the same change with the right time works.
+    let out = ad_cli(
+        server,
+        &bin,
+        home.path(),
+        &[
+            "password",
+            "change",
+            "--json",
+            "--user",
+            &user,
+            "--password-stdin",
+        ],
+        "Start-Pass-811\nQuiet-River-Stone-58\n",
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

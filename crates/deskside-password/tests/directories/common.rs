@@ -1,0 +1,329 @@
+//! The real directories the password tests run against: a private OpenLDAP slapd (ppolicy,
+//! TLS) and a private Samba AD DC, started once per test binary on loopback by the scripts in
+//! `tests/directory/`, each under a watchdog that stops it and removes its temp dir when the
+//! test process ends. Tests skip (with a message) when not root or the servers are not
+//! installed, unless `DESKSIDE_DIRECTORY_REQUIRED=1`, which turns a skip into a failure.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use deskside_config::Config;
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings};
+
+pub const SUFFIX: &str = "dc=deskside,dc=test";
+pub const LDAP_ADMIN: &str = "cn=admin,dc=deskside,dc=test";
+pub const LDAP_ADMIN_PW: &str = "admin-secret";
+pub const AD_BASE: &str = "DC=deskside,DC=test";
+pub const AD_ADMIN_PW: &str = "Admin-Pass-1";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scripts() -> PathBuf {
+    repo_root().join("tests/directory")
+}
+
+fn required() -> bool {
+    std::env::var("DESKSIDE_DIRECTORY_REQUIRED").is_ok_and(|v| v == "1")
+}
+
+fn on_path(bin: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p).any(|d| d.join(bin).is_file())
+            || ["/usr/sbin", "/sbin"]
+                .iter()
+                .any(|d| Path::new(d).join(bin).is_file())
+    })
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Whether the tests needing `bins` can run here; prints why not, or panics when required.
+pub fn can_run(what: &str, bins: &[&str]) -> bool {
+    let missing: Vec<&str> = bins.iter().copied().filter(|b| !on_path(b)).collect();
+    let problem = if !is_root() {
+        Some("not running as root".to_owned())
+    } else if !missing.is_empty() {
+        Some(format!("not installed: {}", missing.join(", ")))
+    } else {
+        None
+    };
+    match problem {
+        None => true,
+        Some(p) if required() => {
+            panic!("{what}: {p} (DESKSIDE_DIRECTORY_REQUIRED=1; run scripts/bootstrap.sh)")
+        }
+        Some(p) => {
+            eprintln!("skipping {what}: {p}");
+            false
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; the server binds it right after).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_port(addr: &str, timeout: Duration, log: &Path) {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(log).unwrap_or_default();
+    panic!("server did not listen on {addr} within {timeout:?}; its log:\n{log}");
+}
+
+/// A running directory server.
+#[derive(Debug)]
+pub struct Server {
+    pub dir: PathBuf,
+    pub ldaps_url: String,
+    pub ldap_url: String,
+    pub ca: PathBuf,
+    pub other_ca: PathBuf,
+    #[expect(
+        dead_code,
+        reason = "held so the watchdog's handle lives as long as the server"
+    )]
+    watchdog: std::sync::Mutex<std::process::Child>,
+}
+
+/// Starts the watchdog; the child is kept (never waited for: it outlives the tests on purpose
+/// and ends by itself when this process does).
+fn spawn_watched(dir: &Path, args: &[&str]) -> std::sync::Mutex<std::process::Child> {
+    let log = std::fs::File::create(dir.join("server.log")).unwrap();
+    let pid = std::process::id().to_string();
+    let mut cmd = Command::new("bash");
+    cmd.arg(scripts().join("watchdog.sh"))
+        .arg(&pid)
+        .arg(dir)
+        .arg("--")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    std::sync::Mutex::new(cmd.spawn().unwrap())
+}
+
+static SLAPD: OnceLock<Option<Server>> = OnceLock::new();
+static SAMBA: OnceLock<Option<Server>> = OnceLock::new();
+
+/// The OpenLDAP server of this test binary, started on first use.
+pub fn slapd() -> Option<&'static Server> {
+    SLAPD
+        .get_or_init(|| {
+            if !can_run("OpenLDAP tests", &["slapd", "slapadd", "openssl"]) {
+                return None;
+            }
+            let dir = tempfile::Builder::new()
+                .prefix("deskside-slapd-")
+                .tempdir()
+                .unwrap()
+                .keep();
+            let (port, tls_port) = (free_port(), free_port());
+            let script = scripts().join("slapd.sh");
+            let watchdog = spawn_watched(
+                &dir,
+                &[
+                    "bash",
+                    script.to_str().unwrap(),
+                    dir.to_str().unwrap(),
+                    "127.0.0.1",
+                    &port.to_string(),
+                    &tls_port.to_string(),
+                ],
+            );
+            wait_port(
+                &format!("127.0.0.1:{tls_port}"),
+                Duration::from_secs(20),
+                &dir.join("server.log"),
+            );
+            Some(Server {
+                ldaps_url: format!("ldaps://127.0.0.1:{tls_port}"),
+                ldap_url: format!("ldap://127.0.0.1:{port}"),
+                ca: dir.join("tls/ca.pem"),
+                other_ca: dir.join("tls/other-ca.pem"),
+                dir,
+                watchdog,
+            })
+        })
+        .as_ref()
+}
+
+/// The Samba AD DC of this test binary, started on first use (10-30 s).
+pub fn samba() -> Option<&'static Server> {
+    SAMBA
+        .get_or_init(|| {
+            if !can_run("Samba AD tests", &["samba", "samba-tool", "openssl"]) {
+                return None;
+            }
+            let dir = tempfile::Builder::new()
+                .prefix("deskside-samba-")
+                .tempdir()
+                .unwrap()
+                .keep();
+            let script = scripts().join("samba.sh");
+            let started = Instant::now();
+            let watchdog = spawn_watched(
+                &dir,
+                &[
+                    "bash",
+                    script.to_str().unwrap(),
+                    dir.to_str().unwrap(),
+                    "127.0.0.1",
+                ],
+            );
+            wait_port(
+                "127.0.0.1:636",
+                Duration::from_secs(120),
+                &dir.join("server.log"),
+            );
+            // The LDAP port opens before the directory answers binds.
+            std::thread::sleep(Duration::from_millis(500));
+            eprintln!("Samba AD DC up in {:?}", started.elapsed());
+            Some(Server {
+                ldaps_url: "ldaps://127.0.0.1".to_owned(),
+                ldap_url: "ldap://127.0.0.1".to_owned(),
+                ca: dir.join("tls/ca.pem"),
+                other_ca: dir.join("tls/other-ca.pem"),
+                dir,
+                watchdog,
+            })
+        })
+        .as_ref()
+}
+
+fn tls_config(ca: &Path) -> Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// An LDAPS session bound as `dn`.
+pub async fn bind(server: &Server, dn: &str, password: &str) -> Ldap {
+    let settings = LdapConnSettings::new().set_config(tls_config(&server.ca));
+    let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &server.ldaps_url)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.drive().await;
+    });
+    ldap.simple_bind(dn, password)
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    ldap
+}
+
+/// Whether `dn` can bind with `password` (the result code of the bind).
+pub async fn bind_rc(server: &Server, dn: &str, password: &str) -> u32 {
+    let settings = LdapConnSettings::new().set_config(tls_config(&server.ca));
+    let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &server.ldaps_url)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.drive().await;
+    });
+    let rc = ldap.simple_bind(dn, password).await.unwrap().rc;
+    let _ = ldap.unbind().await;
+    rc
+}
+
+/// A config for the library from TOML text.
+pub fn config(text: &str) -> Config {
+    toml::from_str(text).unwrap()
+}
+
+/// The desksidectl binary (built by `cargo build --bins`; `DESKSIDECTL` overrides).
+pub fn desksidectl() -> Option<PathBuf> {
+    let path = std::env::var_os("DESKSIDECTL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/desksidectl"));
+    if path.is_file() {
+        Some(path)
+    } else if required() {
+        panic!(
+            "desksidectl not built at {} (run cargo build --bins first)",
+            path.display()
+        );
+    } else {
+        eprintln!("skipping CLI part: {} not built", path.display());
+        None
+    }
+}
+
+/// Runs desksidectl with a hermetic environment: config from `config_file`, data in
+/// `home/data`, stdin from `stdin`; extra env pairs appended.
+pub fn run_cli(
+    bin: &Path,
+    home: &Path,
+    config_file: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(bin);
+    cmd.arg("--config")
+        .arg(config_file)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("DESKSIDE_SYSTEM_CONFIG", "")
+        .env("DESKSIDE_USER_CONFIG", "")
+        .env("DESKSIDE_DATA_DIR", home.join("data"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Unique names per test so tests can share one server and run in parallel.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}{}x{}",
+        std::process::id() % 10_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -1,0 +1,219 @@
+//! The Fix it commands, each one call into `deskside-fixes`' [`Engine`]: the catalogue with
+//! availability ([`Engine::list`]), what a fix would change ([`Engine::preview`]), and applying
+//! it with its re-test ([`Engine::apply`]). Fixes that need administrator rights go through the
+//! engine's own elevation path (pkexec + the `deskside-elevate` helper on Linux): the shell never
+//! builds a command line. Arguments from the page are validated by the crate's types first.
+
+use std::time::Duration;
+
+use deskside_fixes::{ApplyResult, Engine, FixError, InterfaceName, Outcome, StepStatus};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event as _;
+
+use crate::config;
+use crate::ipc::{
+    FixArgs, FixInfo, FixKind, FixOutcome, FixPreview, FixProgress, FixResult, FixStep, FixVerify,
+    FixVerifyCheck, IpcError,
+};
+use crate::state::Shell;
+
+/// A report older than this is not handed to a fix as its "before": the engine re-runs the
+/// addressed checks itself instead.
+const FRESH_REPORT: Duration = Duration::from_secs(600);
+
+fn engine() -> Result<Engine, IpcError> {
+    let loaded = config::load()?;
+    Ok(Engine::new(
+        loaded.config,
+        deskside_config::current_data_dir(),
+    ))
+}
+
+/// A fixes-crate error as it crosses IPC: its stable code and its sentence.
+#[must_use]
+pub fn fix_error(err: &FixError) -> IpcError {
+    IpcError::new(err.code(), sentence(&err.to_string()))
+}
+
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+fn args_of(args: &FixArgs) -> Result<deskside_fixes::FixArgs, IpcError> {
+    let mut out = deskside_fixes::FixArgs::default();
+    if let Some(name) = args.interface.as_deref().filter(|n| !n.is_empty()) {
+        out.interface = Some(InterfaceName::parse(name).map_err(|e| fix_error(&e))?);
+    }
+    Ok(out)
+}
+
+/// Every built-in fix and IT action, with whether it can run here now.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_fixes() -> Result<Vec<FixInfo>, IpcError> {
+    Ok(engine()?
+        .list()
+        .await
+        .into_iter()
+        .map(|f| FixInfo {
+            id: f.id,
+            title: f.title,
+            explanation: f.explanation,
+            addresses: f.addresses,
+            elevation: f.elevation,
+            auto: f.auto,
+            available: f.available,
+            reason: f.reason,
+            kind: match f.kind {
+                deskside_fixes::FixKind::Builtin => FixKind::Builtin,
+                deskside_fixes::FixKind::Action => FixKind::Action,
+            },
+        })
+        .collect())
+}
+
+/// What the fix would change; nothing is changed. A fix that cannot run here is an error
+/// (`fix.not_applicable`) with the reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_fix(id: String, args: FixArgs) -> Result<FixPreview, IpcError> {
+    let p = engine()?
+        .preview(&id, &args_of(&args)?)
+        .await
+        .map_err(|e| fix_error(&e))?;
+    if !p.available {
+        return Err(IpcError::new(
+            "fix.not_applicable",
+            sentence(
+                p.reason
+                    .as_deref()
+                    .unwrap_or("This fix cannot run on this computer now"),
+            ),
+        ));
+    }
+    Ok(FixPreview {
+        id: p.id,
+        summary: p.summary,
+        changes: p.changes,
+        bytes: p.bytes,
+        elevation: p.elevation,
+    })
+}
+
+/// Apply the fix (asking for administrator approval when it needs it), then re-test the checks
+/// it addresses. `FixProgress` events say when it started and how it ended.
+#[tauri::command]
+#[specta::specta]
+pub async fn apply_fix(app: AppHandle, id: String, args: FixArgs) -> Result<FixResult, IpcError> {
+    let engine = engine()?;
+    let fix_args = args_of(&args)?;
+    let before = app.state::<Shell>().report_within(FRESH_REPORT);
+    emit(&app, FixProgress::Started { fix: id.clone() });
+    log::info!("applying fix {id}");
+    let result = engine
+        .apply(&id, &fix_args, before.as_ref())
+        .await
+        .map_err(|e| fix_error(&e))?;
+    let dto = result_dto(&result);
+    log::info!("fix {id}: {:?}", result.outcome);
+    emit(
+        &app,
+        FixProgress::Done {
+            fix: id,
+            outcome: dto.outcome,
+        },
+    );
+    Ok(dto)
+}
+
+fn emit(app: &AppHandle, event: FixProgress) {
+    if let Err(err) = event.emit(app) {
+        log::warn!("cannot emit FixProgress: {err}");
+    }
+}
+
+/// The engine's result as the UI shows it (the shape of `desksidectl fix apply --json`).
+#[must_use]
+pub fn result_dto(r: &ApplyResult) -> FixResult {
+    let outcome = match r.outcome {
+        Outcome::Fixed | Outcome::Undone => FixOutcome::Fixed,
+        Outcome::NotFixed => FixOutcome::NotFixed,
+        Outcome::Failed => FixOutcome::Failed,
+        Outcome::Refused => FixOutcome::Refused,
+    };
+    // A refused fix never ran, so it has no re-test to show.
+    let verify = (!r.verify.checks.is_empty()).then(|| FixVerify {
+        checks: r
+            .verify
+            .checks
+            .iter()
+            .map(|c| FixVerifyCheck {
+                id: c.id.clone(),
+                status: c.status.as_str().to_owned(),
+            })
+            .collect(),
+        passed: r.verify.passed,
+    });
+    FixResult {
+        id: r.id.clone(),
+        outcome,
+        message: sentence(&r.message),
+        steps: r
+            .steps
+            .iter()
+            .map(|s| FixStep {
+                program: s.program.clone(),
+                args: s.args.clone(),
+                status: match s.status {
+                    StepStatus::Ok => "ok",
+                    StepStatus::Failed => "failed",
+                    StepStatus::Skipped => "skipped",
+                }
+                .to_owned(),
+                output: s.output.clone(),
+            })
+            .collect(),
+        verify,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_interface_from_the_page_is_refused_before_any_fix_runs() {
+        let bad = FixArgs {
+            interface: Some("eth0; rm -rf /".to_owned()),
+        };
+        assert_eq!(args_of(&bad).unwrap_err().code, "fix.bad_argument");
+        let good = FixArgs {
+            interface: Some("eth0".to_owned()),
+        };
+        assert_eq!(
+            args_of(&good)
+                .unwrap()
+                .interface
+                .map(|i| i.as_str().to_owned()),
+            Some("eth0".to_owned())
+        );
+        assert!(args_of(&FixArgs::default()).unwrap().interface.is_none());
+    }
+
+    #[test]
+    fn errors_keep_the_crate_code() {
+        let e = fix_error(&FixError::NotInCatalogue {
+            id: "net.bogus".into(),
+        });
+        assert_eq!(e.code, "fix.not_in_catalogue");
+        assert!(e.message.starts_with('`') || e.message.starts_with(char::is_uppercase));
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# A private Samba AD DC for the password tests, on one loopback address:
+#   samba.sh DIR IP
+# makes a test CA (ca.sh), provisions realm DESKSIDE.TEST (NetBIOS DESKSIDE, base
+# DC=deskside,DC=test, Administrator password "Admin-Pass-1", which never expires) into
+# DIR/samba with only the LDAP and KDC services, sets the domain policy the tests expect
+# (min age 0, max age 42 days, history 3, length 8, complexity on, lockout after 3), then execs
+# samba in the foreground. The caller owns the process. Ports: 389, 636, 88, 464, 3268, 3269
+# on IP only; the script refuses to start when one is taken.
+set -euo pipefail
+dir="$1"; ip="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+s="$dir/samba"
+for port in 389 636 88 464 3268 3269; do
+  if ss -Hltn "sport = :$port" | grep -Eq "(0\.0\.0\.0|\*|\[::\]|$ip):$port"; then
+    echo "samba.sh: port $port on $ip is taken (a system directory server running?); stop it first" >&2
+    exit 3
+  fi
+done
+[ -f "$dir/tls/ca.pem" ] || bash "$here/ca.sh" "$dir" "$ip"
+if [ ! -f "$s/etc/smb.conf" ]; then
+  mkdir -p "$s/cache" "$s/run"
+  : >"$dir/empty.conf"
+  samba-tool domain provision -s "$dir/empty.conf" --server-role=dc --dns-backend=SAMBA_INTERNAL \
+    --targetdir="$s" --realm=DESKSIDE.TEST --domain=DESKSIDE --host-name=dc1 \
+    --adminpass='Admin-Pass-1' \
+    --option="interfaces=$ip" --option="bind interfaces only=yes" \
+    --option="tls enabled=yes" --option="tls keyfile=$dir/tls/server.key" \
+    --option="tls certfile=$dir/tls/server.pem" --option="tls cafile=$dir/tls/ca.pem" \
+    --option="pid directory=$s/run" --option="cache directory=$s/cache" \
+    --option="log file=$s/log" --option="dns forwarder=$ip" >"$dir/provision.log" 2>&1
+  # Only what the tests use: LDAP(S) and the KDC (with kpasswd).
+  sed -i 's/^\(\s*server services\s*=\).*/\1 ldap, kdc/' "$s/etc/smb.conf"
+  grep -q 'server services' "$s/etc/smb.conf" || sed -i 's/^\[global\]$/[global]\n\tserver services = ldap, kdc/' "$s/etc/smb.conf"
+  # The previous password stops working at once after a change (the default accepts it for
+  # an hour on some logons), so "the old password fails" is testable.
+  sed -i 's/^\[global\]$/[global]\n\told password allowed period = 0/' "$s/etc/smb.conf"
+  conf=(-s "$s/etc/smb.conf" -H "$s/private/sam.ldb")
+  samba-tool domain passwordsettings set "${conf[@]}" --min-pwd-age=0 --max-pwd-age=42 \
+    --history-length=3 --min-pwd-length=8 --complexity=on --account-lockout-threshold=3 \
+    >>"$dir/provision.log" 2>&1
+  samba-tool user setexpiry "${conf[@]}" Administrator --noexpiry >>"$dir/provision.log" 2>&1
+fi
+exec samba -i -M single -s "$s/etc/smb.conf"

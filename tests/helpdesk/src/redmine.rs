@@ -1,0 +1,270 @@
+//! A private Redmine 5: a Debian multi-tenancy instance whose directory (database copy, files,
+//! logs) is a temporary directory, fresh API keys, served by WEBrick as www-data on a loopback
+//! port. Issues are read back with admin's API key through the REST API, independently of the
+//! connector.
+
+use std::ffi::OsString;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::process::{Supervised, credential, pick_port, serve_output};
+use crate::{HarnessError, RemoteFile, RemoteTicket, Result, http_client};
+
+const NAME: &str = "Redmine";
+/// The project tickets go to.
+pub const PROJECT: &str = "it-support";
+/// The custom field holding the connector's idempotency key.
+pub const KEY_FIELD: &str = "Deskside Key";
+
+/// A running (or stopped) private Redmine.
+#[derive(Debug)]
+pub struct Redmine {
+    dir: tempfile::TempDir,
+    port: u16,
+    server: Option<Supervised>,
+    api_key: String,
+    admin_key: String,
+    cf_id: u64,
+}
+
+impl Redmine {
+    /// Prepares a private Redmine instance and starts it (Rails boots in ~5 s).
+    ///
+    /// # Errors
+    /// [`HarnessError`] when preparing or starting fails, or the port is taken.
+    pub fn start() -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("deskside-redmine-")
+            .tempdir()?;
+        let port = pick_port()?;
+        let out = serve_output(
+            NAME,
+            &[
+                "redmine-prepare".into(),
+                dir.path().into(),
+                port.to_string().into(),
+            ],
+        )?;
+        let get = |key| {
+            credential(&out, key).ok_or_else(|| HarnessError::Setup {
+                server: NAME,
+                detail: format!("serve.sh redmine-prepare printed no {key}: {out}"),
+            })
+        };
+        let cf_id = get("cf_id")?.parse().map_err(|_| HarnessError::Setup {
+            server: NAME,
+            detail: format!("custom field id is not a number: {out}"),
+        })?;
+        let mut this = Self {
+            api_key: get("api_key")?,
+            admin_key: get("admin_key")?,
+            cf_id,
+            dir,
+            port,
+            server: None,
+        };
+        this.restart()?;
+        Ok(this)
+    }
+
+    /// Starts the server again (same port, same database) after [`Redmine::stop`].
+    ///
+    /// # Errors
+    /// [`HarnessError`] when the port is taken or the server does not come up.
+    pub fn restart(&mut self) -> Result<()> {
+        if self.server.is_none() {
+            let args: Vec<OsString> = vec![
+                "redmine-run".into(),
+                self.dir.path().into(),
+                self.port.to_string().into(),
+            ];
+            let log = self.dir.path().join("server.log");
+            self.server = Some(Supervised::start(
+                NAME,
+                &args,
+                self.port,
+                &log,
+                Duration::from_secs(120),
+            )?);
+        }
+        Ok(())
+    }
+
+    /// Stops the server.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.stop();
+        }
+    }
+
+    /// The port.
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The socket address, for a proxy's upstream.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// The base URL: `http://127.0.0.1:PORT/`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// The connector's API key (user `deskside`, Reporter in `it-support`).
+    #[must_use]
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// Id of the "Deskside Key" issue custom field.
+    #[must_use]
+    pub const fn key_field_id(&self) -> u64 {
+        self.cf_id
+    }
+
+    /// The `[helpdesk]` config section for the connector, sending to `url`.
+    #[must_use]
+    pub fn helpdesk_toml(&self, url: &str, timeout_s: u64) -> String {
+        format!(
+            "[helpdesk]\nkind = \"redmine\"\nurl = \"{url}\"\nproject = \"{PROJECT}\"\n\
+             api_key = \"{}\"\nkey_field = \"{KEY_FIELD}\"\ntimeout_s = {timeout_s}\n",
+            self.api_key
+        )
+    }
+
+    fn get_bytes(&self, url: &str) -> Result<Vec<u8>> {
+        let resp = http_client()?
+            .get(url)
+            .header("X-Redmine-API-Key", &self.admin_key)
+            .send()?;
+        let status = resp.status();
+        let bytes = resp.bytes()?.to_vec();
+        if !status.is_success() {
+            return Err(HarnessError::Api {
+                server: NAME,
+                detail: format!("GET {url}: {status}: {}", String::from_utf8_lossy(&bytes)),
+            });
+        }
+        Ok(bytes)
+    }
+
+    fn get(&self, path_and_query: &str) -> Result<Value> {
+        let url = format!("http://127.0.0.1:{}/{path_and_query}", self.port);
+        let bytes = self.get_bytes(&url)?;
+        serde_json::from_slice(&bytes).map_err(|e| HarnessError::Api {
+            server: NAME,
+            detail: format!("GET {url}: not JSON ({e})"),
+        })
+    }
+
+    /// Ids of the issues that carry `key` (any status): in the "Deskside Key" custom field or
+    /// in the description's reference line. Counted over every issue of the project, not
+    /// through a filter, so a duplicate cannot hide from a filter that matches differently.
+    ///
+    /// # Errors
+    /// [`HarnessError`] when the listing fails.
+    pub fn tickets_with_key(&self, key: &str) -> Result<Vec<u64>> {
+        Ok(self
+            .issues("")?
+            .iter()
+            .filter(|i| {
+                cf_value(i, self.cf_id).as_deref() == Some(key)
+                    || i["description"].as_str().is_some_and(|d| d.contains(key))
+            })
+            .filter_map(|i| i["id"].as_u64())
+            .collect())
+    }
+
+    /// Ids of the issues Redmine's own custom-field filter (`cf_ID=key`) finds.
+    ///
+    /// # Errors
+    /// [`HarnessError`] when the search fails.
+    pub fn tickets_with_key_field(&self, key: &str) -> Result<Vec<u64>> {
+        let filter = format!("&cf_{}={}", self.cf_id, crate::rt::urlencode(key));
+        Ok(self
+            .issues(&filter)?
+            .iter()
+            .filter(|i| cf_value(i, self.cf_id).as_deref() == Some(key))
+            .filter_map(|i| i["id"].as_u64())
+            .collect())
+    }
+
+    /// Every issue's "Deskside Key" (one entry per issue).
+    ///
+    /// # Errors
+    /// [`HarnessError`] when the listing fails.
+    pub fn all_keys(&self) -> Result<Vec<Option<String>>> {
+        Ok(self
+            .issues("")?
+            .iter()
+            .map(|i| cf_value(i, self.cf_id))
+            .collect())
+    }
+
+    fn issues(&self, filter: &str) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        loop {
+            let v = self.get(&format!(
+                "issues.json?project_id={PROJECT}&status_id=*&limit=100&offset={}{filter}",
+                out.len()
+            ))?;
+            let items = v["issues"].as_array().cloned().unwrap_or_default();
+            let total = v["total_count"].as_u64().unwrap_or(0);
+            let empty = items.is_empty();
+            out.extend(items);
+            if empty || out.len() as u64 >= total {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Reads issue `id` back: subject, description, key, attached files (downloaded).
+    ///
+    /// # Errors
+    /// [`HarnessError`] when a request fails.
+    pub fn ticket(&self, id: u64) -> Result<RemoteTicket> {
+        let v = self.get(&format!("issues/{id}.json?include=attachments"))?;
+        let issue = &v["issue"];
+        let mut files = Vec::new();
+        for a in issue["attachments"].as_array().cloned().unwrap_or_default() {
+            let url = a["content_url"].as_str().unwrap_or_default().to_owned();
+            files.push(RemoteFile {
+                name: a["filename"].as_str().unwrap_or_default().to_owned(),
+                content_type: a["content_type"].as_str().unwrap_or_default().to_owned(),
+                data: self.get_bytes(&url)?,
+            });
+        }
+        Ok(RemoteTicket {
+            id,
+            subject: issue["subject"].as_str().unwrap_or_default().to_owned(),
+            body: issue["description"].as_str().unwrap_or_default().to_owned(),
+            key: cf_value(issue, self.cf_id),
+            files,
+        })
+    }
+}
+
+impl Drop for Redmine {
+    fn drop(&mut self) {
+        self.stop();
+        // The instance link under /var/lib/redmine points into our temporary directory.
+        let _ = serve_output(NAME, &["redmine-cleanup".into(), self.dir.path().into()]);
+    }
+}
+
+fn cf_value(issue: &Value, cf_id: u64) -> Option<String> {
+    issue["custom_fields"]
+        .as_array()?
+        .iter()
+        .find(|cf| cf["id"].as_u64() == Some(cf_id))
+        .and_then(|cf| cf["value"].as_str())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}

@@ -1,0 +1,95 @@
+//! `desksidectl ticket submit` with the e-mail connector against a real SMTP server (aiosmtpd on
+//! loopback): the message arrives with the evidence attached, attachments decode to the bytes
+//! submitted, and no planted secret is in anything the sink received.
+
+#![expect(clippy::unwrap_used, reason = "test helper")]
+
+use deskside_helpdesk_tests::fixtures::{
+    PLANTED, check_evidence, evidence_files, key_of, leaks, png, secret_description, secret_log,
+    submit, write,
+};
+use deskside_helpdesk_tests::{Deskside, Kind, SmtpSink, TcpBridge, require};
+
+/// The CLI in a namespace with only loopback (a live diagnosis runs) and a TCP bridge there to
+/// the sink.
+fn isolated(sink: &SmtpSink) -> (Deskside, TcpBridge) {
+    let ds = Deskside::isolated("").unwrap();
+    let bridge = TcpBridge::start_in(sink.addr(), ds.netns()).unwrap();
+    ds.set_config(&SmtpSink::helpdesk_toml(
+        bridge.port(),
+        "deskside@deskside.test",
+        "helpdesk@deskside.test",
+    ))
+    .unwrap();
+    (ds, bridge)
+}
+
+#[test]
+fn message_with_evidence_reaches_the_sink() {
+    require!(Kind::Smtp);
+    let sink = SmtpSink::start().unwrap();
+    let (ds, _bridge) = isolated(&sink);
+    let (log, shot, expected_png) = evidence_files(&ds);
+    let subject = "Second screen stays black";
+    let description = "The second screen stays black after docking.";
+    let run = submit(
+        &ds,
+        subject,
+        description,
+        &[
+            "--attach-diagnostics",
+            "--attach",
+            log.to_str().unwrap(),
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.describe());
+    assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
+    let key = key_of(&run);
+
+    let mails = sink.messages().unwrap();
+    assert_eq!(mails.len(), 1, "{}", sink.log_tail());
+    let m = &mails[0];
+    assert!(m.subject.contains(subject), "subject: {}", m.subject);
+    assert_eq!(m.to, ["helpdesk@deskside.test"]);
+    assert_eq!(m.from, ["deskside@deskside.test"]);
+    assert!(m.text.contains(description), "text:\n{}", m.text);
+    assert!(m.text.contains(&key), "no reference line:\n{}", m.text);
+    check_evidence(&m.attachments, subject, &expected_png);
+}
+
+#[test]
+fn planted_secrets_never_reach_the_sink() {
+    require!(Kind::Smtp);
+    let sink = SmtpSink::start().unwrap();
+    let (ds, _bridge) = isolated(&sink);
+    let log = write(ds.scratch(), "app.log", secret_log().as_bytes());
+    let shot = write(ds.scratch(), "shot.png", &png(Some(PLANTED[2])));
+    let run = submit(
+        &ds,
+        "Cannot log in to the portal",
+        &secret_description(),
+        &[
+            "--attach-diagnostics",
+            "--attach",
+            log.to_str().unwrap(),
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
+    let mails = sink.messages().unwrap();
+    assert_eq!(mails.len(), 1);
+    // The raw message (all encodings as sent) and every decoded attachment.
+    let mut found = leaks(&mails[0].raw);
+    found.extend(leaks(mails[0].text.as_bytes()));
+    for a in &mails[0].attachments {
+        found.extend(leaks(&a.data));
+    }
+    assert!(
+        found.is_empty(),
+        "planted secrets reached the SMTP sink: {found:?}"
+    );
+    assert!(mails[0].text.contains("VPN fails since this morning"));
+}

@@ -1,0 +1,118 @@
+// @vitest-environment jsdom
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import Help from "./Help.svelte";
+import { AppState } from "../lib/app-state.svelte";
+import { createFakeBackend, type FakeOptions } from "../lib/backend-fake";
+import { sampleTicketOptions } from "../lib/sample-data";
+
+const byId = (id: string) => screen.getByTestId(id);
+
+async function open(opts: FakeOptions = {}) {
+  const fake = createFakeBackend(opts);
+  const app = new AppState(fake);
+  await app.init();
+  render(Help, { props: { app } });
+  await waitFor(() => expect(byId("ticket-form")).toBeTruthy());
+  return { fake, app };
+}
+
+async function fill(subject: string, description: string) {
+  await fireEvent.input(byId("ticket-subject"), { target: { value: subject } });
+  await fireEvent.input(byId("ticket-description"), { target: { value: description } });
+}
+
+describe("Get help", () => {
+  it("asks for what is missing before previewing", async () => {
+    const { fake } = await open();
+    await fireEvent.click(byId("ticket-preview-button"));
+    expect(screen.getByText(/Write a short subject/)).toBeTruthy();
+    expect(byId("ticket-subject").getAttribute("aria-invalid")).toBe("true");
+    expect(fake.calls).not.toContain("previewTicket");
+  });
+
+  it("shows forbidden parts switched off with the reason", async () => {
+    const options = sampleTicketOptions();
+    options.parts[4] = { part: "screenshot", allowed: false, reason: "Screenshots are never accepted here." };
+    await open({ ticketOptions: options });
+    const part = byId("ticket-part-screenshot");
+    expect(part.dataset.allowed).toBe("false");
+    expect((part.querySelector("input") as HTMLInputElement).disabled).toBe(true);
+    expect(part.textContent).toContain("Not allowed: Screenshots are never accepted here.");
+    expect((byId("ticket-part-device").querySelector("input") as HTMLInputElement).checked).toBe(true);
+  });
+
+  it("previews exactly what is sent (after redaction), then submits and follows delivery live", async () => {
+    const { fake } = await open();
+    await fill("VPN does not connect", "Since this morning. My password=hunter2 did not help.");
+    await fireEvent.click(byId("ticket-part-logs").querySelector("input")!);
+    await fireEvent.click(byId("ticket-preview-button"));
+    await waitFor(() => expect(byId("ticket-preview")).toBeTruthy());
+    expect(byId("ticket-preview-body").textContent).toContain("password=[redacted]");
+    expect(byId("ticket-preview-body").textContent).not.toContain("hunter2");
+    expect(byId("ticket-preview").textContent).toContain("Deskside hid 1 password");
+    expect(byId("ticket-preview-attachments").textContent).toContain("deskside-bundle.json");
+    expect(byId("ticket-preview-attachments").textContent).not.toContain("deskside.log");
+    expect(fake.drafts[0]!.parts.logs).toBe(false);
+
+    await fireEvent.click(byId("ticket-submit"));
+    await waitFor(() => expect(byId("outbox-1").dataset.state).toBe("delivered"));
+    expect(byId("outbox-1").dataset.remote).toBe("1042");
+    expect(byId("outbox-1").textContent).toContain("Ticket #1042");
+    expect(byId("outbox-link-1").getAttribute("href")).toContain("id=1042");
+    // The form is fresh again for the next request.
+    expect((byId("ticket-subject") as HTMLInputElement).value).toBe("");
+  });
+
+  it("editing after the preview hides it: a stale preview is never sent", async () => {
+    await open();
+    await fill("Printer", "It jams.");
+    await fireEvent.click(byId("ticket-preview-button"));
+    await waitFor(() => expect(byId("ticket-preview")).toBeTruthy());
+    await fireEvent.input(byId("ticket-subject"), { target: { value: "Printer on floor 2" } });
+    expect(screen.queryByTestId("ticket-preview")).toBeNull();
+  });
+
+  it("a failed delivery says why and offers Copy as email", async () => {
+    const { fake } = await open({ delivery: "failed" });
+    await fill("Email", "Outlook asks for my password all the time.");
+    await fireEvent.click(byId("ticket-preview-button"));
+    await waitFor(() => expect(byId("ticket-submit")).toBeTruthy());
+    await fireEvent.click(byId("ticket-submit"));
+    await waitFor(() => expect(byId("outbox-1").dataset.state).toBe("failed"));
+    expect(byId("outbox-1").textContent).toContain("403 Forbidden");
+    await fireEvent.click(byId("outbox-copy-1"));
+    await waitFor(() => expect(byId("outbox-1").textContent).toContain("Copied. Paste it into an email"));
+    expect(fake.clipboard).toContain("Subject: Email");
+  });
+
+  it("shows an answered ticket", async () => {
+    const { fake, app } = await open();
+    fake.emitOutbox([
+      {
+        id: 3,
+        key: "k",
+        subject: "VPN",
+        state: "delivered",
+        remote: { id: "123", url: null },
+        attempts: 1,
+        next_attempt_at: null,
+        error: null,
+        created_at: new Date().toISOString(),
+        reply: { status: "open", answered: true, updated_at: null, summary: null },
+      },
+    ]);
+    await waitFor(() => expect(byId("outbox-answered-3").textContent).toContain("Your ticket #123 was answered."));
+    expect(app.outbox).toHaveLength(1);
+  });
+
+  it("without a helpdesk, keeps the summary to paste", async () => {
+    const fake = createFakeBackend({ ticketOptions: { ...sampleTicketOptions(), configured: false } });
+    const app = new AppState(fake);
+    await app.init();
+    render(Help, { props: { app } });
+    await waitFor(() => expect(byId("ticket-not-configured")).toBeTruthy());
+    expect(screen.queryByTestId("ticket-form")).toBeNull();
+    expect((byId("support-text") as HTMLTextAreaElement).value).toContain("Deskside summary for IT");
+  });
+});

@@ -1,0 +1,101 @@
+// @vitest-environment jsdom
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import Password from "./Password.svelte";
+import { AppState } from "../lib/app-state.svelte";
+import { createFakeBackend, type FakeOptions } from "../lib/backend-fake";
+import { samplePasswordStatus } from "../lib/sample-data";
+
+const byId = (id: string) => screen.getByTestId(id);
+
+async function open(opts: FakeOptions = {}) {
+  const fake = createFakeBackend(opts);
+  const app = new AppState(fake);
+  await app.init();
+  render(Password, { props: { app } });
+  return { fake, app };
+}
+
+async function type(id: string, value: string) {
+  await fireEvent.input(byId(id), { target: { value } });
+}
+
+describe("Password screen", () => {
+  it("shows when the password expires", async () => {
+    await open();
+    expect(byId("password-status").dataset.state).toBe("warning");
+    expect(byId("password-status").textContent).toContain("Your password expires in 5 days.");
+  });
+
+  it("checks the new password live in Rust (debounced) and enables Change only when all pass", async () => {
+    const { fake } = await open();
+    await type("password-current", "Old-password-1");
+    await type("password-new", "a");
+    await type("password-new", "al");
+    await type("password-new", "alex2024");
+    await waitFor(() => expect(byId("pw-check-length").dataset.ok).toBe("false"));
+    // Three keystrokes, one check: the debounce collapsed them.
+    expect(fake.calls.filter((c) => c === "checkNewPassword")).toHaveLength(1);
+    expect(byId("pw-check-account_name").dataset.ok).toBe("false");
+    expect((byId("password-submit") as HTMLButtonElement).disabled).toBe(true);
+
+    await type("password-new", "Correct-Horse-Battery-9");
+    await type("password-confirm", "Correct-Horse-Battery-9");
+    await waitFor(() => expect(byId("password-checklist").dataset.acceptable).toBe("true"));
+    expect(Number(byId("password-strength").getAttribute("aria-valuenow"))).toBeGreaterThanOrEqual(3);
+    await waitFor(() => expect((byId("password-submit") as HTMLButtonElement).disabled).toBe(false));
+  });
+
+  it("maps a refusal to plain text", async () => {
+    await open();
+    await type("password-current", "wrong");
+    await type("password-new", "Correct-Horse-Battery-9");
+    await type("password-confirm", "Correct-Horse-Battery-9");
+    await waitFor(() => expect((byId("password-submit") as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(byId("password-submit"));
+    await waitFor(() => expect(byId("password-error").textContent).toContain("The current password is not right"));
+  });
+
+  it("says what blocks a change before anything is sent", async () => {
+    const { fake } = await open();
+    fake.passwordPreflight = async () => ({ ok: false, items: [{ id: "vpn", ok: false, message: "Connect to the VPN first: the directory is only reachable through it." }] });
+    await fireEvent.focusIn(byId("password-current"));
+    await waitFor(() => expect(byId("preflight-vpn").textContent).toContain("Connect to the VPN first"));
+    await type("password-current", "Old-password-1");
+    await type("password-new", "Correct-Horse-Battery-9");
+    await type("password-confirm", "Correct-Horse-Battery-9");
+    await waitFor(() => expect(byId("password-checklist").dataset.acceptable).toBe("true"));
+    expect((byId("password-submit") as HTMLButtonElement).disabled).toBe(true);
+    expect(fake.calls).not.toContain("changePassword");
+  });
+
+  it("confirms success and lists the saved passwords to update", async () => {
+    const { app } = await open();
+    await type("password-current", "Old-password-1");
+    await type("password-new", "Correct-Horse-Battery-9");
+    await type("password-confirm", "Correct-Horse-Battery-9");
+    await waitFor(() => expect((byId("password-submit") as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(byId("password-submit"));
+    await waitFor(() => expect(byId("password-success")).toBeTruthy());
+    expect(byId("password-to-update").textContent).toContain("Office Wi-Fi (802.1X)");
+    expect(app.password?.state).toBe("ok");
+  });
+
+  it("forgot / locked out: opens IT's reset page, or starts a prefilled ticket", async () => {
+    const { fake, app } = await open();
+    await fireEvent.click(byId("password-reset-link"));
+    expect(fake.opened).toEqual(["reset"]);
+    expect(screen.queryByTestId("password-unlock-link")).toBeTruthy();
+    await fireEvent.click(byId("password-locked-ticket"));
+    expect(app.route).toBe("help");
+    expect(app.helpPrefill?.subject).toBe("I'm locked out of my account");
+    expect(app.helpPrefill?.description).toContain("account alex");
+  });
+
+  it("without a configured source, explains and offers only help", async () => {
+    await open({ password: { ...samplePasswordStatus(), configured: false, links: { change: false, reset: false, unlock: false } } });
+    expect(byId("password-status").textContent).toContain("not set up");
+    expect(screen.queryByTestId("password-form")).toBeNull();
+    expect(byId("password-locked-ticket")).toBeTruthy();
+  });
+});
