@@ -100,6 +100,8 @@
 //! | `password.policy_dn` | string | unset | OpenLDAP default ppolicy entry |
 //! | `password.kerberos_realm` | string | unset | |
 //! | `password.kpasswd_server` | string | unset (DNS) | |
+//! | `password.krb5_config` | path | unset (the system's) | `KRB5_CONFIG` for kinit/kpasswd |
+//! | `password.refresh_ticket` | boolean | `false` | kinit with the new password after a change |
 //! | `password.change_url` | URL | unset | http/https |
 //! | `password.reset_url` | URL | unset | http/https |
 //! | `password.unlock_url` | URL | unset | http/https |

@@ -455,6 +455,10 @@ pub struct PasswordConfig {
     pub kerberos_realm: Option<String>,
     /// Host (optionally `:port`) of the kpasswd service; `None` asks DNS.
     pub kpasswd_server: Option<String>,
+    /// Kerberos configuration file(s) for `kinit`/`kpasswd` (`KRB5_CONFIG`); `None` = the system's.
+    pub krb5_config: Option<String>,
+    /// After a password change, get a fresh Kerberos ticket into the user's credential cache.
+    pub refresh_ticket: bool,
     /// Web page where the password can be changed (manual source, and as a fallback).
     pub change_url: Option<String>,
     /// Self-service reset page for a forgotten password.
@@ -485,6 +489,8 @@ impl Default for PasswordConfig {
             policy_dn: None,
             kerberos_realm: None,
             kpasswd_server: None,
+            krb5_config: None,
+            refresh_ticket: false,
             change_url: None,
             reset_url: None,
             unlock_url: None,
@@ -662,6 +668,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("password", "policy_dn", Kind::Text),
     key("password", "kerberos_realm", Kind::Text),
     key("password", "kpasswd_server", Kind::Text),
+    key("password", "krb5_config", Kind::Text),
+    key("password", "refresh_ticket", Kind::Bool),
     key("password", "change_url", Kind::Text),
     key("password", "reset_url", Kind::Text),
     key("password", "unlock_url", Kind::Text),
@@ -856,6 +864,8 @@ struct PartialPassword {
     policy_dn: Option<String>,
     kerberos_realm: Option<String>,
     kpasswd_server: Option<String>,
+    krb5_config: Option<String>,
+    refresh_ticket: Option<bool>,
     change_url: Option<String>,
     reset_url: Option<String>,
     unlock_url: Option<String>,

@@ -5,12 +5,19 @@
 //! (never a shell string), a timeout after which the child is killed, stdout/stderr captured
 //! with a size cap, and a `tracing` record of what ran and how it ended. `clippy.toml` bans
 //! `Command::new` elsewhere so this stays the only door.
+//!
+//! A child gets no stdin (`/dev/null`) unless the caller hands it a secret with
+//! [`Cmd::stdin_secret`]: programs such as `kpasswd` take passwords only there (never as
+//! arguments, which other users can read in the process list). The bytes are held in a
+//! zeroizing buffer, written to the child's stdin, which is then closed, and never logged:
+//! [`Cmd`]'s `Debug` shows `<redacted>` for them.
 
 use std::ffi::OsString;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+pub use zeroize::Zeroizing;
 
 /// Output beyond this many bytes per stream is dropped (and flagged): a runaway command must
 /// not fill memory.
@@ -52,6 +59,17 @@ pub enum ExecError {
     },
 }
 
+/// Bytes for a child's stdin that are secret (passwords): zeroed on drop, `<redacted>` in
+/// `Debug`, and no other way out than the child's stdin.
+#[derive(Clone)]
+struct SecretInput(Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// A program to run: name or path, arguments, limits. Built with [`Cmd::new`].
 #[derive(Debug, Clone)]
 pub struct Cmd {
@@ -59,6 +77,7 @@ pub struct Cmd {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     timeout: Duration,
+    stdin: Option<SecretInput>,
 }
 
 impl Cmd {
@@ -69,7 +88,18 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             timeout: Duration::from_secs(10),
+            stdin: None,
         }
+    }
+
+    /// Feed `bytes` to the child's stdin, then close it (the child sees end of input). For
+    /// secrets a program reads from stdin, such as `kpasswd`'s old and new passwords: the
+    /// bytes stay in a zeroizing buffer, are never logged, and `Debug` prints `<redacted>`.
+    /// If the child exits without reading them, that is not an error; its exit code tells.
+    #[must_use]
+    pub fn stdin_secret(mut self, bytes: Zeroizing<Vec<u8>>) -> Self {
+        self.stdin = Some(SecretInput(bytes));
+        self
     }
 
     /// Append arguments. They are passed as-is, never through a shell.
@@ -162,7 +192,11 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
     let mut command = tokio::process::Command::new(&cmd.program);
     command
         .args(&cmd.args)
-        .stdin(Stdio::null())
+        .stdin(if cmd.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
@@ -183,8 +217,20 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
     })?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
+    let stdin = child.stdin.take();
+    let feed = async {
+        if let (Some(mut pipe), Some(input)) = (stdin, cmd.stdin.as_ref()) {
+            // A child that exits (or closes stdin) before reading everything gives a broken
+            // pipe here; that is its answer to judge by its exit code, not a runner failure.
+            if let Err(e) = pipe.write_all(input.0.as_slice()).await {
+                tracing::debug!(program, error = %e.kind(), "child did not read all of its stdin");
+            }
+            // Dropping the pipe closes it: the child sees end of input.
+            drop(pipe);
+        }
+    };
     let work = async {
-        let (out, err) = tokio::join!(read_capped(stdout), read_capped(stderr));
+        let ((), out, err) = tokio::join!(feed, read_capped(stdout), read_capped(stderr));
         let status = child.wait().await;
         (out, err, status)
     };
@@ -209,7 +255,7 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
         truncated: out_trunc || err_trunc,
         elapsed: started.elapsed(),
     };
-    tracing::debug!(program, args = ?cmd.args, code = ?output.code, elapsed = ?output.elapsed, "command finished");
+    tracing::debug!(program, args = ?cmd.args, stdin = cmd.stdin.is_some(), code = ?output.code, elapsed = ?output.elapsed, "command finished");
     Ok(output)
 }
 
@@ -254,6 +300,41 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, ExecError::Timeout { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn stdin_secret_reaches_the_child_then_closes() {
+        let secret = Zeroizing::new(b"Planted-Stdin-Secret-1\nline two\n".to_vec());
+        let out = run(&Cmd::new("cat").stdin_secret(secret)).await.unwrap();
+        // `cat` ends only when stdin is closed, so finishing at all shows the close.
+        assert!(out.success(), "{out:?}");
+        assert_eq!(out.stdout, "Planted-Stdin-Secret-1\nline two\n");
+    }
+
+    #[tokio::test]
+    async fn without_stdin_secret_the_child_reads_nothing() {
+        let out = run(&Cmd::new("cat")).await.unwrap();
+        assert!(out.success());
+        assert_eq!(out.stdout, "");
+    }
+
+    #[tokio::test]
+    async fn child_ignoring_its_stdin_is_not_an_error() {
+        // Large enough to fill the pipe, so the write meets a closed reader.
+        let big = Zeroizing::new(vec![b'x'; 1024 * 1024]);
+        let out = run(&Cmd::new("true").stdin_secret(big)).await.unwrap();
+        assert!(out.success());
+    }
+
+    #[test]
+    fn debug_never_shows_the_stdin_secret() {
+        let cmd = Cmd::new("kpasswd")
+            .args(["jdoe"])
+            .stdin_secret(Zeroizing::new(b"Planted-Stdin-Secret-2\n".to_vec()));
+        let shown = format!("{cmd:?}");
+        assert!(!shown.contains("Planted"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(shown.contains("jdoe"), "{shown}");
     }
 
     #[tokio::test]

@@ -1030,7 +1030,11 @@ pub fn regressions(before: &Report, after: &Report) -> Vec<String> {
         .checks
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error))
-        .filter(|c| before.check(&c.id).is_some_and(|b| b.status == Status::Pass))
+        .filter(|c| {
+            before
+                .check(&c.id)
+                .is_some_and(|b| b.status == Status::Pass)
+        })
         .map(|c| c.id.clone())
         .collect()
 }
@@ -1233,7 +1237,10 @@ mod tests {
         assert_eq!(regressions(&before, &after), ["vpn.tunnel"]);
         assert!(regressions(&after, &after).is_empty());
         assert!(settling(&before, &after));
-        assert!(!settling(&after, &after), "same root cause: the fix did not help, no wait");
+        assert!(
+            !settling(&after, &after),
+            "same root cause: the fix did not help, no wait"
+        );
         let healthy = report(&[("net.interface", Status::Pass)]);
         assert!(!settling(&before, &healthy));
     }

@@ -662,9 +662,10 @@ fn renew_address(os: Os, fix: &FixDef, args: &FixArgs, facts: &Facts) -> Result<
         }
         Os::Linux => {
             let iface = pick_interface(fix, args, facts)?;
-            let state = facts.interfaces.iter().find(|i| i.name == iface.as_str());
-            let full = state.is_none_or(|i| !i.has_ipv4) || facts.default_route_interface.is_none();
-            let mut steps = linux_renew_steps(&iface, facts, full).ok_or_else(|| {
+            // A plain renew even when the address is gone: udhcpc (BusyBox 1.35+) broadcasts
+            // the renew when it cannot bind the old address, and the lease comes straight back;
+            // releasing first is kept for the fixes that clear the interface on purpose.
+            let mut steps = linux_renew_steps(&iface, facts, false).ok_or_else(|| {
                 not_applicable(
                     fix,
                     format!("No DHCP client (NetworkManager, systemd-networkd, dhcpcd, dhclient or udhcpc) manages {iface} here, so its address cannot be renewed."),

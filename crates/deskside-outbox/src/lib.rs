@@ -459,7 +459,20 @@ impl Outbox {
                 }
                 tokio::time::sleep(wait).await;
             }
-            self.attempt(connector, id, options).await?;
+            // The budget bounds the whole call: an attempt still running when it ends is
+            // abandoned (the ticket goes back to the queue, to be checked by key first).
+            let left = deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .max(Duration::from_secs(1));
+            if tokio::time::timeout(left, self.attempt(connector, id, options))
+                .await
+                .is_err()
+            {
+                let wait = backoff(round + 1, options.backoff_base, options.backoff_cap);
+                let next = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                self.store.abandon(id, next)?;
+                return self.get(id);
+            }
             round += 1;
             let entry = self.get(id)?;
             if entry.state != State::Queued {

@@ -369,6 +369,15 @@ impl Store {
         )
     }
 
+    /// An attempt cut short by its caller: back to the queue, to be checked by key first.
+    pub(crate) fn abandon(&self, id: i64, next: i64) -> Result<(), OutboxError> {
+        self.update(
+            id,
+            "state = 'queued', maybe_created = 1, next_attempt_at = ?, error = 'the helpdesk did not answer in time; it will be retried'",
+            &[&next],
+        )
+    }
+
     pub(crate) fn requeue(&self, id: i64) -> Result<(), OutboxError> {
         self.update(
             id,

@@ -430,3 +430,43 @@ async fn status_of_delivered_tickets_is_polled_and_changes_are_reported() {
     // Same answer again: nothing new to tell the user.
     assert!(outbox.refresh_status(&rt).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn deliver_now_keeps_to_its_budget_on_a_slow_helpdesk() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    fake.set_faults(Faults {
+        delay: Duration::from_secs(4),
+        ..Faults::default()
+    });
+    let server = fake.serve().await.unwrap();
+    let entry = outbox.enqueue(ticket("Slow"), "rt").unwrap();
+    let started = Instant::now();
+    let e = outbox
+        .deliver_now(&rt_for(&server), entry.id, &quick(), Duration::from_secs(2))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(3500), "{took:?}");
+    assert_eq!(e.state, State::Queued);
+    assert!(e.error.unwrap().contains("did not answer in time"));
+    // The helpdesk did create it (it was only slow): the next run finds it, no duplicate.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    fake.set_faults(Faults::default());
+    let events = outbox
+        .deliver_due(
+            &rt_for(&server),
+            &DeliverOptions {
+                ignore_backoff: true,
+                ..quick()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Delivered { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(fake.tickets().len(), 1);
+}

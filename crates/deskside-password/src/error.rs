@@ -139,10 +139,11 @@ pub enum PasswordError {
     VpnRequired,
     /// The clock differs from the directory's by more than Kerberos allows.
     #[error(
-        "this computer's clock is {skew_s} s off the directory's (more than the 300 s Kerberos allows); correct the time and try again"
+        "this computer's clock is {} the directory's (more than the 300 s Kerberos allows); correct the time and try again",
+        skew_phrase(*skew_s)
     )]
     ClockSkew {
-        /// Difference in seconds (absolute).
+        /// Difference in seconds (absolute); 0 when the server only said "too great" (Kerberos).
         skew_s: u64,
     },
     /// No password to read the directory with: none given and none saved in the keyring.
@@ -156,6 +157,14 @@ pub enum PasswordError {
     /// Any other answer from the directory.
     #[error("the directory refused the request: {0}")]
     Directory(String),
+}
+
+fn skew_phrase(skew_s: u64) -> String {
+    if skew_s == 0 {
+        "too far off".to_owned()
+    } else {
+        format!("{skew_s} s off")
+    }
 }
 
 impl PasswordError {

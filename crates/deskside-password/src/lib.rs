@@ -17,6 +17,7 @@ mod ad;
 mod credentials;
 mod directory;
 mod error;
+mod kerberos;
 mod policy;
 mod ppolicy;
 mod schedule;
@@ -31,6 +32,10 @@ pub use credentials::{
 };
 pub use directory::{Expiry, Reading, parse_generalized_time};
 pub use error::{ErrorBody, PasswordError, PolicyReason};
+pub use kerberos::{
+    kinit_outcome, kpasswd_outcome, kpasswd_reason, parse_expiry_warning,
+    principal as krb_principal,
+};
 pub use policy::{CheckItem, Checklist, DEFAULT_MIN_LENGTH, Policy, Strength, check_new_password};
 pub use ppolicy::{PolicyError, PolicyResponse, decode as decode_ppolicy};
 pub use schedule::warning_due;
@@ -89,6 +94,19 @@ pub struct ChangeReport {
     pub update_by_hand: Vec<ManualCredential>,
     /// The status re-read with the new password.
     pub status: Status,
+    /// The Kerberos ticket refresh (`password.refresh_ticket`); `None` when not asked for.
+    pub ticket: Option<TicketRefresh>,
+}
+
+/// How the Kerberos ticket refresh after a change went.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketRefresh {
+    /// The principal a ticket was requested for.
+    pub principal: String,
+    /// Whether the user's credential cache now holds a fresh ticket.
+    pub refreshed: bool,
+    /// Why not, if not (the password change itself succeeded).
+    pub problem: Option<ErrorBody>,
 }
 
 fn data_dir(explicit: Option<&Path>) -> Option<PathBuf> {
@@ -113,7 +131,11 @@ pub async fn status(config: &Config, req: StatusRequest) -> Result<Status, Passw
     let dir = data_dir(req.data_dir.as_deref());
     let password = match req.password {
         Some(p) => Some(p),
-        None if matches!(s.source, SourceKind::Ad | SourceKind::Ldap) => {
+        None if matches!(
+            s.source,
+            SourceKind::Ad | SourceKind::Ldap | SourceKind::Kerberos
+        ) =>
+        {
             let account = s.account.clone();
             tokio::task::spawn_blocking(move || credentials::stored(&account))
                 .await
@@ -125,10 +147,6 @@ pub async fn status(config: &Config, req: StatusRequest) -> Result<Status, Passw
     let live = match (s.source, password) {
         (SourceKind::Manual, _) => Err(PasswordError::Unsupported(
             "your organisation manages passwords on a web page; Deskside cannot read the expiry"
-                .to_owned(),
-        )),
-        (SourceKind::Kerberos, _) => Err(PasswordError::Unsupported(
-            "reading the expiry from Kerberos is not supported yet; set `password.source` to ad or ldap to read it from the directory"
                 .to_owned(),
         )),
         (_, None) => Err(PasswordError::CredentialNeeded),
@@ -143,6 +161,9 @@ pub async fn status(config: &Config, req: StatusRequest) -> Result<Status, Passw
 }
 
 async fn read_live(s: &Settings, password: &Password) -> Result<Reading, PasswordError> {
+    if s.source == SourceKind::Kerberos {
+        return kerberos::read(s, password).await;
+    }
     let mut session = Session::open(s).await?;
     let result = async {
         session.bind_user(s, password).await?;
@@ -289,12 +310,7 @@ pub async fn change(config: &Config, req: ChangeRequest) -> Result<ChangeReport,
                     .to_owned(),
             }));
         }
-        SourceKind::Kerberos => {
-            return Err(PasswordError::Unsupported(
-                "changing a Kerberos password needs kpasswd, which Deskside cannot drive without a terminal yet; run `kpasswd` in a terminal or use the change page".to_owned(),
-            ));
-        }
-        SourceKind::Ad | SourceKind::Ldap => {}
+        SourceKind::Kerberos | SourceKind::Ad | SourceKind::Ldap => {}
     }
     if req.current.expose().is_empty() {
         return Err(PasswordError::WrongCurrentPassword);
@@ -306,31 +322,11 @@ pub async fn change(config: &Config, req: ChangeRequest) -> Result<ChangeReport,
         });
     }
     preflight_vpn(&s).await?;
-    let mut session = Session::open(&s).await?;
-    let result = async {
-        if s.source == SourceKind::Ad {
-            session.check_clock().await?;
-        }
-        session.bind_user(&s, &req.current).await?;
-        let reading = session.read(&s).await?;
-        if !req.skip_local_checks {
-            let policy = reading
-                .policy
-                .clone()
-                .unwrap_or_else(|| Policy::local_only(s.min_strength));
-            let checklist = check_new_password(&policy, &s.account, &req.new, &req.new);
-            if let Some(reason) = checklist.first_failure() {
-                return Err(PasswordError::PolicyViolation {
-                    reason,
-                    detail: None,
-                });
-            }
-        }
-        session.set_password(&s, &req.current, &req.new).await
+    if s.source == SourceKind::Kerberos {
+        change_kerberos(&s, &req).await?;
+    } else {
+        change_ldap(&s, &req).await?;
     }
-    .await;
-    session.close().await;
-    result?;
     tracing::info!(account = %s.account, source = s.source.as_str(), "password changed");
     let changed_at = now().format(&Rfc3339).unwrap_or_default();
 
@@ -346,6 +342,19 @@ pub async fn change(config: &Config, req: ChangeRequest) -> Result<ChangeReport,
     let dir = data_dir(req.data_dir.as_deref());
     let live = read_live(&s, &req.new).await;
     let status = compose(&s, dir.as_deref(), live, now());
+    let ticket = if s.refresh_ticket {
+        let result = kerberos::refresh_ticket(&s, &req.new).await;
+        if let Err(e) = &result {
+            tracing::warn!(code = e.code(), "the Kerberos ticket was not refreshed");
+        }
+        Some(TicketRefresh {
+            principal: kerberos::principal(&s),
+            refreshed: result.is_ok(),
+            problem: result.err().map(|e| e.body()),
+        })
+    } else {
+        None
+    };
     Ok(ChangeReport {
         account: s.account.clone(),
         source: s.source.as_str().to_owned(),
@@ -353,7 +362,54 @@ pub async fn change(config: &Config, req: ChangeRequest) -> Result<ChangeReport,
         keyring,
         update_by_hand,
         status,
+        ticket,
     })
+}
+
+/// The local policy checks (only the policy that needs no directory: Kerberos tells nothing
+/// about its rules before the change), then `kpasswd`.
+async fn change_kerberos(s: &Settings, req: &ChangeRequest) -> Result<(), PasswordError> {
+    if !req.skip_local_checks {
+        let policy = Policy::local_only(s.min_strength);
+        let checklist = check_new_password(&policy, &s.account, &req.new, &req.new);
+        if let Some(reason) = checklist.first_failure() {
+            return Err(PasswordError::PolicyViolation {
+                reason,
+                detail: None,
+            });
+        }
+    }
+    kerberos::change(s, &req.current, &req.new).await
+}
+
+/// TLS and clock pre-flight, bind with the current password, the local checks against the
+/// policy just read, then the LDAP change.
+async fn change_ldap(s: &Settings, req: &ChangeRequest) -> Result<(), PasswordError> {
+    let mut session = Session::open(s).await?;
+    let result = async {
+        if s.source == SourceKind::Ad {
+            session.check_clock().await?;
+        }
+        session.bind_user(s, &req.current).await?;
+        let reading = session.read(s).await?;
+        if !req.skip_local_checks {
+            let policy = reading
+                .policy
+                .clone()
+                .unwrap_or_else(|| Policy::local_only(s.min_strength));
+            let checklist = check_new_password(&policy, &s.account, &req.new, &req.new);
+            if let Some(reason) = checklist.first_failure() {
+                return Err(PasswordError::PolicyViolation {
+                    reason,
+                    detail: None,
+                });
+            }
+        }
+        session.set_password(s, &req.current, &req.new).await
+    }
+    .await;
+    session.close().await;
+    result
 }
 
 /// Verifies `password` against the directory, then saves it as Deskside's own keyring entry so
@@ -367,15 +423,22 @@ pub async fn remember(
     password: Password,
 ) -> Result<(), PasswordError> {
     let s = Settings::resolve(config, user)?;
-    if !matches!(s.source, SourceKind::Ad | SourceKind::Ldap) {
-        return Err(PasswordError::Unsupported(
-            "only the ad and ldap sources read expiry with a saved password".to_owned(),
-        ));
+    match s.source {
+        SourceKind::Manual => {
+            return Err(PasswordError::Unsupported(
+                "the manual source reads nothing, so it needs no saved password".to_owned(),
+            ));
+        }
+        SourceKind::Kerberos => {
+            kerberos::read(&s, &password).await?;
+        }
+        SourceKind::Ad | SourceKind::Ldap => {
+            let mut session = Session::open(&s).await?;
+            let bound = session.bind_user(&s, &password).await;
+            session.close().await;
+            bound?;
+        }
     }
-    let mut session = Session::open(&s).await?;
-    let bound = session.bind_user(&s, &password).await;
-    session.close().await;
-    bound?;
     let account = s.account.clone();
     tokio::task::spawn_blocking(move || credentials::remember(&account, &password))
         .await

@@ -56,6 +56,14 @@ pub struct Settings {
     pub user_dn_template: Option<String>,
     /// OpenLDAP default policy entry.
     pub policy_dn: Option<String>,
+    /// Kerberos realm (`CORP.EXAMPLE`).
+    pub kerberos_realm: Option<String>,
+    /// kpasswd host[:port] that overrides the Kerberos configuration's.
+    pub kpasswd_server: Option<String>,
+    /// `KRB5_CONFIG` for kinit/kpasswd; `None` = inherited (the system's).
+    pub krb5_config: Option<PathBuf>,
+    /// Refresh the user's Kerberos ticket after a change.
+    pub refresh_ticket: bool,
     /// Days before expiry to warn.
     pub warn_days: Vec<u64>,
     /// zxcvbn floor.
@@ -148,6 +156,10 @@ impl Settings {
             domain: p.domain.clone(),
             user_dn_template: p.user_dn_template.clone(),
             policy_dn: p.policy_dn.clone(),
+            kerberos_realm: p.kerberos_realm.clone(),
+            kpasswd_server: p.kpasswd_server.clone(),
+            krb5_config: p.krb5_config.as_ref().map(PathBuf::from),
+            refresh_ticket: p.refresh_ticket,
             warn_days: p.warn_days.clone(),
             min_strength: u8::try_from(p.min_strength.min(4)).unwrap_or(4),
             change_url: p.change_url.clone(),

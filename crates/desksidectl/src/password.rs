@@ -289,6 +289,17 @@ fn render_change(r: &ChangeReport) -> String {
             out.push_str(&format!("  - {} ({})\n", c.name, c.hint));
         }
     }
+    if let Some(t) = &r.ticket {
+        if t.refreshed {
+            out.push_str(&format!("Kerberos ticket refreshed for {}.\n", t.principal));
+        } else {
+            out.push_str(&format!(
+                "Kerberos ticket not refreshed for {}: {}\n",
+                t.principal,
+                t.problem.as_ref().map_or("", |p| p.message.as_str())
+            ));
+        }
+    }
     out.push_str(&render_status(&r.status));
     out
 }

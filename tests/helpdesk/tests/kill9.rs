@@ -5,13 +5,17 @@
 //! outbox is flushed to completion and every ticket must be in RT exactly once, by key. A
 //! recording proxy in front of RT tells how many kills hit a request in flight.
 
+#![expect(clippy::panic, reason = "test helper")]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use deskside_helpdesk_tests::fixtures::{flush_until_settled, key_of, remote_id};
 use deskside_helpdesk_tests::{Deskside, FaultProxy, Kind, Rt, require};
 
-const TICKETS: usize = 30;
+/// Tickets queued at the start, and added whenever all were delivered before enough kills.
+const TICKETS: usize = 40;
+const TOP_UP: usize = 10;
 const KILLS: usize = 50;
 
 #[test]
@@ -22,24 +26,7 @@ fn kill_9_during_flush_loses_and_duplicates_nothing() {
     let ds = Deskside::new(&rt.helpdesk_toml(&proxy.url(), 10)).unwrap();
 
     let mut keys = Vec::new();
-    for i in 0..TICKETS {
-        let run = ds
-            .run([
-                "ticket",
-                "submit",
-                "--subject",
-                &format!("kill-9 ticket {i}"),
-                "--description",
-                "queued for the kill -9 test",
-                "--no-send",
-                "--json",
-            ])
-            .unwrap();
-        assert_eq!(run.code, Some(0), "{}", run.describe());
-        assert_eq!(run.json()["state"], "queued", "{}", run.describe());
-        keys.push(key_of(&run));
-    }
-
+    queue(&ds, &mut keys, TICKETS);
     let seed = std::env::var("DESKSIDE_KILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -74,11 +61,13 @@ fn kill_9_during_flush_loses_and_duplicates_nothing() {
             "outbox unreadable after a kill: {}",
             list.describe()
         );
+        // Everything went through before enough kills: queue more, so every kill still
+        // lands in a flush with work to do.
         if list.json()["tickets"]
             .as_array()
             .is_some_and(|t| t.iter().all(|t| t["state"] == "delivered"))
         {
-            break;
+            queue(&ds, &mut keys, TOP_UP);
         }
     }
     let delivered_while_killing = ds
@@ -88,8 +77,9 @@ fn kill_9_during_flush_loses_and_duplicates_nothing() {
         .filter(|t| t["state"] == "delivered")
         .count();
 
+    let tickets = keys.len();
     let outbox = flush_until_settled(&ds, true, Duration::from_secs(180));
-    assert_eq!(outbox.len(), TICKETS);
+    assert_eq!(outbox.len(), tickets);
     let undelivered: Vec<_> = outbox
         .iter()
         .filter(|t| t["state"] != "delivered")
@@ -107,8 +97,8 @@ fn kill_9_during_flush_loses_and_duplicates_nothing() {
     println!(
         "kill -9 test (seed {seed}): kills={kills} (during a request: {mid_request}), \
          flush runs that finished before their kill={finished_runs}, \
-         delivered while killing={delivered_while_killing}/{TICKETS}, \
-         tickets={TICKETS}, on server={}, lost={lost}, dup={dup}, unknown={strangers}, \
+         delivered while killing={delivered_while_killing}/{tickets}, \
+         tickets={tickets}, on server={}, lost={lost}, dup={dup}, unknown={strangers}, \
          creates sent={}, took {:.1} s",
         on_server.values().sum::<usize>(),
         proxy.exchanges_to("POST", "/REST/2.0/ticket").len(),
@@ -123,5 +113,27 @@ fn kill_9_during_flush_loses_and_duplicates_nothing() {
     for t in &outbox {
         let key = t["key"].as_str().unwrap();
         assert_eq!(rt.tickets_with_key(key).unwrap(), [remote_id(t)], "{t:#}");
+    }
+}
+
+/// Queues `n` more tickets with `ticket submit --no-send`, recording their keys.
+fn queue(ds: &Deskside, keys: &mut Vec<String>, n: usize) {
+    for _ in 0..n {
+        let i = keys.len();
+        let run = ds
+            .run([
+                "ticket",
+                "submit",
+                "--subject",
+                &format!("kill-9 ticket {i}"),
+                "--description",
+                "queued for the kill -9 test",
+                "--no-send",
+                "--json",
+            ])
+            .unwrap_or_else(|e| panic!("desksidectl: {e}"));
+        assert_eq!(run.code, Some(0), "{}", run.describe());
+        assert_eq!(run.json()["state"], "queued", "{}", run.describe());
+        keys.push(key_of(&run));
     }
 }

@@ -96,12 +96,10 @@ fn linux_flush_dns_uses_every_cache_in_our_namespace() {
 
 #[test]
 fn linux_renew_signals_udhcpc_and_waits() {
-    // No address: release, pause, renew from discovery.
+    // No address: still a plain renew (udhcpc broadcasts it when the old address is gone).
     assert_eq!(
         linux("net.renew_address", &lab(true, false, false)),
         lines(&[
-            "deskside signal USR2 777 udhcpc",
-            "deskside sleep 300",
             "deskside signal USR1 777 udhcpc",
             "deskside wait-network eth0 20"
         ])

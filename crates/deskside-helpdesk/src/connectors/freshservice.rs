@@ -1,8 +1,11 @@
 //! Freshservice (`/api/v2/`): one `POST /tickets` creates the ticket; with attachments the body
 //! is `multipart/form-data` (`attachments[]` parts), as Freshservice requires. The idempotency
 //! key goes into a ticket custom field (`key_field`, default `deskside_key`, which the admin
-//! creates) and `GET /tickets/filter?query="deskside_key:'KEY'"` finds it. Auth: HTTP Basic
-//! `api_key:X`. The requester is the user's contact e-mail, else `helpdesk.from`.
+//! creates) and `GET /tickets/filter?query="deskside_key:'KEY'"` finds it. The filter endpoint
+//! reads a search index and does not accept every custom-field type, so when it finds nothing
+//! or refuses the query, the requester's own tickets (`GET /tickets?email=`, newest first) are
+//! checked for the key as well. Auth: HTTP Basic `api_key:X`. The requester is the user's
+//! contact e-mail, else `helpdesk.from`.
 
 use serde_json::Value;
 
@@ -51,6 +54,26 @@ impl Freshservice {
         Remote { id, url }
     }
 
+    /// The requester's e-mail: the user's contact, else `helpdesk.from`.
+    fn requester<'a>(&'a self, t: &'a Outgoing) -> &'a str {
+        t.contact_email().unwrap_or(&self.from)
+    }
+
+    /// The ticket in `tickets` whose key field holds `key`.
+    fn matching(&self, tickets: Option<&Value>, key: &str) -> Option<Remote> {
+        tickets
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|x| {
+                x.get("custom_fields")
+                    .and_then(|c| c.get(&self.field))
+                    .and_then(Value::as_str)
+                    == Some(key)
+            })
+            .and_then(|x| id_of(x.get("id")))
+            .map(|id| self.remote(id))
+    }
+
     /// The form fields of `POST /api/v2/tickets` (without the files).
     #[must_use]
     pub fn fields(&self, t: &Outgoing) -> Vec<(String, String)> {
@@ -62,10 +85,7 @@ impl Freshservice {
         vec![
             ("subject".into(), t.subject.clone()),
             ("description".into(), html_body(&t.body)),
-            (
-                "email".into(),
-                t.contact_email().unwrap_or(&self.from).to_owned(),
-            ),
+            ("email".into(), self.requester(t).to_owned()),
             ("priority".into(), priority.into()),
             ("status".into(), "2".into()),
             ("source".into(), "2".into()),
@@ -101,17 +121,34 @@ impl Connector for Freshservice {
         let mut url = self.http.url("api/v2/tickets/filter")?;
         url.query_pairs_mut()
             .append_pair("query", &format!("\"{}:'{}'\"", self.field, t.key));
+        match self
+            .http
+            .json(self.auth(self.http.client.get(url)), what)
+            .await
+        {
+            Ok(v) => {
+                if let Some(found) = self.matching(unwrap_stringified(v).get("tickets"), &t.key) {
+                    return Ok(Some(found));
+                }
+            }
+            // A refused filter (the field's type cannot be filtered, say) is not an answer;
+            // the list below still is. Transient failures are reported as they are.
+            Err(SendError::Permanent { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        // The filter reads a search index that may lag behind a ticket created seconds ago;
+        // the requester's ticket list does not.
+        let what = "listing the requester's Freshservice tickets";
+        let mut url = self.http.url("api/v2/tickets")?;
+        url.query_pairs_mut()
+            .append_pair("email", self.requester(t))
+            .append_pair("per_page", "100");
         let v = unwrap_stringified(
             self.http
                 .json(self.auth(self.http.client.get(url)), what)
                 .await?,
         );
-        let id = v
-            .get("tickets")
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-            .and_then(|x| id_of(x.get("id")));
-        Ok(id.map(|id| self.remote(id)))
+        Ok(self.matching(v.get("tickets"), &t.key))
     }
 
     async fn status(&self, r: &Remote) -> Result<Option<RemoteStatus>, SendError> {
@@ -145,9 +182,12 @@ impl Connector for Freshservice {
             .and_then(|c| c.get("conversations"))
             .and_then(Value::as_array)
             .and_then(|c| {
-                c.iter()
-                    .rev()
-                    .find(|x| x.get("private").and_then(Value::as_bool) != Some(true))
+                // A reply is a public conversation from the service desk, not the user's own
+                // e-mail (`incoming`).
+                c.iter().rev().find(|x| {
+                    x.get("private").and_then(Value::as_bool) != Some(true)
+                        && x.get("incoming").and_then(Value::as_bool) != Some(true)
+                })
             });
         Ok(Some(RemoteStatus {
             status: status.to_owned(),

@@ -1,10 +1,14 @@
 //! GLPI (REST `apirest.php`): every exchange opens a session (`GET /initSession` with
 //! `Authorization: user_token …` and the `App-Token`), creates the ticket
 //! (`POST /Ticket` with `externalid` = the idempotency key), and closes the session. Each file
-//! becomes a Document linked to the ticket (`POST /Document`, multipart with an
-//! `uploadManifest` part and a `filename[0]` part). `GET /Ticket?searchText[externalid]=KEY`
-//! finds a ticket again.
+//! is uploaded as a Document (`POST /Document`, multipart with an `uploadManifest` JSON part
+//! and a `filename[0]` file part), then linked to the ticket with
+//! `POST /Document_Item` (`documents_id`, `itemtype = Ticket`, `items_id`).
+//! `GET /Ticket?searchText[externalid]=KEY` finds a ticket again (the match is confirmed on
+//! `externalid`: `searchText` is a "contains" filter). Every JSON request carries
+//! `Content-Type: application/json`, as the API documentation asks of all calls.
 
+use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use super::{file_part, id_of, no_id, unwrap_stringified};
@@ -38,7 +42,13 @@ impl Glpi {
         })
     }
 
+    /// Headers of a JSON call: `Content-Type` and the `App-Token` if configured.
     fn app(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        self.app_only(rb.header(CONTENT_TYPE, "application/json"))
+    }
+
+    /// The `App-Token` alone, for multipart uploads (reqwest sets their `Content-Type`).
+    fn app_only(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.app_token {
             Some(t) => rb.header("App-Token", t.expose()),
             None => rb,
@@ -106,15 +116,51 @@ impl Glpi {
 
     /// The `uploadManifest` part of `POST /apirest.php/Document`.
     #[must_use]
-    pub fn manifest(ticket_id: &str, name: &str) -> Value {
+    pub fn manifest(name: &str) -> Value {
+        json!({ "input": { "name": name, "_filename": [name] } })
+    }
+
+    /// The JSON body of `POST /apirest.php/Document_Item` linking a document to a ticket.
+    #[must_use]
+    pub fn link_body(document_id: &str, ticket_id: &str) -> Value {
+        let num = |s: &str| s.parse::<u64>().map_or_else(|_| json!(s), |n| json!(n));
         json!({
             "input": {
-                "name": name,
-                "_filename": [name],
+                "documents_id": num(document_id),
                 "itemtype": "Ticket",
-                "items_id": ticket_id.parse::<u64>().map_or_else(|_| json!(ticket_id), |n| json!(n)),
+                "items_id": num(ticket_id),
             }
         })
+    }
+
+    /// Uploads one file as a Document and links it to the ticket.
+    async fn attach_one(
+        &self,
+        s: &Session,
+        ticket_id: &str,
+        a: &deskside_evidence::Attachment,
+    ) -> Result<(), SendError> {
+        let what = format!("uploading {} to GLPI", a.name);
+        let manifest = reqwest::multipart::Part::text(Self::manifest(&a.name).to_string())
+            .mime_str("application/json")
+            .map_err(|e| SendError::permanent(format!("{what}: {e}")))?;
+        let form = reqwest::multipart::Form::new()
+            .part("uploadManifest", manifest)
+            .part("filename[0]", file_part(a)?);
+        let rb = self
+            .app_only(self.http.client.post(self.http.url("apirest.php/Document")?))
+            .header("Session-Token", &s.0)
+            .multipart(form);
+        let v = unwrap_stringified(self.http.json(rb, &what).await?);
+        let doc = id_of(v.get("id")).ok_or_else(|| {
+            SendError::transient(format!("{what}: the answer had no document id"), false)
+        })?;
+        let what = format!("linking {} to the GLPI ticket", a.name);
+        let rb = self
+            .with(s, self.http.client.post(self.http.url("apirest.php/Document_Item")?))
+            .json(&Self::link_body(&doc, ticket_id));
+        self.http.send(rb, &what).await?;
+        Ok(())
     }
 }
 
@@ -152,29 +198,8 @@ impl Connector for Glpi {
         let s = self.open().await?;
         let mut result = Ok(());
         for a in &t.attachments {
-            let what = format!("attaching {} to the GLPI ticket", a.name);
-            let form = reqwest::multipart::Form::new()
-                .text("uploadManifest", Self::manifest(&r.id, &a.name).to_string());
-            let form = match file_part(a) {
-                Ok(p) => form.part("filename[0]", p),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            };
-            let sent = match self.http.url("apirest.php/Document") {
-                Ok(url) => {
-                    self.http
-                        .send(
-                            self.with(&s, self.http.client.post(url)).multipart(form),
-                            &what,
-                        )
-                        .await
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = sent {
-                result = Err(e);
+            result = self.attach_one(&s, &r.id, a).await;
+            if result.is_err() {
                 break;
             }
         }

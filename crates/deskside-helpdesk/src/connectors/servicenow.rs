@@ -1,8 +1,10 @@
 //! ServiceNow (Table API and Attachment API): `POST /api/now/table/incident` creates the
 //! incident with `correlation_id` = the idempotency key; each file then goes to
 //! `POST /api/now/attachment/file?table_name=incident&table_sys_id=…&file_name=…` as raw bytes.
-//! `GET /api/now/table/incident?sysparm_query=correlation_id=KEY` finds it again. Auth: HTTP
-//! Basic `user:password`.
+//! `GET /api/now/table/incident?sysparm_query=correlation_id=KEY` finds it again. The Table
+//! API ignores a query condition it cannot evaluate (an unknown or unreadable field) and
+//! returns rows for the rest, so every row read back is confirmed on the field it was
+//! searched by. Auth: HTTP Basic `user:password`.
 
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
@@ -71,6 +73,14 @@ impl ServiceNow {
         body
     }
 
+    /// The first row of a Table API answer whose `field` equals `value`.
+    fn row<'v>(v: &'v Value, field: &str, value: &str) -> Option<&'v Value> {
+        v.get("result")
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|r| r.get(field).and_then(Value::as_str) == Some(value))
+    }
+
     /// The incident's `sys_id` from its number.
     async fn sys_id(&self, number: &str) -> Result<String, SendError> {
         let what = "looking up the ServiceNow incident";
@@ -84,9 +94,7 @@ impl ServiceNow {
                 .json(self.auth(self.http.client.get(url)), what)
                 .await?,
         );
-        v.get("result")
-            .and_then(Value::as_array)
-            .and_then(|r| r.first())
+        Self::row(&v, "number", number)
             .and_then(|r| id_of(r.get("sys_id")))
             .ok_or_else(|| SendError::transient(format!("{what}: {number} not found"), false))
     }
@@ -142,17 +150,14 @@ impl Connector for ServiceNow {
         let mut url = self.http.url("api/now/table/incident")?;
         url.query_pairs_mut()
             .append_pair("sysparm_query", &format!("correlation_id={}", t.key))
-            .append_pair("sysparm_fields", "sys_id,number")
+            .append_pair("sysparm_fields", "sys_id,number,correlation_id")
             .append_pair("sysparm_limit", "1");
         let v = unwrap_stringified(
             self.http
                 .json(self.auth(self.http.client.get(url)), what)
                 .await?,
         );
-        Ok(v.get("result")
-            .and_then(Value::as_array)
-            .and_then(|r| r.first())
-            .and_then(|r| self.remote(r)))
+        Ok(Self::row(&v, "correlation_id", &t.key).and_then(|r| self.remote(r)))
     }
 
     async fn status(&self, r: &Remote) -> Result<Option<RemoteStatus>, SendError> {
@@ -160,7 +165,7 @@ impl Connector for ServiceNow {
         let mut url = self.http.url("api/now/table/incident")?;
         url.query_pairs_mut()
             .append_pair("sysparm_query", &format!("number={}", r.id))
-            .append_pair("sysparm_fields", "state,comments,sys_updated_on")
+            .append_pair("sysparm_fields", "number,state,comments,sys_updated_on")
             .append_pair("sysparm_display_value", "true")
             .append_pair("sysparm_limit", "1");
         let v = unwrap_stringified(
@@ -168,11 +173,7 @@ impl Connector for ServiceNow {
                 .json(self.auth(self.http.client.get(url)), what)
                 .await?,
         );
-        let Some(row) = v
-            .get("result")
-            .and_then(Value::as_array)
-            .and_then(|r| r.first())
-        else {
+        let Some(row) = Self::row(&v, "number", &r.id) else {
             return Ok(None);
         };
         let comments = row

@@ -1,8 +1,10 @@
 //! Zammad (`/api/v1/`): one `POST /tickets` creates the ticket with its first article, the
 //! attachments inline (base64 `data`). The idempotency key is in the ticket's `note` field and
-//! the body's reference line; `GET /tickets/search?query=KEY` finds it, and the answer is
-//! confirmed against the note. Auth: `Authorization: Token token=…`. The customer is the
-//! user's contact e-mail, else `helpdesk.from` (`guess:` creates the customer if needed).
+//! the body's reference line; `GET /tickets/search?query=KEY` finds it (both documented answer
+//! shapes are read: the plain one, ticket ids plus `assets.Ticket`, and the expanded list), and
+//! the answer is confirmed against the note. Status: `GET /tickets/{id}?expand=true` and
+//! `GET /ticket_articles/by_ticket/{id}`. Auth: `Authorization: Token token=…`. The customer is
+//! the user's contact e-mail, else `helpdesk.from` (`guess:` creates the customer if needed).
 
 use serde_json::{Value, json};
 
@@ -53,6 +55,30 @@ impl Zammad {
             id: id_of(v.get("number")).unwrap_or(id),
             url,
         })
+    }
+
+    /// The tickets of a search answer, in either documented shape.
+    fn search_hits(v: &Value) -> Vec<&Value> {
+        if let Some(list) = v.as_array() {
+            return list.iter().collect();
+        }
+        let assets = v.pointer("/assets/Ticket");
+        v.get("tickets")
+            .and_then(Value::as_array)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id_of(Some(id)))
+                    .filter_map(|id| assets.and_then(|a| a.get(&id)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The internal ticket id: from the zoom URL recorded at creation, else `None`.
+    fn internal_id(r: &Remote) -> Option<String> {
+        let url = r.url.as_deref()?;
+        let id = url.rsplit_once("#ticket/zoom/")?.1;
+        (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then(|| id.to_owned())
     }
 
     /// The JSON body of `POST /api/v1/tickets`.
@@ -107,31 +133,45 @@ impl Connector for Zammad {
                 .json(self.auth(self.http.client.get(url)), what)
                 .await?,
         );
-        let found = v.as_array().and_then(|a| {
-            a.iter().find(|x| {
-                x.get("note")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.contains(&t.key))
-            })
+        let found = Self::search_hits(&v).into_iter().find(|x| {
+            x.get("note")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.contains(&t.key))
         });
         Ok(found.and_then(|x| self.remote(x)))
     }
 
     async fn status(&self, r: &Remote) -> Result<Option<RemoteStatus>, SendError> {
         let what = "reading the Zammad ticket";
-        let mut url = self.http.url("api/v1/tickets/search")?;
-        url.query_pairs_mut()
-            .append_pair("query", &format!("number:{}", r.id))
-            .append_pair("expand", "true")
-            .append_pair("limit", "1");
-        let v = unwrap_stringified(
-            self.http
-                .json(self.auth(self.http.client.get(url)), what)
-                .await?,
-        );
-        let Some(ticket) = v.as_array().and_then(|a| a.first()) else {
-            return Ok(None);
+        // The ticket by its internal id (no search index needed); an entry recorded without
+        // the zoom URL falls back to a search by number.
+        let ticket = if let Some(id) = Self::internal_id(r) {
+            let mut url = self.http.url(&format!("api/v1/tickets/{id}"))?;
+            url.query_pairs_mut().append_pair("expand", "true");
+            unwrap_stringified(
+                self.http
+                    .json(self.auth(self.http.client.get(url)), what)
+                    .await?,
+            )
+        } else {
+            let mut url = self.http.url("api/v1/tickets/search")?;
+            url.query_pairs_mut()
+                .append_pair("query", &format!("number:{}", r.id))
+                .append_pair("expand", "true")
+                .append_pair("limit", "1");
+            let v = unwrap_stringified(
+                self.http
+                    .json(self.auth(self.http.client.get(url)), what)
+                    .await?,
+            );
+            match Self::search_hits(&v).first() {
+                Some(t) => (*t).clone(),
+                None => return Ok(None),
+            }
         };
+        if ticket.get("id").is_none() {
+            return Ok(None);
+        }
         let state = ticket
             .get("state")
             .and_then(Value::as_str)
@@ -151,10 +191,14 @@ impl Connector for Zammad {
                 .json(self.auth(self.http.client.get(url)), what)
                 .await
             {
+                // A reply is a later public article written by an agent (the first article
+                // is the user's own).
                 let last = articles.as_array().and_then(|a| {
-                    a.iter().rev().find(|x| {
+                    a.iter().skip(1).rev().find(|x| {
                         x.get("internal").and_then(Value::as_bool) != Some(true)
-                            && x.get("sender").and_then(Value::as_str) == Some("Agent")
+                            && x.get("sender")
+                                .and_then(Value::as_str)
+                                .is_none_or(|s| s == "Agent")
                     })
                 });
                 out.last_reply = last

@@ -1,5 +1,5 @@
 //! Password tests against real directories started on loopback: OpenLDAP with ppolicy
-//! (`openldap.rs`), Samba AD (`samba_ad.rs`), and the CLI end to end with the planted-secret
+//! (`openldap.rs`), Samba AD (`samba_ad.rs`), Samba's KDC with kinit/kpasswd (`kerberos.rs`), and the CLI end to end with the planted-secret
 //! scan and keyring sync (`cli.rs`). One test binary, so each server starts once.
 
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
@@ -12,6 +12,7 @@
 
 mod cli;
 mod common;
+mod kerberos;
 mod openldap;
 mod samba_ad;
 mod tls;

@@ -35,7 +35,7 @@ pub fn add_user(server: &Server, password: &str, extra: &[&str]) -> String {
 }
 
 /// Creates a PSO with `options` and applies it to `user`.
-fn apply_pso(server: &Server, user: &str, options: &[&str]) {
+pub fn apply_pso(server: &Server, user: &str, options: &[&str]) {
     let pso = common::unique("pso");
     let mut args = vec![
         "domain",
