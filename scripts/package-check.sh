@@ -16,6 +16,9 @@ contents=$(dpkg-deb --contents "$deb")
 pkg=$(dpkg-deb --field "$deb" Package)
 grep -q "Depends:.*libwebkit2gtk-4.1-0" <<<"$info" || fail "Depends lacks libwebkit2gtk-4.1-0"
 grep -Eq "[ /]usr/bin/deskside$" <<<"$contents" || fail "no /usr/bin/deskside in the package"
+grep -Eq "[ /]usr/bin/desksidectl$" <<<"$contents" || fail "no /usr/bin/desksidectl in the package"
+grep -Eq "[ /]usr/libexec/deskside/deskside-elevate$" <<<"$contents" || fail "no fix helper /usr/libexec/deskside/deskside-elevate"
+grep -Eq "[ /]usr/share/polkit-1/actions/dev.deskside.fix.policy$" <<<"$contents" || fail "no polkit policy for the fix helper"
 grep -q "\.desktop$" <<<"$contents" || fail "no desktop entry in the package"
 grep -q "/icons/hicolor/" <<<"$contents" || fail "no icons in the package"
 echo "package metadata and contents: ok ($pkg)"
@@ -28,6 +31,14 @@ fi
 
 dpkg -i "$deb" || { apt-get install -y -f -o DPkg::Lock::Timeout=600; dpkg -i "$deb"; }
 [[ -x /usr/bin/deskside ]] || fail "/usr/bin/deskside missing after install"
+# The privileged helper refuses anything outside the catalogue (exit 2), as installed.
+set +e
+/usr/libexec/deskside/deskside-elevate apply not.a.fix >/dev/null 2>&1
+rc=$?
+set -e
+[[ $rc == 2 ]] || fail "deskside-elevate accepted an unknown fix id (exit $rc, expected 2)"
+/usr/bin/desksidectl fix list --json >/dev/null || fail "desksidectl fix list failed after install"
+echo "installed CLI and fix helper: ok"
 
 work=$(mktemp -d)
 display=:$((80 + RANDOM % 10))

@@ -45,6 +45,8 @@ cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-
 
 echo "== package: release build and .deb (npm Tauri CLI)"
 npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
+# The package also ships the CLI and the privileged fix helper (tauri.conf.json bundle files).
+cargo build --release --locked -p desksidectl -p deskside-elevate
 (cd src-tauri && npx --no-install tauri build --bundles deb --ci)
 bash scripts/package-check.sh
 

@@ -1,15 +1,16 @@
 //! Request shapes of every connector, checked against what the vendors document, by sending
 //! to a loopback listener that records each request: paths, auth headers, bodies, multipart
 //! parts, the idempotency mechanisms (custom field, `external_id`, `correlation_id`,
-//! `Idempotency-Key`, summary tag, `Message-ID`) and the webhook signature.
+//! `Idempotency-Key`, summary tag, `Message-ID`) and the webhook signature. Each vendor's
+//! section names the documentation pages its assertions come from.
 
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
 
 use base64::Engine as _;
 use deskside_helpdesk::testing::{Recorded, Reply, Server, SmtpSink};
 use deskside_helpdesk::{
-    Attachment, Connector, Email, Freshservice, Glpi, Jsm, Outgoing, Redmine, Rt, Secret,
-    ServiceNow, Settings, Urgency, Webhook, Zammad, Zendesk,
+    Attachment, Connector, Email, Freshservice, Glpi, Jsm, Lookup, Outgoing, Redmine, Remote, Rt,
+    Secret, ServiceNow, Settings, Urgency, Webhook, Zammad, Zendesk,
 };
 use serde_json::{Value, json};
 
@@ -302,6 +303,22 @@ async fn jsm_request_then_temporary_files_then_attach() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Zendesk.
+// Auth `{email}/token:{api_token}`:
+//   https://support.zendesk.com/hc/en-us/articles/4408831452954
+// Idempotency-Key on ticket creation:
+//   https://developer.zendesk.com/api-reference/ticketing/introduction/#idempotency
+// Tickets API (`ticket.comment.uploads`, `external_id`, `requester`, `priority`, list by
+// `external_id`, not unique):
+//   https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/
+// Uploads (`POST /api/v2/uploads?filename=`, raw body with the file's MIME type, `upload.token`):
+//   https://developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/
+// Requests API, anonymous requests need `requester`, `subject` and `comment`:
+//   https://developer.zendesk.com/api-reference/ticketing/tickets/ticket-requests/
+//   https://developer.zendesk.com/documentation/ticketing/managing-tickets/creating-and-managing-requests/
+// ---------------------------------------------------------------------------------------------
+
 #[tokio::test]
 async fn zendesk_uploads_then_ticket_with_idempotency_key_and_external_id() {
     let server = generic().await;
@@ -309,6 +326,7 @@ async fn zendesk_uploads_then_ticket_with_idempotency_key_and_external_id() {
     s.user = Some("agent@corp.example".into());
     s.token = Some(Secret::new("zd-token"));
     let zd = Zendesk::new(&s).unwrap();
+    assert_eq!(zd.lookup(), Lookup::Search);
     zd.create(&ticket()).await.unwrap();
     zd.find_by_key(&ticket()).await.unwrap();
     let reqs = server.requests();
@@ -317,13 +335,16 @@ async fn zendesk_uploads_then_ticket_with_idempotency_key_and_external_id() {
         reqs.iter()
             .all(|r| r.header("authorization") == Some(auth.as_str()))
     );
-    assert_eq!(reqs[0].path(), "/api/v2/uploads.json");
-    assert_eq!(
-        reqs[0].query(),
-        [("filename".to_owned(), "deskside-bundle.json".to_owned())]
-    );
-    assert_eq!(reqs[0].header("content-type"), Some("application/json"));
-    assert_eq!(reqs[1].header("content-type"), Some("image/png"));
+    for (i, a) in ticket().attachments.iter().enumerate() {
+        let up = &reqs[i];
+        assert_eq!(
+            (up.method.as_str(), up.path()),
+            ("POST", "/api/v2/uploads.json")
+        );
+        assert_eq!(up.query(), [("filename".to_owned(), a.name.clone())]);
+        assert_eq!(up.header("content-type"), Some(a.content_type.as_str()));
+        assert_eq!(up.body, a.data);
+    }
     let t = &reqs[2];
     assert_eq!(
         (t.method.as_str(), t.path()),
@@ -331,18 +352,145 @@ async fn zendesk_uploads_then_ticket_with_idempotency_key_and_external_id() {
     );
     assert_eq!(t.header("idempotency-key"), Some(KEY));
     let b = t.json();
+    assert_eq!(b["ticket"]["subject"], "VPN keeps dropping");
     assert_eq!(b["ticket"]["external_id"], KEY);
     assert_eq!(b["ticket"]["priority"], "high");
+    assert!(
+        b["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(KEY)
+    );
     assert_eq!(
         b["ticket"]["comment"]["uploads"],
         json!(["upload-token-1", "upload-token-1"])
     );
     assert_eq!(b["ticket"]["requester"]["email"], "jdoe@corp.example");
+    let find = &reqs[3];
     assert_eq!(
-        reqs[3].query(),
-        [("external_id".to_owned(), KEY.to_owned())]
+        (find.method.as_str(), find.path()),
+        ("GET", "/api/v2/tickets.json")
+    );
+    assert_eq!(find.query(), [("external_id".to_owned(), KEY.to_owned())]);
+}
+
+#[tokio::test]
+async fn zendesk_external_id_match_is_confirmed_because_ids_need_not_be_unique() {
+    let server = Server::start(|_: &Recorded| {
+        Reply::json(
+            200,
+            &json!({"tickets": [
+                {"id": 7, "external_id": "something-else"},
+                {"id": 8, "external_id": KEY},
+            ]}),
+        )
+    })
+    .await
+    .unwrap();
+    let mut s = settings("zendesk", &server);
+    s.user = Some("agent@corp.example".into());
+    s.token = Some(Secret::new("zd-token"));
+    let found = Zendesk::new(&s)
+        .unwrap()
+        .find_by_key(&ticket())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, "8");
+    assert_eq!(
+        found.url.unwrap(),
+        format!("{}agent/tickets/8", server.url())
     );
 }
+
+#[tokio::test]
+async fn zendesk_without_a_token_files_an_anonymous_request() {
+    let server = Server::start(|r: &Recorded| {
+        Reply::json(
+            201,
+            &json!({"upload": {"token": format!("tok-{}", r.query().first().map_or("", |q| q.1.as_str()))}, "request": {"id": 35436}}),
+        )
+    })
+    .await
+    .unwrap();
+    let mut s = settings("zendesk", &server);
+    s.from = Some("deskside@corp.example".into());
+    let zd = Zendesk::new(&s).unwrap();
+    assert!(zd.is_anonymous());
+    // Nothing can be searched anonymously: retries lean on the Idempotency-Key.
+    assert_eq!(zd.lookup(), Lookup::ReceiverDeduplicates);
+    let remote = zd.create(&ticket()).await.unwrap();
+    assert_eq!(remote.id, "35436");
+    assert_eq!(
+        remote.url.unwrap(),
+        format!("{}hc/requests/35436", server.url())
+    );
+    assert_eq!(zd.find_by_key(&ticket()).await.unwrap(), None);
+    assert_eq!(
+        zd.status(&Remote {
+            id: "35436".into(),
+            url: None
+        })
+        .await
+        .unwrap(),
+        None
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3, "find_by_key and status send nothing");
+    assert!(reqs.iter().all(|r| r.header("authorization").is_none()));
+    assert_eq!(reqs[0].path(), "/api/v2/uploads.json");
+    assert_eq!(reqs[1].header("content-type"), Some("image/png"));
+    let r = &reqs[2];
+    assert_eq!(
+        (r.method.as_str(), r.path()),
+        ("POST", "/api/v2/requests.json")
+    );
+    assert_eq!(r.header("idempotency-key"), Some(KEY));
+    let b = r.json();
+    assert_eq!(
+        b["request"]["requester"],
+        json!({"name": "jdoe@corp.example", "email": "jdoe@corp.example"})
+    );
+    assert_eq!(b["request"]["subject"], "VPN keeps dropping");
+    assert!(
+        b["request"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(KEY)
+    );
+    assert_eq!(
+        b["request"]["comment"]["uploads"],
+        json!(["tok-deskside-bundle.json", "tok-screenshot.png"])
+    );
+    // Without a contact the configured address is the requester.
+    let mut t = ticket();
+    t.contact = None;
+    t.attachments.clear();
+    zd.create(&t).await.unwrap();
+    let b = server.requests()[3].json();
+    assert_eq!(b["request"]["requester"]["email"], "deskside@corp.example");
+    // Neither a token nor a fallback requester: the missing key is named.
+    let s = settings("zendesk", &server);
+    assert!(
+        Zendesk::new(&s)
+            .unwrap_err()
+            .to_string()
+            .contains("helpdesk.from")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Freshservice (API v2).
+// Auth: Basic with the API key as user name and any password ("X"):
+//   https://api.freshservice.com/#authentication
+// Create a ticket (`email`, `subject`, `description` HTML, `status` 2 open, `priority` 1-4,
+// `source`, `custom_fields`; multipart with `attachments[]`):
+//   https://api.freshservice.com/#create_ticket
+// Filter tickets (`GET /api/v2/tickets/filter?query="field:'value'"`):
+//   https://api.freshservice.com/#filter_tickets
+// List tickets of a requester (`GET /api/v2/tickets?email=`, `per_page` up to 100):
+//   https://api.freshservice.com/#view_all_ticket
+// ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn freshservice_multipart_ticket_with_custom_field_and_filter_search() {
@@ -352,14 +500,17 @@ async fn freshservice_multipart_ticket_with_custom_field_and_filter_search() {
     s.from = Some("deskside@corp.example".into());
     let fs = Freshservice::new(&s).unwrap();
     fs.create(&ticket()).await.unwrap();
-    fs.find_by_key(&ticket()).await.unwrap();
+    assert_eq!(fs.find_by_key(&ticket()).await.unwrap(), None);
     let reqs = server.requests();
     let auth = basic("fs-key", "X");
     assert!(
         reqs.iter()
             .all(|r| r.header("authorization") == Some(auth.as_str()))
     );
-    assert_eq!(reqs[0].path(), "/api/v2/tickets");
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path()),
+        ("POST", "/api/v2/tickets")
+    );
     let parts = multipart(&reqs[0]);
     let field =
         |n: &str| String::from_utf8(parts.iter().find(|p| p.0 == n).unwrap().3.clone()).unwrap();
@@ -372,16 +523,77 @@ async fn freshservice_multipart_ticket_with_custom_field_and_filter_search() {
     let files: Vec<_> = parts.iter().filter(|p| p.0 == "attachments[]").collect();
     assert_eq!(files.len(), 2);
     assert_eq!(files[0].1.as_deref(), Some("deskside-bundle.json"));
+    assert_eq!(files[1].2.as_deref(), Some("image/png"));
+    assert_eq!(files[1].3, ticket().attachments[1].data);
     assert_eq!(reqs[1].path(), "/api/v2/tickets/filter");
     assert_eq!(
         reqs[1].query(),
         [("query".to_owned(), format!("\"deskside_key:'{KEY}'\""))]
     );
+    // Nothing in the index: the requester's own list is checked too.
+    assert_eq!(reqs[2].path(), "/api/v2/tickets");
+    assert_eq!(
+        reqs[2].query(),
+        [
+            ("email".to_owned(), "jdoe@corp.example".to_owned()),
+            ("per_page".to_owned(), "100".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]
+async fn freshservice_refused_filter_falls_back_to_the_requesters_tickets() {
+    let server = Server::start(|r: &Recorded| match r.path() {
+        "/api/v2/tickets/filter" => Reply::json(400, &json!({"description": "Validation failed"})),
+        _ => Reply::json(
+            200,
+            &json!({"tickets": [
+                {"id": 41, "custom_fields": {"deskside_key": null}},
+                {"id": 42, "custom_fields": {"deskside_key": KEY}},
+            ]}),
+        ),
+    })
+    .await
+    .unwrap();
+    let mut s = settings("freshservice", &server);
+    s.api_key = Some(Secret::new("fs-key"));
+    s.from = Some("deskside@corp.example".into());
+    let found = Freshservice::new(&s)
+        .unwrap()
+        .find_by_key(&ticket())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, "42");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServiceNow.
+// Table API (`POST /api/now/table/{tableName}` answers `{"result": {...}}`; `sysparm_query`,
+// `sysparm_fields`, `sysparm_limit`, `sysparm_display_value`; an invalid query part is ignored
+// and the rest still returns rows):
+//   https://www.servicenow.com/docs/r/australia/api-reference/rest-apis/c_TableAPI.html
+// Attachment API (`POST /api/now/attachment/file?table_name=&table_sys_id=&file_name=`, raw
+// body with the file's Content-Type):
+//   https://www.servicenow.com/docs/r/zurich/api-reference/rest-apis/c_AttachmentAPI.html
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
 async fn servicenow_incident_with_correlation_id_then_attachment_api() {
-    let server = generic().await;
+    let server = Server::start(|r: &Recorded| {
+        if r.method == "GET" {
+            return Reply::json(
+                200,
+                &json!({"result": [{"sys_id": "6816f79cc0a8016401c5a33be04be441", "number": "INC0010001", "correlation_id": KEY}]}),
+            );
+        }
+        Reply::json(
+            201,
+            &json!({"result": {"sys_id": "6816f79cc0a8016401c5a33be04be441", "number": "INC0010001"}}),
+        )
+    })
+    .await
+    .unwrap();
     let mut s = settings("servicenow", &server);
     s.user = Some("deskside.api".into());
     s.password = Some(Secret::new("sn-pass"));
@@ -389,16 +601,25 @@ async fn servicenow_incident_with_correlation_id_then_attachment_api() {
     let remote = sn.create(&ticket()).await.unwrap();
     assert_eq!(remote.id, "INC0010001");
     sn.attach(&remote, &ticket()).await.unwrap();
-    sn.find_by_key(&ticket()).await.unwrap();
+    assert_eq!(
+        sn.find_by_key(&ticket()).await.unwrap().unwrap().id,
+        "INC0010001"
+    );
     let reqs = server.requests();
     let auth = basic("deskside.api", "sn-pass");
-    assert!(
-        reqs.iter()
-            .all(|r| r.header("authorization") == Some(auth.as_str()))
+    assert!(reqs.iter().all(|r| {
+        r.header("authorization") == Some(auth.as_str())
+            && r.header("accept") == Some("application/json")
+    }));
+    let create = &reqs[0];
+    assert_eq!(
+        (create.method.as_str(), create.path()),
+        ("POST", "/api/now/table/incident")
     );
-    assert_eq!(reqs[0].path(), "/api/now/table/incident");
-    let b = reqs[0].json();
+    assert_eq!(create.header("content-type"), Some("application/json"));
+    let b = create.json();
     assert_eq!(b["short_description"], "VPN keeps dropping");
+    assert!(b["description"].as_str().unwrap().contains(KEY));
     assert_eq!(b["correlation_id"], KEY);
     assert_eq!(b["urgency"], "1");
     assert!(
@@ -406,52 +627,110 @@ async fn servicenow_incident_with_correlation_id_then_attachment_api() {
             .query()
             .contains(&("sysparm_query".into(), "number=INC0010001".into()))
     );
-    let att = &reqs[2];
-    assert_eq!(
-        (att.method.as_str(), att.path()),
-        ("POST", "/api/now/attachment/file")
-    );
-    assert_eq!(
-        att.query(),
-        [
-            ("table_name".to_owned(), "incident".to_owned()),
-            (
-                "table_sys_id".to_owned(),
-                "6816f79cc0a8016401c5a33be04be441".to_owned()
-            ),
-            ("file_name".to_owned(), "deskside-bundle.json".to_owned()),
-        ]
-    );
-    assert_eq!(att.header("content-type"), Some("application/json"));
-    assert_eq!(att.body, ticket().attachments[0].data);
-    assert!(
-        reqs[4]
-            .query()
-            .contains(&("sysparm_query".into(), format!("correlation_id={KEY}")))
-    );
+    for (i, a) in ticket().attachments.iter().enumerate() {
+        let att = &reqs[2 + i];
+        assert_eq!(
+            (att.method.as_str(), att.path()),
+            ("POST", "/api/now/attachment/file")
+        );
+        assert_eq!(
+            att.query(),
+            [
+                ("table_name".to_owned(), "incident".to_owned()),
+                (
+                    "table_sys_id".to_owned(),
+                    "6816f79cc0a8016401c5a33be04be441".to_owned()
+                ),
+                ("file_name".to_owned(), a.name.clone()),
+            ]
+        );
+        assert_eq!(att.header("content-type"), Some(a.content_type.as_str()));
+        assert_eq!(att.body, a.data);
+    }
+    let q = reqs[4].query();
+    assert!(q.contains(&("sysparm_query".into(), format!("correlation_id={KEY}"))));
+    assert!(q.contains(&(
+        "sysparm_fields".into(),
+        "sys_id,number,correlation_id".into()
+    )));
 }
 
 #[tokio::test]
-async fn glpi_session_ticket_with_externalid_and_documents() {
-    let server = generic().await;
+async fn servicenow_rows_that_do_not_carry_the_key_are_not_taken_for_the_ticket() {
+    // An instance that cannot evaluate `correlation_id=…` drops the condition and lists other
+    // incidents; none of them is ours.
+    let server = Server::start(|_: &Recorded| {
+        Reply::json(
+            200,
+            &json!({"result": [{"sys_id": "a", "number": "INC0000001", "correlation_id": ""}]}),
+        )
+    })
+    .await
+    .unwrap();
+    let mut s = settings("servicenow", &server);
+    s.user = Some("deskside.api".into());
+    s.password = Some(Secret::new("sn-pass"));
+    let sn = ServiceNow::new(&s).unwrap();
+    assert_eq!(sn.find_by_key(&ticket()).await.unwrap(), None);
+    let other = Remote {
+        id: "INC0010001".into(),
+        url: None,
+    };
+    assert_eq!(sn.status(&other).await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GLPI REST API (`apirest.php`): initSession with `Authorization: user_token …` and
+// `App-Token`, `Session-Token` on every later call, `Content-Type` on every call, add item
+// `{"input": {...}}` answered `{"id": …}`, Document upload as multipart `uploadManifest` (JSON)
+// + `filename[0]`, `Document_Item` to link it, get all items with `searchText[field]` and
+// `range`, killSession:
+//   https://github.com/glpi-project/glpi/blob/main/apirest.md
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn glpi_session_ticket_with_externalid_then_documents_linked_to_it() {
+    let server = Server::start(|r: &Recorded| match (r.method.as_str(), r.path()) {
+        ("GET", "/apirest.php/initSession") => {
+            Reply::json(200, &json!({"session_token": "sess-1"}))
+        }
+        ("GET", "/apirest.php/Ticket") => Reply::json(
+            200,
+            &json!([{"id": 4, "externalid": "other"}, {"id": 5, "externalid": KEY}]),
+        ),
+        ("POST", "/apirest.php/Ticket") => Reply::json(201, &json!({"id": 5, "message": ""})),
+        ("POST", "/apirest.php/Document") => Reply::json(201, &json!({"id": 90, "message": ""})),
+        ("POST", "/apirest.php/Document_Item") => Reply::json(201, &json!({"id": 300})),
+        _ => Reply::json(200, &json!({})),
+    })
+    .await
+    .unwrap();
     let mut s = settings("glpi", &server);
     s.token = Some(Secret::new("user-token"));
     s.app_token = Some(Secret::new("app-token"));
     let glpi = Glpi::new(&s).unwrap();
+    assert!(glpi.attaches_separately());
     let remote = glpi.create(&ticket()).await.unwrap();
+    assert_eq!(remote.id, "5");
     glpi.attach(&remote, &ticket()).await.unwrap();
+    assert_eq!(glpi.find_by_key(&ticket()).await.unwrap().unwrap().id, "5");
     let reqs = server.requests();
-    let paths: Vec<&str> = reqs.iter().map(Recorded::path).collect();
+    let calls: Vec<(&str, &str)> = reqs.iter().map(|r| (r.method.as_str(), r.path())).collect();
     assert_eq!(
-        paths,
+        calls,
         [
-            "/apirest.php/initSession",
-            "/apirest.php/Ticket",
-            "/apirest.php/killSession",
-            "/apirest.php/initSession",
-            "/apirest.php/Document",
-            "/apirest.php/Document",
-            "/apirest.php/killSession",
+            ("GET", "/apirest.php/initSession"),
+            ("POST", "/apirest.php/Ticket"),
+            ("GET", "/apirest.php/killSession"),
+            ("GET", "/apirest.php/initSession"),
+            ("POST", "/apirest.php/Document"),
+            ("POST", "/apirest.php/Document_Item"),
+            ("POST", "/apirest.php/Document"),
+            ("POST", "/apirest.php/Document_Item"),
+            ("GET", "/apirest.php/killSession"),
+            ("GET", "/apirest.php/initSession"),
+            ("GET", "/apirest.php/Ticket"),
+            ("GET", "/apirest.php/killSession"),
         ]
     );
     assert_eq!(
@@ -462,22 +741,68 @@ async fn glpi_session_ticket_with_externalid_and_documents() {
         reqs.iter()
             .all(|r| r.header("app-token") == Some("app-token"))
     );
-    assert_eq!(reqs[1].header("session-token"), Some("sess-1"));
+    for (i, r) in reqs.iter().enumerate() {
+        if r.path().ends_with("initSession") {
+            assert_eq!(r.header("session-token"), None);
+        } else {
+            assert_eq!(r.header("session-token"), Some("sess-1"), "{}", r.target);
+            assert_eq!(
+                r.header("authorization"),
+                None,
+                "the user token is sent once"
+            );
+        }
+        if r.path() != "/apirest.php/Document" {
+            assert_eq!(
+                r.header("content-type"),
+                Some("application/json"),
+                "request {i}"
+            );
+        }
+    }
     let b = reqs[1].json();
+    assert_eq!(b["input"]["name"], "VPN keeps dropping");
+    assert!(b["input"]["content"].as_str().unwrap().contains(KEY));
     assert_eq!(b["input"]["externalid"], KEY);
     assert_eq!(b["input"]["urgency"], 4);
-    let parts = multipart(&reqs[4]);
-    let manifest: Value =
-        serde_json::from_slice(&parts.iter().find(|p| p.0 == "uploadManifest").unwrap().3).unwrap();
-    assert_eq!(manifest["input"]["itemtype"], "Ticket");
-    assert_eq!(manifest["input"]["items_id"], 1);
-    assert_eq!(
-        manifest["input"]["_filename"],
-        json!(["deskside-bundle.json"])
+    assert_eq!(b["input"]["type"], 1);
+    for (n, a) in ticket().attachments.iter().enumerate() {
+        let parts = multipart(&reqs[4 + 2 * n]);
+        let manifest = parts.iter().find(|p| p.0 == "uploadManifest").unwrap();
+        assert_eq!(manifest.2.as_deref(), Some("application/json"));
+        let manifest: Value = serde_json::from_slice(&manifest.3).unwrap();
+        assert_eq!(
+            manifest,
+            json!({"input": {"name": a.name, "_filename": [a.name]}})
+        );
+        let file = parts.iter().find(|p| p.0 == "filename[0]").unwrap();
+        assert_eq!(file.1.as_deref(), Some(a.name.as_str()));
+        assert_eq!(file.3, a.data);
+        assert_eq!(
+            reqs[5 + 2 * n].json(),
+            json!({"input": {"documents_id": 90, "itemtype": "Ticket", "items_id": 5}})
+        );
+    }
+    let q = reqs[10].query();
+    assert!(
+        q.contains(&("searchText[externalid]".into(), KEY.into())),
+        "{q:?}"
     );
-    let file = parts.iter().find(|p| p.0 == "filename[0]").unwrap();
-    assert_eq!(file.1.as_deref(), Some("deskside-bundle.json"));
+    assert!(q.contains(&("range".into(), "0-4".into())));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Zammad REST API.
+// Tickets: create with `title`, `group`, `customer_id: "guess:{email}"`, `priority` by name,
+// first `article`; show `GET /api/v1/tickets/{id}`; search `GET /api/v1/tickets/search?query=`
+// answered with ticket ids and `assets.Ticket`:
+//   https://docs.zammad.org/en/latest/api/ticket/index.html
+// Articles: inline `attachments` `[{filename, data (base64), mime-type}]`; list
+// `GET /api/v1/ticket_articles/by_ticket/{id}`:
+//   https://docs.zammad.org/en/latest/api/ticket/articles.html
+// Token auth `Authorization: Token token=…`:
+//   https://docs.zammad.org/en/latest/api/intro.html
+// ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn zammad_ticket_with_inline_article_attachments() {
@@ -489,20 +814,82 @@ async fn zammad_ticket_with_inline_article_attachments() {
     let zm = Zammad::new(&s).unwrap();
     let remote = zm.create(&ticket()).await.unwrap();
     assert_eq!(remote.id, "31001");
+    assert_eq!(
+        remote.url.unwrap(),
+        format!("{}#ticket/zoom/1", server.url())
+    );
     let r = &server.requests()[0];
-    assert_eq!(r.path(), "/api/v1/tickets");
+    assert_eq!((r.method.as_str(), r.path()), ("POST", "/api/v1/tickets"));
     assert_eq!(r.header("authorization"), Some("Token token=zm-token"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
     let b = r.json();
     assert_eq!(b["title"], "VPN keeps dropping");
     assert_eq!(b["group"], "Users");
     assert_eq!(b["customer_id"], "guess:jdoe@corp.example");
-    assert_eq!(b["article"]["type"], "web");
-    assert_eq!(b["article"]["attachments"][1]["mime-type"], "image/png");
-    assert_eq!(
-        b64(b["article"]["attachments"][1]["data"].as_str().unwrap()),
-        ticket().attachments[1].data
-    );
+    assert_eq!(b["priority"], "3 high");
+    assert_eq!(b["article"]["subject"], "VPN keeps dropping");
+    assert!(b["article"]["body"].as_str().unwrap().contains(KEY));
+    assert_eq!(b["article"]["internal"], false);
+    for (i, a) in ticket().attachments.iter().enumerate() {
+        let att = &b["article"]["attachments"][i];
+        assert_eq!(att["filename"], a.name.as_str());
+        assert_eq!(att["mime-type"], a.content_type.as_str());
+        assert_eq!(b64(att["data"].as_str().unwrap()), a.data);
+    }
     assert!(b["note"].as_str().unwrap().contains(KEY));
+}
+
+#[tokio::test]
+async fn zammad_search_reads_the_documented_answer_and_status_reads_the_ticket() {
+    let server = Server::start(|r: &Recorded| match r.path() {
+        "/api/v1/tickets/search" => Reply::json(
+            200,
+            &json!({
+                "tickets": [9, 12],
+                "tickets_count": 2,
+                "assets": {"Ticket": {
+                    "9": {"id": 9, "number": "22009", "note": null},
+                    "12": {"id": 12, "number": "22012", "note": format!("Deskside {KEY}")},
+                }},
+            }),
+        ),
+        "/api/v1/tickets/12" => Reply::json(200, &json!({"id": 12, "number": "22012", "state": "open"})),
+        _ => Reply::json(
+            200,
+            &json!([
+                {"id": 1, "internal": false, "sender": "Customer", "body": "first", "created_at": "t1"},
+                {"id": 2, "internal": true, "sender": "Agent", "body": "private", "created_at": "t2"},
+                {"id": 3, "internal": false, "sender": "Agent", "body": "Reconnect please", "created_at": "t3"},
+                {"id": 4, "internal": false, "sender": "Customer", "body": "thanks", "created_at": "t4"},
+            ]),
+        ),
+    })
+    .await
+    .unwrap();
+    let mut s = settings("zammad", &server);
+    s.token = Some(Secret::new("zm-token"));
+    s.group = Some("Users".into());
+    s.from = Some("deskside@corp.example".into());
+    let zm = Zammad::new(&s).unwrap();
+    let found = zm.find_by_key(&ticket()).await.unwrap().unwrap();
+    assert_eq!(found.id, "22012");
+    let status = zm.status(&found).await.unwrap().unwrap();
+    assert_eq!(status.status, "open");
+    assert_eq!(status.last_reply.as_deref(), Some("Reconnect please"));
+    assert_eq!(status.last_reply_at.as_deref(), Some("t3"));
+    let reqs = server.requests();
+    assert!(
+        reqs.iter()
+            .all(|r| r.header("authorization") == Some("Token token=zm-token"))
+    );
+    assert_eq!(reqs[0].path(), "/api/v1/tickets/search");
+    assert!(
+        reqs[0]
+            .query()
+            .contains(&("query".into(), format!("\"{KEY}\"")))
+    );
+    assert_eq!(reqs[1].path(), "/api/v1/tickets/12");
+    assert_eq!(reqs[2].path(), "/api/v1/ticket_articles/by_ticket/12");
 }
 
 #[tokio::test]

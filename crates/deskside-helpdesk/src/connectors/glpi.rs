@@ -148,7 +148,11 @@ impl Glpi {
             .part("uploadManifest", manifest)
             .part("filename[0]", file_part(a)?);
         let rb = self
-            .app_only(self.http.client.post(self.http.url("apirest.php/Document")?))
+            .app_only(
+                self.http
+                    .client
+                    .post(self.http.url("apirest.php/Document")?),
+            )
             .header("Session-Token", &s.0)
             .multipart(form);
         let v = unwrap_stringified(self.http.json(rb, &what).await?);
@@ -157,7 +161,12 @@ impl Glpi {
         })?;
         let what = format!("linking {} to the GLPI ticket", a.name);
         let rb = self
-            .with(s, self.http.client.post(self.http.url("apirest.php/Document_Item")?))
+            .with(
+                s,
+                self.http
+                    .client
+                    .post(self.http.url("apirest.php/Document_Item")?),
+            )
             .json(&Self::link_body(&doc, ticket_id));
         self.http.send(rb, &what).await?;
         Ok(())

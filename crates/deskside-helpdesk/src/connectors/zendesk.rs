@@ -82,11 +82,7 @@ impl Zendesk {
         } else {
             format!("agent/tickets/{id}")
         };
-        let url = self
-            .http
-            .url(&page)
-            .ok()
-            .map(String::from);
+        let url = self.http.url(&page).ok().map(String::from);
         Remote { id, url }
     }
 

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::common::{self, Server};
-use crate::{openldap, samba_ad};
+use crate::{kerberos, openldap, samba_ad};
 
 const CURRENT: &str = "Planted-Current-7731";
 const NEW: &str = "Planted-New-Secret-8842";
@@ -438,4 +438,93 @@ async fn clock_skew_is_caught_before_the_change() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// The Kerberos path through the CLI: status, a refused and a good change with the ticket
+/// refresh into the user's cache (`password.refresh_ticket`), all with trace logging, then the
+/// planted-secret scan over the outputs and every file written (the credential cache included).
+#[tokio::test]
+async fn kerberos_cli_refreshes_the_ticket_and_never_shows_a_password() {
+    let Some(server) = common::samba() else {
+        return;
+    };
+    if !common::can_run("Kerberos CLI", &["kinit", "kpasswd", "klist"]) {
+        return;
+    }
+    let Some(bin) = common::desksidectl() else {
+        return;
+    };
+    let user = samba_ad::add_user(server, CURRENT, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let krb5 = kerberos::krb5_conf(home.path());
+    let config = write_config(
+        home.path(),
+        &kerberos::config_text(&krb5, "refresh_ticket = true"),
+    );
+    let ccache = format!("FILE:{}", home.path().join("krb5cc").display());
+    let env = [("DESKSIDE_LOG", "trace"), ("KRB5CCNAME", ccache.as_str())];
+    let run = |args: &[&str], stdin: &str| {
+        let mut all = vec!["password"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--json", "--user", &user, "--password-stdin"]);
+        common::run_cli(&bin, home.path(), &config, &all, stdin, &env)
+    };
+    let mut outputs = Vec::new();
+
+    let status = run(&["status"], &format!("{CURRENT}\n"));
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert_eq!(json(&status)["days_left"], 41, "{}", json(&status));
+    assert!(!status.stderr.is_empty(), "trace logging was on");
+    outputs.push(status);
+
+    let refused = run(&["change"], &format!("{NEW}-wrong\n{NEW}\n"));
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(json(&refused)["error"]["code"], "wrong_current_password");
+    outputs.push(refused);
+    assert!(
+        !home.path().join("krb5cc").exists(),
+        "status and a refused change never touch the user's cache"
+    );
+
+    let changed = run(&["change"], &format!("{CURRENT}\n{NEW}\n"));
+    assert_eq!(
+        changed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    let report = json(&changed);
+    assert_eq!(report["ticket"]["refreshed"], true, "{report}");
+    assert_eq!(
+        report["ticket"]["principal"],
+        format!("{user}@{}", kerberos::REALM)
+    );
+    outputs.push(changed);
+    let klist = Command::new("klist")
+        .args(["-c", &ccache])
+        .env("KRB5_CONFIG", &krb5)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&klist.stdout);
+    assert!(klist.status.success(), "{listed}");
+    assert!(
+        listed.contains(&format!("Default principal: {user}@{}", kerberos::REALM)),
+        "{listed}"
+    );
+    assert!(kerberos::kinit_ok(&krb5, &user, NEW));
+
+    for (i, out) in outputs.iter().enumerate() {
+        assert_no_secret(&format!("stdout of kerberos run {i}"), &out.stdout);
+        assert_no_secret(&format!("stderr of kerberos run {i}"), &out.stderr);
+    }
+    let written = files(home.path());
+    assert!(written.iter().any(|p| p.ends_with("krb5cc")), "{written:?}");
+    for file in written {
+        assert_no_secret(&file.display().to_string(), &std::fs::read(&file).unwrap());
+    }
 }

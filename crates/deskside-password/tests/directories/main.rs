@@ -1,6 +1,7 @@
 //! Password tests against real directories started on loopback: OpenLDAP with ppolicy
-//! (`openldap.rs`), Samba AD (`samba_ad.rs`), Samba's KDC with kinit/kpasswd (`kerberos.rs`), and the CLI end to end with the planted-secret
-//! scan and keyring sync (`cli.rs`). One test binary, so each server starts once.
+//! (`openldap.rs`), Samba AD (`samba_ad.rs`), Samba's KDC driven by kinit/kpasswd
+//! (`kerberos.rs`), and the CLI end to end with the planted-secret scan, keyring sync and
+//! the Kerberos ticket refresh (`cli.rs`). One test binary, so each server starts once.
 
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
 #![expect(clippy::panic, reason = "tests: a panic is the failure report")]
