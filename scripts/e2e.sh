@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the real Deskside window: WebDriver (tauri-driver + WebKitWebDriver) inside
-# the network lab, one Xvfb per scenario, healthy plus four faults with different root causes.
+# the network lab, one Xvfb per scenario, healthy plus four faults with different root causes,
+# Fix it end to end (dns-stale) and Get help sending a ticket to a loopback SMTP sink.
 # Screenshots and logs go to target/e2e-artifacts/<scenario>/.
 #
 #   DESKSIDE_APP=target/release/deskside scripts/e2e.sh     # the app binary under test (default)
@@ -45,4 +46,8 @@ if [[ ${UPDATE_SCREENSHOTS:-} == 1 ]]; then
   mkdir -p docs/screenshots
   cp "$src" docs/screenshots/diagnostics.png
   echo "== docs/screenshots/diagnostics.png updated from the $scenario scenario"
+  fix=target/e2e-artifacts/dns-stale-fix/fix-result.png
+  [[ -f $fix ]] || { echo "e2e.sh: $fix missing (Fix it scenario skipped?)" >&2; exit 1; }
+  cp "$fix" docs/screenshots/fix-it.png
+  echo "== docs/screenshots/fix-it.png updated from the dns-stale-fix scenario"
 fi

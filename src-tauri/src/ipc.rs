@@ -593,6 +593,8 @@ pub struct OutboxTicket {
     pub error: Option<String>,
     /// When it was created.
     pub created_at: String,
+    /// The connector it went to (`rt`, `email`, …): an email has no ticket number to show.
+    pub helpdesk: String,
     /// The helpdesk's status, when known.
     pub reply: Option<TicketReply>,
 }

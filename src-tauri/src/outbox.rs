@@ -93,6 +93,7 @@ pub fn ticket_dto(e: &Entry) -> OutboxTicket {
         next_attempt_at: e.next_attempt_at.clone(),
         error: e.error.clone(),
         created_at: e.created_at.clone(),
+        helpdesk: e.helpdesk.clone(),
         reply: e.status.as_ref().map(|s| TicketReply {
             status: s.status.clone(),
             answered: s.last_reply.is_some(),

@@ -131,3 +131,44 @@ impl Shell {
         self.quitting.load(Ordering::SeqCst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(subject: &str) -> crate::commands::ticket::Prepared {
+        crate::commands::ticket::Prepared {
+            request: deskside_evidence::TicketRequest {
+                subject: subject.into(),
+                ..Default::default()
+            },
+            rendered: deskside_evidence::Rendered {
+                subject: subject.into(),
+                body: String::new(),
+                attachments: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_preview_is_sent_once_and_old_ones_expire() {
+        let shell = Shell::default();
+        let first = shell.add_preview(prepared("first"));
+        assert_eq!(
+            shell.take_preview(first).map(|p| p.request.subject),
+            Some("first".to_owned())
+        );
+        assert!(
+            shell.take_preview(first).is_none(),
+            "a second submit finds nothing"
+        );
+        let ids: Vec<u64> = (0..=MAX_PREVIEWS)
+            .map(|i| shell.add_preview(prepared(&i.to_string())))
+            .collect();
+        assert!(
+            shell.take_preview(ids[0]).is_none(),
+            "the oldest was dropped"
+        );
+        assert!(shell.take_preview(ids[MAX_PREVIEWS]).is_some());
+    }
+}

@@ -68,6 +68,7 @@
 //! | `helpdesk.project` | string | unset | Redmine project |
 //! | `helpdesk.api_key` | string | unset | Redmine API key |
 //! | `helpdesk.key_field` | string | unset (`Deskside Key`) | custom field holding the idempotency key |
+//! | `helpdesk.key_field_id` | integer | unset | Redmine: that field's id (listing fields by name needs an admin key) |
 //! | `helpdesk.user` | string | unset | JSM/Zendesk/ServiceNow/GLPI account |
 //! | `helpdesk.password` | string | unset | ServiceNow password; `keyring:SERVICE/ACCOUNT` |
 //! | `helpdesk.service_desk_id` | string | unset | JSM |

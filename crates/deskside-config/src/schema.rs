@@ -337,6 +337,9 @@ pub struct HelpdeskConfig {
     /// RT and Redmine custom field (Freshservice: custom field name) holding Deskside's
     /// idempotency key; `None` means `Deskside Key` (Freshservice: `deskside_key`).
     pub key_field: Option<String>,
+    /// Redmine: the id of that custom field. Listing fields by name needs an administrator's
+    /// key, so set it when the API key is an ordinary user's.
+    pub key_field_id: Option<u64>,
     /// JSM, Zendesk, ServiceNow, GLPI: the account name or e-mail the API is used as.
     pub user: Option<String>,
     /// ServiceNow: the account's password (prefer the OS keyring).
@@ -379,6 +382,7 @@ impl Default for HelpdeskConfig {
             project: None,
             api_key: None,
             key_field: None,
+            key_field_id: None,
             user: None,
             password: None,
             service_desk_id: None,
@@ -636,6 +640,7 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("helpdesk", "project", Kind::Text),
     key("helpdesk", "api_key", Kind::Text),
     key("helpdesk", "key_field", Kind::Text),
+    key("helpdesk", "key_field_id", Kind::Count),
     key("helpdesk", "user", Kind::Text),
     key("helpdesk", "password", Kind::Text),
     key("helpdesk", "service_desk_id", Kind::Text),
@@ -820,6 +825,7 @@ struct PartialHelpdesk {
     project: Option<String>,
     api_key: Option<String>,
     key_field: Option<String>,
+    key_field_id: Option<u64>,
     user: Option<String>,
     password: Option<String>,
     service_desk_id: Option<String>,

@@ -41,6 +41,8 @@ pub struct Settings {
     pub api_key: Option<Secret>,
     /// Custom field holding the key.
     pub key_field: Option<String>,
+    /// Redmine: the custom field's id, when known (listing fields needs an admin key).
+    pub key_field_id: Option<u64>,
     /// Account name or e-mail.
     pub user: Option<String>,
     /// ServiceNow password.
@@ -137,6 +139,7 @@ impl Settings {
             project: c.project.clone(),
             api_key: secret("api_key", &c.api_key)?,
             key_field: c.key_field.clone().filter(|k| !k.trim().is_empty()),
+            key_field_id: c.key_field_id,
             user: c.user.clone(),
             password: secret("password", &c.password)?,
             service_desk_id: c.service_desk_id.clone(),
@@ -166,6 +169,7 @@ impl Settings {
             project: None,
             api_key: None,
             key_field: None,
+            key_field_id: None,
             user: None,
             password: None,
             service_desk_id: None,

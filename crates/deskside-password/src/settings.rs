@@ -180,7 +180,8 @@ impl Settings {
         if self.account.contains('@') || self.account.contains('\\') {
             return self.account.clone();
         }
-        let domain = self.domain.clone().or_else(|| {
+        let realm = self.kerberos_realm.as_deref().map(str::to_ascii_lowercase);
+        let domain = self.domain.clone().or(realm).or_else(|| {
             let parts: Vec<&str> = self
                 .base_dn
                 .as_deref()
@@ -239,6 +240,13 @@ mod tests {
         assert_eq!(s.ad_bind_name(), "CORP\\jdoe");
         assert_eq!(s.short_account(), "jdoe");
         let c = config("source='ad'\nurl='ldaps://dc1'\nbase_dn='DC=x'\ndomain='corp.example'\n");
+        assert_eq!(
+            Settings::resolve(&c, Some("a")).unwrap().ad_bind_name(),
+            "a@corp.example"
+        );
+        let c = config(
+            "source='ad'\nurl='ldaps://dc1'\nbase_dn='DC=x'\nkerberos_realm='CORP.EXAMPLE'\n",
+        );
         assert_eq!(
             Settings::resolve(&c, Some("a")).unwrap().ad_bind_name(),
             "a@corp.example"

@@ -323,10 +323,15 @@ fn clear_temp_previews_and_removes_only_old_files_and_audits_each_phase() {
     let old = env.write("temp/app/old.cache", &"x".repeat(3000));
     age(&old, 30);
     let new = env.write("temp/new.tmp", &"y".repeat(500));
+    // The verify also re-runs disk.space on the file system holding the temp dir (the test
+    // machine's): thresholds low enough that a nearly full build disk cannot fail it.
     env.write(
         "config.toml",
         &format!(
-            "[disk]\npaths = [\"{0}\"]\ntemp_paths = [\"{0}\"]\ntemp_warn_bytes = 1000\n[fixes]\ntemp_max_age_days = 7\n",
+            "[disk]\npaths = [\"{0}\"]\ntemp_paths = [\"{0}\"]\ntemp_warn_bytes = 1000\n\
+             warn_free_percent = 0.2\nfail_free_percent = 0.1\n\
+             warn_free_inodes_percent = 0.2\nfail_free_inodes_percent = 0.1\n\
+             [fixes]\ntemp_max_age_days = 7\n",
             temp.display()
         ),
     );

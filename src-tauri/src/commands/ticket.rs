@@ -147,6 +147,22 @@ pub async fn preview_ticket(app: AppHandle, draft: TicketDraft) -> Result<Ticket
         contact: draft.contact.clone().filter(|c| !c.trim().is_empty()),
     };
     let evidence = gather(&app, &loaded.config, &draft).await?;
+    let (preview, prepared) = prepare(&loaded.config, &draft, request, evidence)?;
+    let id = app.state::<Shell>().add_preview(prepared);
+    Ok(TicketPreview {
+        preview_id: id.to_string(),
+        ..preview
+    })
+}
+
+/// Build, redact and render the ticket from gathered evidence: the preview the user sees and
+/// what `submit_ticket` will queue are made here, from the same rendering.
+fn prepare(
+    config: &deskside_config::Config,
+    draft: &TicketDraft,
+    request: TicketRequest,
+    evidence: Evidence,
+) -> Result<(TicketPreview, Prepared), IpcError> {
     let unticked: BTreeSet<Part> = TicketPart::ALL
         .into_iter()
         .filter(|p| !draft.parts.has(*p))
@@ -154,7 +170,7 @@ pub async fn preview_ticket(app: AppHandle, draft: TicketDraft) -> Result<Ticket
         .collect();
     let options = BuildOptions {
         unticked,
-        policy: policy(&loaded.config),
+        policy: policy(config),
     };
     let bundle = deskside_evidence::build(&request, evidence, &options, OffsetDateTime::now_utc())
         .map_err(|e| evidence_error(&e))?;
@@ -185,13 +201,7 @@ pub async fn preview_ticket(app: AppHandle, draft: TicketDraft) -> Result<Ticket
         redactions: bundle.redactions.secrets + bundle.redactions.personal,
         notes,
     };
-    let id = app
-        .state::<Shell>()
-        .add_preview(Prepared { request, rendered });
-    Ok(TicketPreview {
-        preview_id: id.to_string(),
-        ..preview
-    })
+    Ok((preview, Prepared { request, rendered }))
 }
 
 /// Queue the previewed ticket durably and start delivering it.
@@ -389,6 +399,107 @@ mod tests {
             .find(|x| x.part == TicketPart::Screenshot)
             .unwrap();
         assert!(off.reason.as_deref().unwrap().contains("tickets.forbid"));
+    }
+
+    fn draft(parts: crate::ipc::TicketParts) -> TicketDraft {
+        TicketDraft {
+            subject: "VPN down".into(),
+            description: "It says password=Planted-Secret-42 is wrong".into(),
+            category: None,
+            urgency: Urgency::High,
+            contact: None,
+            parts,
+            report: None,
+            fix_results: Vec::new(),
+            screenshot_png_base64: None,
+        }
+    }
+
+    fn request(d: &TicketDraft) -> TicketRequest {
+        TicketRequest {
+            subject: d.subject.clone(),
+            description: d.description.clone(),
+            category: None,
+            urgency: deskside_evidence::Urgency::High,
+            contact: None,
+        }
+    }
+
+    #[test]
+    fn the_preview_is_what_is_queued_and_no_planted_secret_survives() {
+        let c = config("[tickets]\nforbid = [\"logs\"]\n");
+        let parts = crate::ipc::TicketParts {
+            device: true,
+            diagnostics: true,
+            fixes: true,
+            logs: true,
+            screenshot: false,
+        };
+        let d = draft(parts);
+        let evidence = Evidence {
+            device: Some(
+                serde_json::json!({"hostname": "lt-1", "notes": ["Authorization: Bearer Planted-Token-7"]}),
+            ),
+            diagnosis: Some(
+                serde_json::json!({"diagnosis": {"root_cause": "vpn.tunnel", "headline": "The VPN is down."}}),
+            ),
+            fixes: vec![
+                serde_json::json!({"id": "vpn.reconnect", "outcome": "not_fixed", "message": "token=Planted-Token-8"}),
+            ],
+            logs: vec![LogFile {
+                name: "deskside.log".into(),
+                original_bytes: 20,
+                content: b"log line".to_vec(),
+            }],
+            ..Evidence::default()
+        };
+        let (preview, prepared) = prepare(&c, &d, request(&d), evidence).unwrap();
+        let everything = format!(
+            "{}{}{:?}",
+            preview.body,
+            preview.subject,
+            preview
+                .attachments
+                .iter()
+                .map(|a| a.text.clone())
+                .collect::<Vec<_>>()
+        );
+        for planted in ["Planted-Secret-42", "Planted-Token-7", "Planted-Token-8"] {
+            assert!(
+                !everything.contains(planted),
+                "{planted} survived the preview"
+            );
+        }
+        assert!(preview.redactions >= 3);
+        assert_eq!(prepared.rendered.body, preview.body, "queued = previewed");
+        assert_eq!(
+            prepared.rendered.attachments.len(),
+            preview.attachments.len()
+        );
+        assert!(
+            preview.notes.iter().any(|n| n.contains("logs")),
+            "forbidden logs are noted: {:?}",
+            preview.notes
+        );
+        let json = preview.attachments[0].text.as_deref().unwrap();
+        assert!(json.contains("vpn.reconnect") && !json.contains("log line"));
+    }
+
+    #[test]
+    fn unticked_parts_are_left_out() {
+        let d = draft(crate::ipc::TicketParts::default());
+        let evidence = Evidence {
+            device: Some(serde_json::json!({"hostname": "lt-unticked"})),
+            ..Evidence::default()
+        };
+        let (preview, _) = prepare(&config(""), &d, request(&d), evidence).unwrap();
+        assert!(
+            !preview.attachments[0]
+                .text
+                .as_deref()
+                .unwrap()
+                .contains("lt-unticked")
+        );
     }
 
     #[test]

@@ -419,7 +419,10 @@ impl Scenario<'_> {
         self.wait_for("the ticket form", "ticket-form", self.timeout())
             .await?;
         let description = "The intranet does not open since this morning. token=e2e-planted-secret";
-        for (id, value) in [("ticket-subject", subject), ("ticket-description", description)] {
+        for (id, value) in [
+            ("ticket-subject", subject),
+            ("ticket-description", description),
+        ] {
             // Typing through the DOM: set the value and fire `input`, as a keystroke would.
             self.session
                 .execute(

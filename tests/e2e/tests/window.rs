@@ -100,14 +100,25 @@ fn get_help_sends_a_ticket_by_email() {
     );
     let mails: Vec<PathBuf> = ["new", "cur"]
         .iter()
-        .flat_map(|d| std::fs::read_dir(maildir.join(d)).into_iter().flatten().flatten())
+        .flat_map(|d| {
+            std::fs::read_dir(maildir.join(d))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|e| e.path())
         .collect();
     assert_eq!(mails.len(), 1, "exactly one mail in {}", maildir.display());
     let mail = std::fs::read_to_string(&mails[0]).unwrap();
     assert!(mail.contains(subject), "subject missing:\n{mail}");
-    assert!(mail.contains("deskside-bundle") || mail.contains("application/json"), "no bundle attached");
-    assert!(!mail.contains("e2e-planted-secret"), "a planted secret reached the helpdesk");
+    assert!(
+        mail.contains("deskside-bundle") || mail.contains("application/json"),
+        "no bundle attached"
+    );
+    assert!(
+        !mail.contains("e2e-planted-secret"),
+        "a planted secret reached the helpdesk"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -129,7 +140,10 @@ fn skip(reason: &str) {
     if std::env::var("DESKSIDE_E2E_REQUIRED").is_ok_and(|v| v == "1") {
         panic!("e2e required (DESKSIDE_E2E_REQUIRED=1) but unavailable: {reason}");
     }
-    let test = std::thread::current().name().unwrap_or("e2e test").to_owned();
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("e2e test")
+        .to_owned();
     let _ = std::io::stderr().write_all(format!("SKIPPED {test}: {reason}\n").as_bytes());
 }
 

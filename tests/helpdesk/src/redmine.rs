@@ -134,8 +134,9 @@ impl Redmine {
     pub fn helpdesk_toml(&self, url: &str, timeout_s: u64) -> String {
         format!(
             "[helpdesk]\nkind = \"redmine\"\nurl = \"{url}\"\nproject = \"{PROJECT}\"\n\
-             api_key = \"{}\"\nkey_field = \"{KEY_FIELD}\"\ntimeout_s = {timeout_s}\n",
-            self.api_key
+             api_key = \"{}\"\nkey_field = \"{KEY_FIELD}\"\nkey_field_id = {}\n\
+             timeout_s = {timeout_s}\n",
+            self.api_key, self.cf_id
         )
     }
 

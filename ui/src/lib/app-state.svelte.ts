@@ -152,10 +152,15 @@ export class AppState {
     }
   }
 
-  /** Close the dialog (not while a fix is being applied: it cannot be stopped half-way). */
+  /**
+   * Close the dialog (not while a fix is being applied: it cannot be stopped half-way). After
+   * a fix that worked, the checks run again so the screen no longer shows the old problem.
+   */
   closeFix(): void {
-    if (this.fixRun?.phase === "applying") return;
+    const run = this.fixRun;
+    if (run?.phase === "applying") return;
     this.fixRun = null;
+    if (run?.result?.outcome === "fixed" && this.lastReport && !this.running) void this.runDiagnosis();
   }
 
   /** "Still broken? Get help": carry the before/after into the ticket form. */

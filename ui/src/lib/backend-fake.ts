@@ -336,6 +336,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
         next_attempt_at: null,
         error: null,
         created_at: new Date().toISOString(),
+        helpdesk: "rt",
         reply: null,
       };
       fake.outbox.unshift(ticket);

@@ -1053,6 +1053,10 @@ error: string | null;
  */
 created_at: string; 
 /**
+ * The connector it went to (`rt`, `email`, …): an email has no ticket number to show.
+ */
+helpdesk: string; 
+/**
  * The helpdesk's status, when known.
  */
 reply: TicketReply | null }

@@ -22,6 +22,7 @@ function ticket(over: Partial<OutboxTicket>): OutboxTicket {
     next_attempt_at: null,
     error: null,
     created_at: "2026-11-23T09:55:00Z",
+    helpdesk: "rt",
     reply: null,
     ...over,
   };
@@ -84,6 +85,13 @@ describe("the outbox", () => {
     const failed = outboxView(ticket({ state: "failed", error: "403 Forbidden" }), NOW);
     expect(failed.sentence).toContain("Could not be sent: 403 Forbidden");
     expect(failed.canCopyAsEmail).toBe(true);
+  });
+
+  it("an email has no ticket number to show", () => {
+    const v = outboxView(ticket({ state: "delivered", helpdesk: "email", remote: { id: "<abc@deskside.invalid>", url: null } }), NOW);
+    expect(v.label).toBe("Sent by email");
+    expect(v.remoteId).toBeNull();
+    expect(v.sentence).not.toContain("abc");
   });
 
   it("says when a delivered ticket was answered", () => {

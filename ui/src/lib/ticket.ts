@@ -115,7 +115,9 @@ function inFuture(iso: string | null, now: Date): string | null {
 }
 
 export function outboxView(t: OutboxTicket, now = new Date()): OutboxView {
-  const number = t.remote ? `#${t.remote.id}` : null;
+  const email = t.helpdesk === "email";
+  // An email's remote id is its Message-ID: nothing a person would quote.
+  const number = t.remote && !email ? `#${t.remote.id}` : null;
   let tone: Tone;
   let label: string;
   let sentence: string;
@@ -137,8 +139,12 @@ export function outboxView(t: OutboxTicket, now = new Date()): OutboxView {
       break;
     case "delivered":
       tone = "ok";
-      label = number ? `Ticket ${number}` : "Delivered";
-      sentence = number ? `Delivered. The helpdesk's ticket number is ${number}.` : "Delivered to the helpdesk.";
+      label = number ? `Ticket ${number}` : email ? "Sent by email" : "Delivered";
+      sentence = number
+        ? `Delivered. The helpdesk's ticket number is ${number}.`
+        : email
+          ? "Sent to IT by email. They will answer you directly."
+          : "Delivered to the helpdesk.";
       break;
     default:
       tone = "bad";
@@ -153,7 +159,7 @@ export function outboxView(t: OutboxTicket, now = new Date()): OutboxView {
     tone,
     label,
     sentence,
-    remoteId: t.remote?.id ?? null,
+    remoteId: email ? null : (t.remote?.id ?? null),
     url: t.remote?.url ?? null,
     answered,
     canRetry: t.state === "queued" || t.state === "failed",

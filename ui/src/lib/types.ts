@@ -387,6 +387,8 @@ export interface OutboxTicket {
   next_attempt_at: string | null;
   error: string | null;
   created_at: string;
+  /** The connector (`rt`, `email`, …): an email has no ticket number to show. */
+  helpdesk: string;
   reply: TicketReply | null;
 }
 

@@ -50,6 +50,8 @@ describe("Fix it", () => {
     expect(fake.calls).toEqual(expect.arrayContaining(["previewFix", "applyFix"]));
     await fireEvent.click(byId("fix-close"));
     expect(screen.queryByRole("dialog")).toBeNull();
+    // The checks run again, so the screen no longer shows the problem just fixed.
+    expect(fake.calls.filter((c) => c === "runDiagnosis")).toHaveLength(2);
   });
 
   it("says when a fix needs administrator approval, and Escape cancels", async () => {

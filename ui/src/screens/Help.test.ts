@@ -99,6 +99,7 @@ describe("Get help", () => {
         next_attempt_at: null,
         error: null,
         created_at: new Date().toISOString(),
+        helpdesk: "rt",
         reply: { status: "open", answered: true, updated_at: null, summary: null },
       },
     ]);

@@ -2,8 +2,9 @@
 //! `Content-Type: application/octet-stream`, answered with a token), then one
 //! `POST /issues.json` creates the issue with the upload tokens. Auth: `X-Redmine-API-Key`.
 //!
-//! The idempotency key is written into a custom field when one named `key_field` exists
-//! (looked up by name in `/custom_fields.json`, which needs an administrator's key) and is
+//! The idempotency key is written into a custom field: the one whose id is `key_field_id`, or
+//! else the one named `key_field`, looked up in `/custom_fields.json` (Redmine lets only
+//! administrators list fields, so an ordinary user's key needs `key_field_id`). It is also
 //! always in the description's reference line. The search uses the custom-field filter
 //! `cf_<id>=KEY` when the field is known, else the description filter `~ KEY`; both include
 //! closed issues (`status_id=*`).
@@ -26,6 +27,8 @@ pub struct Redmine {
     project: String,
     api_key: Secret,
     key_field: String,
+    /// The key custom field's id from config, when the admin gave it.
+    key_field_id: Option<u64>,
     /// The key custom field's id, looked up once (`None`: no such field or not allowed to list).
     field_id: OnceCell<Option<u64>>,
 }
@@ -41,6 +44,7 @@ impl Redmine {
             project: Settings::need("redmine", "project", s.project.as_ref())?.clone(),
             api_key: Settings::need("redmine", "api_key", s.api_key.as_ref())?.clone(),
             key_field: s.key_field_or(DEFAULT_KEY_FIELD),
+            key_field_id: s.key_field_id,
             field_id: OnceCell::new(),
         })
     }
@@ -60,6 +64,9 @@ impl Redmine {
 
     /// The custom field's id, if the field exists and the key may list fields.
     async fn field_id(&self) -> Result<Option<u64>, SendError> {
+        if let Some(id) = self.key_field_id {
+            return Ok(Some(id));
+        }
         self.field_id
             .get_or_try_init(|| async {
                 let url = self.http.url("custom_fields.json")?;

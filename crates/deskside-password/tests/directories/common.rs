@@ -180,6 +180,14 @@ pub fn samba() -> Option<&'static Server> {
                 .unwrap()
                 .keep();
             let script = scripts().join("samba.sh");
+            // A Samba of a test binary that just ended may still be stopping (its watchdog
+            // polls every 0.5 s); its open port would pass for ours.
+            let freeing = Instant::now();
+            while TcpStream::connect("127.0.0.1:636").is_ok()
+                && freeing.elapsed() < Duration::from_secs(15)
+            {
+                std::thread::sleep(Duration::from_millis(200));
+            }
             let started = Instant::now();
             let watchdog = spawn_watched(
                 &dir,

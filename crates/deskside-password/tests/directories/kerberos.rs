@@ -92,6 +92,25 @@ async fn change(
     .await
 }
 
+/// Kerberos times are whole seconds, so a password set a moment ago can show `days` rather
+/// than `days - 1` left: check the instant instead, within a minute of `checked_at + days`.
+pub fn assert_expires_in(st: &deskside_password::Status, days: i64) {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    let parse =
+        |t: &Option<String>| OffsetDateTime::parse(t.as_deref().unwrap(), &Rfc3339).unwrap();
+    let (at, checked) = (parse(&st.expires_at), parse(&st.checked_at));
+    let off = (at - (checked + time::Duration::days(days))).whole_seconds();
+    assert!(
+        off.abs() < 60,
+        "expected {days} days from {checked}: {st:?}"
+    );
+    assert_eq!(
+        st.days_left,
+        Some(deskside_password::days_left(at, checked))
+    );
+}
+
 fn reason(e: &PasswordError) -> Option<PolicyReason> {
     match e {
         PasswordError::PolicyViolation { reason, .. } => Some(*reason),
@@ -110,13 +129,13 @@ async fn kinit_reports_days_left() {
     let st = status(&krb5, &user, "Start-Pass-821").await;
     assert_eq!(st.problem, None, "{st:?}");
     assert_eq!(st.source, "kerberos");
-    assert_eq!(st.days_left, Some(41), "42-day domain policy: {st:?}");
+    assert_expires_in(&st, 42);
     assert_eq!(st.state, State::Ok);
 
     let user = samba_ad::add_user(server, "Start-Pass-822", &[]);
     samba_ad::apply_pso(server, &user, &["--max-pwd-age=5", "--min-pwd-age=0"]);
     let st = status(&krb5, &user, "Start-Pass-822").await;
-    assert_eq!(st.days_left, Some(4), "5-day PSO: {st:?}");
+    assert_expires_in(&st, 5);
     assert_eq!(st.state, State::Warning);
 
     let st = status(&krb5, &user, "Wrong-Pass-000").await;
@@ -143,7 +162,7 @@ async fn kpasswd_change_then_old_fails_and_new_works() {
     assert_eq!(report.source, "kerberos");
     // Re-read with the new password: a fresh 42-day expiry.
     assert_eq!(report.status.problem, None, "{:?}", report.status);
-    assert_eq!(report.status.days_left, Some(41));
+    assert_expires_in(&report.status, 42);
     assert!(report.ticket.is_none(), "not asked for");
     assert!(kinit_ok(&krb5, &user, "Quiet-River-Stone-58"));
     assert!(!kinit_ok(&krb5, &user, "Start-Pass-823"));
