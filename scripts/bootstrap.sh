@@ -22,7 +22,8 @@ apt-get install "${apt_opts[@]}" \
   xvfb xauth dbus-x11 webkit2gtk-driver
 
 # One-click fixes (lab tests: DHCP client in the lab, resolver caches, ...).
-fix_packages=(udhcpc libglib2.0-bin gsettings-desktop-schemas)
+# cups-*: the lab's private scheduler for print.clear_queue (a host cupsd it may start is never used).
+fix_packages=(udhcpc libglib2.0-bin gsettings-desktop-schemas cups-daemon cups-client)
 # Tickets: real helpdesks and an SMTP sink on loopback (see tests/helpdesk).
 ticket_packages=(ruby-bundler ruby-webrick sqlite3 python3-venv)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.

@@ -43,6 +43,7 @@ readonly FAULTS=(
   loss latency mtu-blackhole clock-skew
   vpn-down vpn-peer-dead vpn-route-missing split-dns-off intranet-down proxy-dead
   disk-full inodes-exhausted temp-large dns-stale no-default-route
+  print-stuck
 )
 
 die() {
@@ -270,6 +271,84 @@ wait_lease() {
   die "the client got no DHCP lease within 3 s: $(tail -n 5 "$ST/log/client-dhcp.log" 2>/dev/null)"
 }
 
+# A private CUPS scheduler in the client namespace, for print.clear_queue: everything it
+# reads and writes is under STATE/cups (ServerRoot, spool, cache, state, printcap) or
+# STATE/log, it listens only on the unix socket STATE/cups/cups.sock (no TCP, no browsing, no
+# web interface), and it runs in the foreground as a lab service, so `down` kills it with the
+# namespace. The host's own cupsd, /etc/cups and /run/cups are never used: clients reach this
+# one only by naming the socket (`lpstat -h SOCK`, CUPS_SERVER=SOCK).
+CUPS_TOOLS=(cupsd lpadmin lp lpstat cancel)
+
+cups_socket() { echo "$ST/cups/cups.sock"; }
+
+write_cups_conf() {
+  local d=$ST/cups
+  mkdir -p "$d/etc" "$d/spool/tmp" "$d/cache" "$d/state" "$d/ssl"
+  cat >"$d/etc/cupsd.conf" <<CONF
+# cupsd.conf of Deskside lab $ID: a unix socket only, no network, anyone local may manage it.
+Listen $d/cups.sock
+LogLevel info
+MaxLogSize 0
+WebInterface No
+Browsing No
+BrowseLocalProtocols none
+DefaultAuthType None
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  JobPrivateAccess all
+  JobPrivateValues none
+  SubscriptionPrivateAccess all
+  SubscriptionPrivateValues none
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+CONF
+  cat >"$d/etc/cups-files.conf" <<CONF
+# cups-files.conf of Deskside lab $ID: every path inside the lab's state directory.
+ServerRoot $d/etc
+RequestRoot $d/spool
+TempDir $d/spool/tmp
+CacheDir $d/cache
+StateDir $d/state
+ServerKeychain $d/ssl
+Printcap $d/printcap
+AccessLog $ST/log/cups-access.log
+ErrorLog $ST/log/cups-error.log
+PageLog $ST/log/cups-page.log
+FileDevice Yes
+SystemGroup root
+CONF
+}
+
+# start_client_cups : start the private scheduler (once) and wait until it answers.
+start_client_cups() {
+  local tool pid sock
+  for tool in "${CUPS_TOOLS[@]}"; do
+    command -v "$tool" >/dev/null || die "print-stuck needs '$tool' (apt: cups-daemon cups-client)"
+  done
+  sock=$(cups_socket)
+  ((${#sock} <= 107)) || die "the CUPS socket path '$sock' is too long (set a shorter LAB_STATE)"
+  pid=$(cat "$ST/pids/client-cups" 2>/dev/null || true)
+  if [[ -n $pid ]] && is_lab_pid "$pid"; then
+    return 0
+  fi
+  write_cups_conf
+  start_bg client-cups "$C" cupsd -f -c "$ST/cups/etc/cupsd.conf" -s "$ST/cups/etc/cups-files.conf"
+  for _ in $(seq 250); do
+    if in_ns "$C" lpstat -h "$sock" -r >/dev/null 2>&1; then
+      return 0
+    fi
+    pid=$(cat "$ST/pids/client-cups")
+    [[ -d /proc/$pid ]] || die "cupsd exited: $(tail -n 5 "$ST/log/client-cups.log" "$ST/log/cups-error.log" 2>/dev/null)"
+    sleep 0.02
+  done
+  die "cupsd did not answer on $sock within 5 s: $(tail -n 5 "$ST/log/cups-error.log" 2>/dev/null)"
+}
+
 start_inet_http() {
   start_bg inet-http "$I" "$LABD_BIN" http --listen 203.0.113.10:80 --mode probe "$@"
 }
@@ -417,7 +496,8 @@ cmd_down() {
     pid=$(cat "$f" 2>/dev/null)
     is_lab_pid "$pid" && pids+=("$pid")
   done
-  # SIGKILL straight away: wireguard-go takes ~1.5 s to exit on SIGTERM, and the lab removes
+  # Every lab service runs in a lab namespace (the private cupsd of print-stuck too), so this
+  # list holds them all. SIGKILL straight away: wireguard-go takes ~1.5 s to exit on SIGTERM, and the lab removes
   # the sockets and namespaces such a process would otherwise have cleaned up itself.
   ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null
   for _ in $(seq 150); do
@@ -629,6 +709,20 @@ EOF
       ;;
     no-default-route)
       ip -n "$C" route del default
+      ;;
+    print-stuck)
+      # The private scheduler with a printer `lab` (to /dev/null) and three jobs on hold: they
+      # wait forever, as stuck jobs do, until someone cancels them.
+      start_client_cups
+      local sock i
+      sock=$(cups_socket)
+      in_ns "$C" lpadmin -h "$sock" -p lab -E -v file:///dev/null
+      for i in 1 2 3; do
+        echo "Deskside lab print job $i" |
+          in_ns "$C" lp -h "$sock" -d lab -H hold -t "lab job $i" >/dev/null
+      done
+      [[ $(in_ns "$C" lpstat -h "$sock" -o | grep -c '^lab-') -ge 3 ]] ||
+        die "print-stuck: the jobs are not queued: $(in_ns "$C" lpstat -h "$sock" -o 2>&1)"
       ;;
     *)
       die "unknown fault '$fault' (known: ${FAULTS[*]})"

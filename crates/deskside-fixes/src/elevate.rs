@@ -296,6 +296,11 @@ async fn helper_inner(
             if def.id == "vpn.reconnect" {
                 facts.vpn = crate::facts::configured_vpn(&config);
             }
+            // The print queue is the system scheduler's: the caller's CUPS_SERVER (pkexec
+            // scrubs it anyway) must not choose which socket root talks to.
+            if def.id == "print.clear_queue" {
+                crate::print::detect(&mut facts, None);
+            }
             let plan = match crate::plan::plan(deskside_config::Os::current(), def, &args, &facts) {
                 Ok(p) => p,
                 Err(e) => return Ok((1, error_json(&e))),

@@ -549,7 +549,7 @@ impl Engine {
                     .unwrap_or_default()
             }
             (Verify::PrintQueue, _) => {
-                let (_, s) = self.print_queue_status().await;
+                let (_, s) = self.print_queue_status(def, false).await;
                 BTreeMap::from([("print.queue".to_owned(), s.as_str().to_owned())])
             }
         };
@@ -618,19 +618,45 @@ impl Engine {
         }
     }
 
-    async fn print_queue_status(&self) -> (String, Status) {
+    /// `lpstat -o` against the scheduler `def`'s plan acts on (Linux: named with `-h`; the
+    /// environment's `CUPS_SERVER` counts only when the plan runs in this process, the
+    /// privileged helper ignores it). With `wait`, a scheduler that does not answer is asked
+    /// again for up to 10 s: a cupsd reloading after SIGHUP closes its socket for a moment.
+    async fn print_queue_status(&self, def: &FixDef, wait: bool) -> (String, Status) {
+        use crate::print::{Queue, parse_lpstat_jobs, server_here};
         if self.os == Os::Windows {
             return (String::new(), Status::Skip);
         }
+        let mut args: Vec<String> = Vec::new();
+        if self.os == Os::Linux {
+            // The plan runs in this process unless it goes through the helper.
+            let honour_env = !def.elevation || self.elevated;
+            let Some(server) = server_here(honour_env) else {
+                return (
+                    "CUPS_SERVER is not a valid print server".to_owned(),
+                    Status::Error,
+                );
+            };
+            args.extend(["-h".to_owned(), server.as_arg()]);
+        }
+        args.push("-o".to_owned());
         let cmd = deskside_exec::Cmd::new("lpstat")
-            .args(["-o"])
+            .args(args)
             .timeout(Duration::from_secs(10));
-        match deskside_exec::run(&cmd).await {
-            Ok(out) if out.success() && out.stdout.trim().is_empty() => {
-                (String::new(), Status::Pass)
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let queue = match deskside_exec::run(&cmd).await {
+                Ok(out) => parse_lpstat_jobs(out.success(), &out.stdout, &out.stderr),
+                Err(e) => Queue::Unreachable(e.to_string()),
+            };
+            match queue {
+                Queue::Empty => return (String::new(), Status::Pass),
+                Queue::Jobs(jobs) => return (jobs.join(" "), Status::Fail),
+                Queue::Unreachable(msg) if !wait || Instant::now() >= deadline => {
+                    return (msg, Status::Error);
+                }
+                Queue::Unreachable(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
-            Ok(out) => (out.stdout, Status::Fail),
-            Err(e) => (e.to_string(), Status::Error),
         }
     }
 
@@ -643,12 +669,15 @@ impl Engine {
     ) -> (VerifyResult, BTreeMap<String, String>, Vec<String>) {
         match def.verify {
             Verify::PrintQueue => {
-                let (left, status) = self.print_queue_status().await;
+                let (left, status) = self.print_queue_status(def, true).await;
                 let passed = matches!(status, Status::Pass | Status::Skip);
-                let problems = if passed {
-                    Vec::new()
-                } else {
-                    vec![format!("Print jobs are still queued: {}", left.trim())]
+                let problems = match status {
+                    _ if passed => Vec::new(),
+                    Status::Fail => vec![format!("Print jobs are still queued: {}", left.trim())],
+                    _ => vec![format!(
+                        "The print service did not answer the re-test: {}",
+                        left.trim()
+                    )],
                 };
                 (
                     VerifyResult {

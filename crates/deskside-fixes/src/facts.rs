@@ -2,7 +2,7 @@
 //! daemons run, the local DNS stub, DHCP clients, the proxy setting, temp and trash folders.
 //!
 //! The safety rule lives here. A system-wide daemon (NetworkManager, systemd-networkd,
-//! systemd-resolved, nscd, chronyd, timesyncd, cupsd, logind) is reported only when it runs in
+//! systemd-resolved, nscd, chronyd, timesyncd, logind; cupsd in [`crate::print`]) is reported only when it runs in
 //! the same network namespace as this process (`/proc/<pid>/ns/net` equals
 //! `/proc/self/ns/net`), and so is every process a fix may signal. Inside a test lab's network
 //! namespace the host's daemons are therefore invisible and never touched; a namespace link
@@ -164,11 +164,7 @@ pub const PROXY_VARS: &[&str] = &[
 /// Which facts a fix needs, so `fix list` stays quick.
 fn needs(fix: &FixDef) -> (bool, bool) {
     let net = fix.id.starts_with("net.") && fix.id != "net.clear_proxy";
-    let procs = net
-        || matches!(
-            fix.id,
-            "system.sync_clock" | "print.clear_queue" | "system.restart_prompt"
-        );
+    let procs = net || matches!(fix.id, "system.sync_clock" | "system.restart_prompt");
     (net, procs)
 }
 
@@ -196,6 +192,9 @@ pub async fn gather(fix: &FixDef, config: &Config) -> Facts {
         "net.clear_proxy" => proxy(&mut facts).await,
         "disk.clear_temp" => facts.temp_roots = temp_roots(config),
         "disk.empty_trash" => facts.trash_roots = trash_roots(),
+        "print.clear_queue" => {
+            crate::print::detect(&mut facts, std::env::var("CUPS_SERVER").ok().as_deref());
+        }
         _ => {}
     }
     facts
@@ -408,7 +407,8 @@ pub(crate) mod linux {
             .collect()
     }
 
-    fn holds_socket(pid: u32, inodes: &HashSet<u64>) -> bool {
+    /// Whether `pid` has an open file descriptor on one of these socket inodes.
+    pub(crate) fn holds_socket(pid: u32, inodes: &HashSet<u64>) -> bool {
         let Ok(rd) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
             return false;
         };
@@ -436,14 +436,6 @@ pub(crate) mod linux {
             facts.chronyd |= is(p, "chronyd");
             facts.timesyncd |= is(p, "systemd-timesyn") || is(p, "systemd-timesyncd");
             facts.logind |= is(p, "systemd-logind");
-            if is(p, "cupsd") && facts.cupsd.is_none() {
-                facts.cupsd = Some(ProcFact {
-                    pid: p.pid,
-                    name: "cupsd".to_owned(),
-                });
-                facts.cups_systemd = std::fs::read_to_string(format!("/proc/{}/cgroup", p.pid))
-                    .is_ok_and(|c| c.contains("cups.service"));
-            }
             if is(p, "dnsmasq") && !stubs.is_empty() && holds_socket(p.pid, &stubs) {
                 facts.dns_stubs.push(ProcFact {
                     pid: p.pid,

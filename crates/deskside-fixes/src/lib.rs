@@ -28,6 +28,7 @@ pub mod exec;
 pub mod facts;
 pub mod files;
 pub mod plan;
+pub mod print;
 
 pub use args::{ConnectionName, DeferMinutes, FixArgs, InterfaceName, VpnClient, WebUrl};
 pub use audit::{AuditEntry, AuditLog, Phase};

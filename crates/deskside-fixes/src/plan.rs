@@ -340,9 +340,12 @@ pub struct Facts {
     pub chronyd: bool,
     /// systemd-timesyncd runs here.
     pub timesyncd: bool,
-    /// cupsd runs here.
+    /// The CUPS scheduler this process prints to (`CUPS_SERVER`, else the default socket);
+    /// `None` when `CUPS_SERVER` is not a valid server.
+    pub cups_server: Option<crate::print::CupsServer>,
+    /// The cupsd in our network namespace listening on `cups_server`'s socket.
     pub cupsd: Option<ProcFact>,
-    /// cupsd is the systemd unit `cups.service` (restart it with systemctl, else SIGHUP).
+    /// That cupsd is systemd's `cups.service` (restart it with systemctl, else SIGHUP).
     pub cups_systemd: bool,
     /// systemd-logind runs here (so `shutdown` means this machine, not a lab's host).
     pub logind: bool,
@@ -1087,10 +1090,33 @@ fn clear_print_queue(os: Os, fix: &FixDef, facts: &Facts) -> Result<Plan, FixErr
             ),
         ],
         Os::Linux => {
+            use crate::print::CupsServer;
+            let server = match &facts.cups_server {
+                Some(CupsServer::Socket(path)) => path.display().to_string(),
+                Some(CupsServer::Network(host)) => {
+                    return Err(not_applicable(
+                        fix,
+                        format!(
+                            "Your print jobs wait on the print server {host} (CUPS_SERVER), not on this computer; ask your IT department to clear that queue."
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(not_applicable(
+                        fix,
+                        "CUPS_SERVER is set to something that is not a print server, so Deskside cannot tell which print queue to clear; unset it or correct it.",
+                    ));
+                }
+            };
+            // The scheduler named by the socket must be a cupsd of our network namespace:
+            // the socket is a file, reachable from any namespace, so without this check a lab
+            // could clear the host's queue.
             let Some(cupsd) = &facts.cupsd else {
                 return Err(not_applicable(
                     fix,
-                    "The print service (CUPS) is not running on this computer.",
+                    format!(
+                        "The print service (CUPS) is not running on this computer (nothing listens on {server})."
+                    ),
                 ));
             };
             let restart = if facts.cups_systemd {
@@ -1102,7 +1128,9 @@ fn clear_print_queue(os: Os, fix: &FixDef, facts: &Facts) -> Result<Plan, FixErr
                     process: cupsd.name.clone(),
                 })
             };
-            vec![run("cancel", &["-a"]), restart]
+            // `-h` names the scheduler explicitly, so `cancel` reaches the same one as the
+            // restart and the re-test, whatever its environment holds.
+            vec![run("cancel", &["-h", &server, "-a"]), restart]
         }
     };
     Ok(Plan {

@@ -71,6 +71,12 @@ impl Http {
             .map_err(|e| SendError::permanent(format!("cannot build the URL for {path}: {e}")))
     }
 
+    /// The web address of `path` (a ticket's page) for [`crate::Remote::url`]; `None` if it
+    /// cannot be built, since a missing link must not fail a sent ticket.
+    pub(crate) fn page(&self, path: &str) -> Option<String> {
+        self.url(path).ok().map(String::from)
+    }
+
     /// Sends and classifies. `what` names the step for messages ("creating the RT ticket").
     pub(crate) async fn send(
         &self,

@@ -9,20 +9,14 @@
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use serde_json::Value;
+use support::{desksidectl, json};
+
+mod support;
 
 fn cli(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_desksidectl"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("DESKSIDE_SYSTEM_CONFIG", "")
-        .env("DESKSIDE_USER_CONFIG", "")
-        .output()
-        .unwrap()
+    desksidectl(home).args(args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -113,7 +107,7 @@ fn config_show_json_reports_provenance() {
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&out);
     assert_eq!(v["config"]["clock"]["warn_offset_s"], 30);
     assert_eq!(v["keys"]["clock.warn_offset_s"]["source"], "explicit");
     assert_eq!(v["keys"]["clock.fail_offset_s"]["source"], "default");
@@ -131,7 +125,7 @@ fn info_json_is_a_device_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let out = cli(&["info", "--json"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&out);
     assert_eq!(v["schema"], "deskside.device/1");
     assert!(
         v["network"]["interfaces"]
@@ -167,8 +161,7 @@ fn disk_only_diagnosis_needs_no_network_and_reports_json() {
         ],
         dir.path(),
     );
-    let v: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let v = json(&out);
     let ids: Vec<&str> = v["checks"]
         .as_array()
         .unwrap()

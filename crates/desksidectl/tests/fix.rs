@@ -9,14 +9,16 @@
     reason = "tests drive the real binary as a script would"
 )]
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
-#![expect(clippy::panic, reason = "tests: a panic is the failure report")]
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use support::{desksidectl, json};
+
+mod support;
 
 struct Env {
     dir: tempfile::TempDir,
@@ -43,11 +45,8 @@ impl Env {
     /// Run desksidectl with no system file unless `system` is given, no user file unless
     /// `user` is given, and the explicit file `config.toml` when it exists.
     fn run(&self, args: &[&str], system: Option<&Path>, user: Option<&Path>) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_desksidectl"));
+        let mut cmd = desksidectl(&self.path("home"));
         cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
             .env("XDG_DATA_HOME", self.path("home/.local/share"))
             .env("DESKSIDE_DATA_DIR", self.path("data"))
             .env(
@@ -71,16 +70,6 @@ impl Env {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
 }
 
 fn age(path: &Path, days: u64) {

@@ -11,22 +11,19 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use serde_json::Value;
+use support::{desksidectl, json};
+
+mod support;
 
 fn cli(home: &Path, config: &str, args: &[&str], stdin: &str) -> Output {
     let file = home.join("config.toml");
     std::fs::write(&file, config).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_desksidectl"))
+    let mut child = desksidectl(home)
         .arg("--config")
         .arg(&file)
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("DESKSIDE_SYSTEM_CONFIG", "")
-        .env("DESKSIDE_USER_CONFIG", "")
         .env("DESKSIDE_DATA_DIR", home.join("data"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -43,8 +40,7 @@ fn cli(home: &Path, config: &str, args: &[&str], stdin: &str) -> Output {
 }
 
 fn error_code(o: &Output) -> String {
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["error"]["code"].as_str().unwrap().to_owned()
+    json(o)["error"]["code"].as_str().unwrap().to_owned()
 }
 
 const LDAP: &str = "[password]\nsource = \"ldap\"\nuser_dn_template = \"uid={user},dc=x\"\n";
@@ -158,7 +154,7 @@ fn unreachable_directory_is_exit_1_with_code_and_message() {
         "Old-Pass-1\nBlue-Tractor-Singing-42\n",
     );
     assert_eq!(o.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = json(&o);
     assert_eq!(v["error"]["code"], "directory_unreachable");
     assert!(
         v["error"]["message"]
@@ -174,7 +170,7 @@ fn unreachable_directory_is_exit_1_with_code_and_message() {
         "",
     );
     assert_eq!(o.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = json(&o);
     assert_eq!(v["state"], "unknown");
     assert_eq!(v["problem"]["code"], "credential_needed");
 }
@@ -208,7 +204,7 @@ fn manual_source_shows_the_pages() {
         "a\nb\n",
     );
     assert_eq!(o.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = json(&o);
     assert_eq!(v["error"]["code"], "unsupported");
     assert!(
         v["error"]["message"]

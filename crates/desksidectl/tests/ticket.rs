@@ -9,7 +9,6 @@
     reason = "tests drive the real binary as a script would"
 )]
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
-#![expect(clippy::panic, reason = "tests: a panic is the failure report")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,6 +16,9 @@ use std::time::{Duration, Instant};
 
 use deskside_helpdesk::testing::{FakeRt, Faults, Reply, Server};
 use serde_json::Value;
+use support::{desksidectl, json};
+
+mod support;
 
 struct Env {
     dir: tempfile::TempDir,
@@ -46,13 +48,8 @@ impl Env {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_desksidectl"));
+        let mut c = desksidectl(self.dir.path());
         c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("DESKSIDE_SYSTEM_CONFIG", "")
-            .env("DESKSIDE_USER_CONFIG", "")
             .env("DESKSIDE_CONFIG", self.dir.path().join("config.toml"))
             .env("DESKSIDE_DATA_DIR", self.data());
         c
@@ -64,16 +61,6 @@ impl Env {
             .await
             .unwrap()
     }
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
 }
 
 const SUBMIT: &[&str] = &[

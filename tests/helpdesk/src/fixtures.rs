@@ -173,6 +173,30 @@ pub fn submit(ds: &Deskside, subject: &str, description: &str, extra: &[&str]) -
     ds.run(&args).unwrap_or_else(|e| panic!("desksidectl: {e}"))
 }
 
+/// `ticket submit` of a report full of planted secrets: in the description, in an attached
+/// log (`app.log`) and in the metadata of the screenshot `shot_name` (the secret `in_png`).
+pub fn submit_planted(ds: &Deskside, shot_name: &str, in_png: &str) -> Run {
+    let log = write(ds.scratch(), "app.log", secret_log().as_bytes());
+    let shot = write(ds.scratch(), shot_name, &png(Some(in_png)));
+    let utf8 = |p: &Path| {
+        p.to_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("not UTF-8: {}", p.display()))
+    };
+    submit(
+        ds,
+        "Cannot log in to the portal",
+        &secret_description(),
+        &[
+            "--attach-diagnostics",
+            "--attach",
+            &utf8(&log),
+            "--screenshot",
+            &utf8(&shot),
+        ],
+    )
+}
+
 /// The ticket's key from a submit's JSON, failing with the run's output.
 pub fn key_of(run: &Run) -> String {
     run.json()["key"]

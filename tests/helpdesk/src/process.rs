@@ -191,3 +191,98 @@ impl Drop for Supervised {
         self.stop();
     }
 }
+
+/// A private server that `serve.sh <kind>-prepare DIR PORT` sets up in a temporary directory
+/// and `serve.sh <kind>-run DIR PORT` serves: RT and Redmine differ only in what they read back.
+#[derive(Debug)]
+pub(crate) struct Instance {
+    name: &'static str,
+    kind: &'static str,
+    boot: Duration,
+    dir: tempfile::TempDir,
+    port: u16,
+    server: Option<Supervised>,
+}
+
+impl Instance {
+    /// Prepares the directory on a free port (not started yet); returns the instance and what
+    /// the prepare step printed (its `key=value` credentials, read with [`Instance::credential`]).
+    pub(crate) fn prepare(
+        name: &'static str,
+        kind: &'static str,
+        boot: Duration,
+    ) -> Result<(Self, String)> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("deskside-{kind}-"))
+            .tempdir()?;
+        let port = pick_port()?;
+        let out = serve_output(
+            name,
+            &[
+                format!("{kind}-prepare").into(),
+                dir.path().into(),
+                port.to_string().into(),
+            ],
+        )?;
+        let this = Self {
+            name,
+            kind,
+            boot,
+            dir,
+            port,
+            server: None,
+        };
+        Ok((this, out))
+    }
+
+    /// The credential `key` from the prepare step's output `out`.
+    pub(crate) fn credential(&self, out: &str, key: &str) -> Result<String> {
+        credential(out, key).ok_or_else(|| HarnessError::Setup {
+            server: self.name,
+            detail: format!("serve.sh {}-prepare printed no {key}: {out}", self.kind),
+        })
+    }
+
+    /// Starts the server (same port, same database) unless it runs, waiting up to the boot time.
+    pub(crate) fn restart(&mut self) -> Result<()> {
+        if self.server.is_none() {
+            let args: Vec<OsString> = vec![
+                format!("{}-run", self.kind).into(),
+                self.dir.path().into(),
+                self.port.to_string().into(),
+            ];
+            let log = self.dir.path().join("server.log");
+            self.server = Some(Supervised::start(
+                self.name, &args, self.port, &log, self.boot,
+            )?);
+        }
+        Ok(())
+    }
+
+    /// Stops the server; the port then refuses connections.
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.stop();
+        }
+    }
+
+    /// The private directory.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The port.
+    pub(crate) const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The socket address, for a proxy's upstream.
+    pub(crate) fn addr(&self) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// The base URL: `http://127.0.0.1:PORT/`.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}

@@ -3,13 +3,12 @@
 //! port. Issues are read back with admin's API key through the REST API, independently of the
 //! connector.
 
-use std::ffi::OsString;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::process::{Supervised, credential, pick_port, serve_output};
+use crate::process::{Instance, serve_output};
 use crate::{HarnessError, RemoteFile, RemoteTicket, Result, http_client};
 
 const NAME: &str = "Redmine";
@@ -21,9 +20,7 @@ pub const KEY_FIELD: &str = "Deskside Key";
 /// A running (or stopped) private Redmine.
 #[derive(Debug)]
 pub struct Redmine {
-    dir: tempfile::TempDir,
-    port: u16,
-    server: Option<Supervised>,
+    server: Instance,
     api_key: String,
     admin_key: String,
     cf_id: u64,
@@ -35,35 +32,19 @@ impl Redmine {
     /// # Errors
     /// [`HarnessError`] when preparing or starting fails, or the port is taken.
     pub fn start() -> Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("deskside-redmine-")
-            .tempdir()?;
-        let port = pick_port()?;
-        let out = serve_output(
-            NAME,
-            &[
-                "redmine-prepare".into(),
-                dir.path().into(),
-                port.to_string().into(),
-            ],
-        )?;
-        let get = |key| {
-            credential(&out, key).ok_or_else(|| HarnessError::Setup {
+        let (server, out) = Instance::prepare(NAME, "redmine", Duration::from_secs(120))?;
+        let cf_id = server
+            .credential(&out, "cf_id")?
+            .parse()
+            .map_err(|_| HarnessError::Setup {
                 server: NAME,
-                detail: format!("serve.sh redmine-prepare printed no {key}: {out}"),
-            })
-        };
-        let cf_id = get("cf_id")?.parse().map_err(|_| HarnessError::Setup {
-            server: NAME,
-            detail: format!("custom field id is not a number: {out}"),
-        })?;
+                detail: format!("custom field id is not a number: {out}"),
+            })?;
         let mut this = Self {
-            api_key: get("api_key")?,
-            admin_key: get("admin_key")?,
+            api_key: server.credential(&out, "api_key")?,
+            admin_key: server.credential(&out, "admin_key")?,
             cf_id,
-            dir,
-            port,
-            server: None,
+            server,
         };
         this.restart()?;
         Ok(this)
@@ -74,47 +55,30 @@ impl Redmine {
     /// # Errors
     /// [`HarnessError`] when the port is taken or the server does not come up.
     pub fn restart(&mut self) -> Result<()> {
-        if self.server.is_none() {
-            let args: Vec<OsString> = vec![
-                "redmine-run".into(),
-                self.dir.path().into(),
-                self.port.to_string().into(),
-            ];
-            let log = self.dir.path().join("server.log");
-            self.server = Some(Supervised::start(
-                NAME,
-                &args,
-                self.port,
-                &log,
-                Duration::from_secs(120),
-            )?);
-        }
-        Ok(())
+        self.server.restart()
     }
 
     /// Stops the server.
     pub fn stop(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            server.stop();
-        }
+        self.server.stop();
     }
 
     /// The port.
     #[must_use]
     pub const fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// The socket address, for a proxy's upstream.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+        self.server.addr()
     }
 
     /// The base URL: `http://127.0.0.1:PORT/`.
     #[must_use]
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
+        self.server.url()
     }
 
     /// The connector's API key (user `deskside`, Reporter in `it-support`).
@@ -157,7 +121,7 @@ impl Redmine {
     }
 
     fn get(&self, path_and_query: &str) -> Result<Value> {
-        let url = format!("http://127.0.0.1:{}/{path_and_query}", self.port);
+        let url = format!("{}{path_and_query}", self.url());
         let bytes = self.get_bytes(&url)?;
         serde_json::from_slice(&bytes).map_err(|e| HarnessError::Api {
             server: NAME,
@@ -256,7 +220,7 @@ impl Drop for Redmine {
     fn drop(&mut self) {
         self.stop();
         // The instance link under /var/lib/redmine points into our temporary directory.
-        let _ = serve_output(NAME, &["redmine-cleanup".into(), self.dir.path().into()]);
+        let _ = serve_output(NAME, &["redmine-cleanup".into(), self.server.dir().into()]);
     }
 }
 

@@ -3,14 +3,13 @@
 //! loopback port. Tickets are read back with root's token through REST2, independently of the
 //! connector.
 
-use std::ffi::OsString;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::process::{Supervised, credential, pick_port, serve_output};
+use crate::process::Instance;
 use crate::{HarnessError, RemoteFile, RemoteTicket, Result, http_client};
 
 const NAME: &str = "Request Tracker";
@@ -20,9 +19,7 @@ pub const KEY_FIELD: &str = "Deskside Key";
 /// A running (or stopped) private RT.
 #[derive(Debug)]
 pub struct Rt {
-    dir: tempfile::TempDir,
-    port: u16,
-    server: Option<Supervised>,
+    server: Instance,
     connector_token: String,
     admin_token: String,
 }
@@ -33,28 +30,11 @@ impl Rt {
     /// # Errors
     /// [`HarnessError`] when preparing or starting fails, or the port is taken.
     pub fn start() -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix("deskside-rt-").tempdir()?;
-        let port = pick_port()?;
-        let out = serve_output(
-            NAME,
-            &[
-                "rt-prepare".into(),
-                dir.path().into(),
-                port.to_string().into(),
-            ],
-        )?;
-        let get = |key| {
-            credential(&out, key).ok_or_else(|| HarnessError::Setup {
-                server: NAME,
-                detail: format!("serve.sh rt-prepare printed no {key}: {out}"),
-            })
-        };
+        let (server, out) = Instance::prepare(NAME, "rt", Duration::from_secs(60))?;
         let mut this = Self {
-            connector_token: get("connector_token")?,
-            admin_token: get("admin_token")?,
-            dir,
-            port,
-            server: None,
+            connector_token: server.credential(&out, "connector_token")?,
+            admin_token: server.credential(&out, "admin_token")?,
+            server,
         };
         this.restart()?;
         Ok(this)
@@ -65,47 +45,30 @@ impl Rt {
     /// # Errors
     /// [`HarnessError`] when the port is taken or the server does not come up.
     pub fn restart(&mut self) -> Result<()> {
-        if self.server.is_none() {
-            let args: Vec<OsString> = vec![
-                "rt-run".into(),
-                self.dir.path().into(),
-                self.port.to_string().into(),
-            ];
-            let log = self.dir.path().join("server.log");
-            self.server = Some(Supervised::start(
-                NAME,
-                &args,
-                self.port,
-                &log,
-                Duration::from_secs(60),
-            )?);
-        }
-        Ok(())
+        self.server.restart()
     }
 
     /// Stops the server; the port then refuses connections.
     pub fn stop(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            server.stop();
-        }
+        self.server.stop();
     }
 
     /// The port.
     #[must_use]
     pub const fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// The socket address, for a proxy's upstream.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+        self.server.addr()
     }
 
     /// The base URL: `http://127.0.0.1:PORT/`.
     #[must_use]
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
+        self.server.url()
     }
 
     /// The connector's token (user `deskside`: create and see tickets in General).
@@ -126,7 +89,7 @@ impl Rt {
     }
 
     fn get(&self, path_and_query: &str) -> Result<Value> {
-        let url = format!("http://127.0.0.1:{}/REST/2.0/{path_and_query}", self.port);
+        let url = format!("{}REST/2.0/{path_and_query}", self.url());
         let resp = http_client()?
             .get(&url)
             .header("Authorization", format!("token {}", self.admin_token))

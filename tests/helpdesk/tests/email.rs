@@ -5,8 +5,7 @@
 #![expect(clippy::unwrap_used, reason = "test helper")]
 
 use deskside_helpdesk_tests::fixtures::{
-    PLANTED, check_evidence, evidence_files, key_of, leaks, png, secret_description, secret_log,
-    submit, write,
+    PLANTED, check_evidence, evidence_files, key_of, leaks, submit, submit_planted,
 };
 use deskside_helpdesk_tests::{Deskside, Kind, SmtpSink, TcpBridge, require};
 
@@ -64,20 +63,7 @@ fn planted_secrets_never_reach_the_sink() {
     require!(Kind::Smtp);
     let sink = SmtpSink::start().unwrap();
     let (ds, _bridge) = isolated(&sink);
-    let log = write(ds.scratch(), "app.log", secret_log().as_bytes());
-    let shot = write(ds.scratch(), "shot.png", &png(Some(PLANTED[2])));
-    let run = submit(
-        &ds,
-        "Cannot log in to the portal",
-        &secret_description(),
-        &[
-            "--attach-diagnostics",
-            "--attach",
-            log.to_str().unwrap(),
-            "--screenshot",
-            shot.to_str().unwrap(),
-        ],
-    );
+    let run = submit_planted(&ds, "shot.png", PLANTED[2]);
     assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
     let mails = sink.messages().unwrap();
     assert_eq!(mails.len(), 1);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use deskside_helpdesk_tests::fixtures::{
     PLANTED, check_evidence, evidence_files, flush_until_settled, isolated_via_proxy, key_of,
-    leaks, png, remote_id, secret_description, secret_log, submit, write,
+    leaks, remote_id, submit, submit_planted,
 };
 use deskside_helpdesk_tests::{Deskside, Fault, FaultProxy, Kind, Redmine, Rule, require};
 
@@ -65,20 +65,7 @@ fn planted_secrets_never_reach_redmine() {
     let rm = Redmine::start().unwrap();
     let (ds, _proxy) = isolated_via_proxy(rm.addr(), |url| rm.helpdesk_toml(url, 20));
     // Planted secrets in the description, a log and the screenshot's metadata.
-    let log = write(ds.scratch(), "app.log", secret_log().as_bytes());
-    let shot = write(ds.scratch(), "shot2.png", &png(Some(PLANTED[1])));
-    let run = submit(
-        &ds,
-        "Cannot log in to the portal",
-        &secret_description(),
-        &[
-            "--attach-diagnostics",
-            "--attach",
-            log.to_str().unwrap(),
-            "--screenshot",
-            shot.to_str().unwrap(),
-        ],
-    );
+    let run = submit_planted(&ds, "shot2.png", PLANTED[1]);
     assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
     let t = rm.ticket(remote_id(&run.json())).unwrap();
     let mut found = leaks(t.subject.as_bytes());

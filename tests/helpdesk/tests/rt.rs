@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use deskside_helpdesk_tests::fixtures::{
     PLANTED, check_evidence, evidence_files, flush_until_settled, isolated_via_proxy, key_of,
-    leaks, png, remote_id, secret_description, secret_log, submit, write,
+    leaks, remote_id, submit, submit_planted,
 };
 use deskside_helpdesk_tests::{Deskside, Fault, FaultProxy, Kind, Rt, Rule, require};
 
@@ -78,20 +78,7 @@ fn planted_secrets_never_reach_rt() {
     require!(Kind::Rt);
     let rt = Rt::start().unwrap();
     let (ds, _proxy) = isolated_via_proxy(rt.addr(), |url| rt.helpdesk_toml(url, 20));
-    let log = write(ds.scratch(), "app.log", secret_log().as_bytes());
-    let shot = write(ds.scratch(), "shot.png", &png(Some(PLANTED[0])));
-    let run = submit(
-        &ds,
-        "Cannot log in to the portal",
-        &secret_description(),
-        &[
-            "--attach-diagnostics",
-            "--attach",
-            log.to_str().unwrap(),
-            "--screenshot",
-            shot.to_str().unwrap(),
-        ],
-    );
+    let run = submit_planted(&ds, "shot.png", PLANTED[0]);
     assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
     let t = rt.ticket(remote_id(&run.json())).unwrap();
     assert!(!t.files.is_empty());

@@ -267,6 +267,10 @@ impl fmt::Display for Fault {
     }
 }
 
+/// Programs [`Lab::print_stuck`] needs (apt `cups-daemon cups-client`); pass them as extra
+/// tools to [`start_or_skip`].
+pub const CUPS_TOOLS: &[&str] = &["cupsd", "lpadmin", "lp", "lpstat", "cancel"];
+
 /// A running lab; dropping it tears the lab down (`lab.sh down`).
 #[derive(Debug)]
 pub struct Lab {
@@ -431,15 +435,49 @@ impl Lab {
 
     /// Inject `fault` (several faults may be combined in one lab).
     pub fn fault(&self, fault: Fault) -> io::Result<()> {
-        let out = run(
-            script(&["fault", &self.id, fault.name()]),
-            Duration::from_secs(60),
-        )?;
+        self.fault_named(fault.name())
+    }
+
+    fn fault_named(&self, name: &str) -> io::Result<()> {
+        let out = run(script(&["fault", &self.id, name]), Duration::from_secs(60))?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(command_error(&format!("lab.sh fault {fault}"), &out))
+            Err(command_error(&format!("lab.sh fault {name}"), &out))
         }
+    }
+
+    /// Stuck print jobs (`lab.sh fault ID print-stuck`): start the lab's private CUPS scheduler
+    /// in the client namespace (once; service `client-cups`, listening only on
+    /// [`Lab::cups_socket`], everything under the lab's state dir), add printer `lab` →
+    /// `file:///dev/null`, and queue three jobs on hold. Not a [`Fault`]: no diagnostic check
+    /// covers printing (`print.clear_queue` verifies with `lpstat -o`). Needs [`CUPS_TOOLS`].
+    pub fn print_stuck(&self) -> io::Result<()> {
+        self.fault_named("print-stuck")
+    }
+
+    /// The unix socket of the lab's private CUPS scheduler (the value for `CUPS_SERVER`).
+    pub fn cups_socket(&self) -> PathBuf {
+        self.state_dir.join("cups").join("cups.sock")
+    }
+
+    /// Ids of the jobs waiting in the lab's private scheduler (`lpstat -h SOCKET -o` in the
+    /// client namespace), e.g. `["lab-1", "lab-2", "lab-3"]`.
+    pub fn print_jobs(&self) -> io::Result<Vec<String>> {
+        let socket = self.cups_socket();
+        let out = self.exec_in(
+            Node::Client,
+            "lpstat",
+            &[OsStr::new("-h"), socket.as_os_str(), OsStr::new("-o")],
+        )?;
+        if !out.status.success() {
+            return Err(command_error("lpstat -o", &out));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Run `program args` in the client namespace with a scrubbed environment: no proxy

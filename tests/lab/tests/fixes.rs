@@ -7,8 +7,7 @@
 //!
 //! `system.sync_clock` and `system.restart_prompt` are not here: proving them would mean
 //! changing the host's clock or rebooting it (the clock is not per namespace). `print.clear_queue`
-//! is not here either: it restarts the system's print service, which the lab has no private
-//! copy of.
+//! is proven against the lab's private CUPS scheduler (`print-stuck`), never the system's.
 
 #![expect(
     clippy::panic,
@@ -25,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use deskside_lab::{Fault, GNOME_SESSION_ENV, Lab, PORTAL_URL};
+use deskside_lab::{CUPS_TOOLS, Fault, GNOME_SESSION_ENV, Lab, PORTAL_URL};
 use serde_json::Value;
 
 const LABD: &str = env!("CARGO_BIN_EXE_deskside-labd");
@@ -764,6 +763,137 @@ impl Drop for HostDecoy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Live (not zombie) `cupsd` processes in this test's own network namespace — the host's, when
+/// the test runs on the host: the system's print service, which no test may touch.
+fn host_cupsd_pids() -> Vec<u32> {
+    let own = std::fs::read_link("/proc/self/ns/net").unwrap();
+    let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let zombie = stat.rsplit(") ").next()?.starts_with('Z');
+            let ns = std::fs::read_link(e.path().join("ns/net")).ok()?;
+            (comm.trim_end() == "cupsd" && !zombie && ns == own).then_some(pid)
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
+#[test]
+fn stuck_print_jobs_are_cleared_in_the_labs_private_cups_only() {
+    let Some(lab) = lab(CUPS_TOOLS) else { return };
+    // A second lab with stuck jobs of its own: a scheduler of another network namespace,
+    // reachable by its socket path (a file), that the fix must refuse to touch.
+    let Some(other) = crate::lab(CUPS_TOOLS) else {
+        return;
+    };
+    lab.print_stuck().unwrap();
+    other.print_stuck().unwrap();
+    let host_cupsd = host_cupsd_pids();
+    let jobs = lab.print_jobs().unwrap();
+    assert_eq!(jobs, ["lab-1", "lab-2", "lab-3"]);
+    let other_pid = other.service_pid("client-cups").unwrap();
+    let pid = lab.service_pid("client-cups").unwrap();
+    let reloads = || log_count(&lab, "cups-error", "Full reload complete");
+    let reloads_before = reloads();
+    assert!(reloads_before >= 1, "{}", lab.service_log("cups-error"));
+    let config = lab.config_path();
+
+    // Without CUPS_SERVER the default socket is the system's (/run/cups/cups.sock): whether or
+    // not the host runs CUPS, no cupsd of the lab's namespace listens there.
+    let run = apply(&lab, "print.clear_queue", &config, &[]);
+    assert_eq!(run.json["outcome"], "refused", "{}", run.show());
+    assert_eq!(run.json["code"], "fix.not_applicable", "{}", run.show());
+    assert!(
+        run.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("/run/cups/cups.sock"),
+        "{}",
+        run.show()
+    );
+    assert_eq!(run.code, Some(1));
+
+    // CUPS_SERVER pointing at the other lab's scheduler: refused, its jobs stay.
+    let other_socket = other.cups_socket();
+    let run = apply(
+        &lab,
+        "print.clear_queue",
+        &config,
+        &[("CUPS_SERVER", other_socket.to_str().unwrap())],
+    );
+    assert_eq!(run.json["code"], "fix.not_applicable", "{}", run.show());
+    assert_eq!(other.print_jobs().unwrap().len(), 3);
+
+    // The lab's own scheduler: cancel -a there, SIGHUP to its cupsd, re-test passes.
+    let socket = lab.cups_socket();
+    let socket = socket.to_str().unwrap();
+    let env = [("CUPS_SERVER", socket)];
+    let shown = preview(&lab, "print.clear_queue", &config, &env);
+    assert_eq!(shown.json["available"], true, "{}", shown.show());
+    let run = apply(&lab, "print.clear_queue", &config, &env);
+    assert_eq!(run.json["outcome"], "fixed", "{}", run.show());
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert_eq!(run.json["verify"]["passed"], true, "{}", run.show());
+    assert_eq!(run.json["verify"]["checks"][0]["id"], "print.queue");
+    assert_eq!(run.json["verify"]["checks"][0]["status"], "pass");
+    let steps: Vec<String> = run.json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["status"], "ok", "{s}");
+            let args: Vec<&str> = s["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            format!("{} {}", s["program"].as_str().unwrap(), args.join(" "))
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            format!("cancel -h {socket} -a"),
+            format!("deskside signal HUP {pid} cupsd")
+        ]
+    );
+    assert!(lab.print_jobs().unwrap().is_empty());
+    // SIGHUP makes cupsd reload in place: same pid, one more full reload in its log, and it
+    // answers again (print_jobs above went through it).
+    assert_eq!(lab.service_pid("client-cups"), Some(pid));
+    assert_eq!(
+        reloads(),
+        reloads_before + 1,
+        "{}",
+        lab.service_log("cups-error")
+    );
+    assert_audited(&lab, "print.clear_queue", &["preview", "apply", "verify"]);
+    let verify = audit(&lab, "print.clear_queue")
+        .into_iter()
+        .rfind(|l| l["step"] == "verify")
+        .unwrap();
+    assert_eq!(verify["outcome"], "fixed");
+    assert_eq!(verify["before"]["print.queue"], "fail", "{verify}");
+    assert_eq!(verify["after"]["print.queue"], "pass", "{verify}");
+
+    // Nothing else moved: the other lab's scheduler and jobs, the host's cupsd (if any).
+    assert_eq!(other.service_pid("client-cups"), Some(other_pid));
+    assert_eq!(other.print_jobs().unwrap().len(), 3);
+    assert_eq!(
+        log_count(&other, "cups-error", "Full reload complete"),
+        1,
+        "{}",
+        other.service_log("cups-error")
+    );
+    assert_eq!(host_cupsd_pids(), host_cupsd);
 }
 
 fn host_links() -> String {

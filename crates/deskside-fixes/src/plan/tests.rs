@@ -444,6 +444,9 @@ fn clock_print_restart_and_disk_on_linux() {
     );
 
     let cups = Facts {
+        cups_server: Some(crate::print::CupsServer::Socket(
+            crate::print::DEFAULT_SOCKET.into(),
+        )),
         cupsd: Some(ProcFact {
             pid: 55,
             name: "cupsd".into(),
@@ -452,16 +455,63 @@ fn clock_print_restart_and_disk_on_linux() {
     };
     assert_eq!(
         linux("print.clear_queue", &cups),
-        lines(&["cancel -a", "deskside signal HUP 55 cupsd"])
+        lines(&[
+            "cancel -h /run/cups/cups.sock -a",
+            "deskside signal HUP 55 cupsd"
+        ])
     );
     let cups_systemd = Facts {
         cups_systemd: true,
-        ..cups
+        ..cups.clone()
     };
     assert_eq!(
         linux("print.clear_queue", &cups_systemd),
-        lines(&["cancel -a", "systemctl restart cups"])
+        lines(&["cancel -h /run/cups/cups.sock -a", "systemctl restart cups"])
     );
+    // CUPS_SERVER pointing at a private scheduler's socket: that socket, that cupsd.
+    let private = Facts {
+        cups_server: Some(
+            crate::print::resolve(Some("/tmp/deskside-lab/1a2b/cups/cups.sock")).unwrap(),
+        ),
+        cupsd: Some(ProcFact {
+            pid: 4242,
+            name: "cupsd".into(),
+        }),
+        ..Facts::default()
+    };
+    assert_eq!(
+        linux("print.clear_queue", &private),
+        lines(&[
+            "cancel -h /tmp/deskside-lab/1a2b/cups/cups.sock -a",
+            "deskside signal HUP 4242 cupsd"
+        ])
+    );
+    let reason = |facts: &Facts| {
+        plan(
+            Os::Linux,
+            def("print.clear_queue"),
+            &FixArgs::default(),
+            facts,
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    // No cupsd of our namespace on the socket (a lab whose host runs CUPS): nothing to do.
+    let no_cupsd = Facts {
+        cupsd: None,
+        ..cups.clone()
+    };
+    assert!(reason(&no_cupsd).contains("nothing listens on /run/cups/cups.sock"));
+    let remote = Facts {
+        cups_server: Some(crate::print::resolve(Some("print.corp.example:631")).unwrap()),
+        ..cups.clone()
+    };
+    assert!(reason(&remote).contains("print server print.corp.example:631"));
+    let invalid = Facts {
+        cups_server: None,
+        ..cups
+    };
+    assert!(reason(&invalid).contains("CUPS_SERVER"));
 
     let logind = Facts {
         logind: true,
@@ -702,6 +752,9 @@ fn arb_facts() -> impl Strategy<Value = Facts> {
                 timesyncd: flags[5],
                 logind: flags[6],
                 cups_systemd: flags[7],
+                cups_server: Some(crate::print::CupsServer::Socket(
+                    crate::print::DEFAULT_SOCKET.into(),
+                )),
                 cupsd: flags[7].then(|| ProcFact {
                     pid: 9,
                     name: "cupsd".into(),

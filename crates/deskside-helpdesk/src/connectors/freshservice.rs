@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::{file_part, html_body, id_of, no_id, unwrap_stringified};
+use super::{file_part, html_body, id_of, no_id, reply_status, unwrap_stringified};
 use crate::http::Http;
 use crate::{
     Connector, HelpdeskError, Outgoing, Remote, RemoteStatus, Secret, SendError, Settings, Urgency,
@@ -46,11 +46,7 @@ impl Freshservice {
     }
 
     fn remote(&self, id: String) -> Remote {
-        let url = self
-            .http
-            .url(&format!("helpdesk/tickets/{id}"))
-            .ok()
-            .map(String::from);
+        let url = self.http.page(&format!("helpdesk/tickets/{id}"));
         Remote { id, url }
     }
 
@@ -189,16 +185,11 @@ impl Connector for Freshservice {
                         && x.get("incoming").and_then(Value::as_bool) != Some(true)
                 })
             });
-        Ok(Some(RemoteStatus {
-            status: status.to_owned(),
-            last_reply: last
-                .and_then(|c| c.get("body_text"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            last_reply_at: last
-                .and_then(|c| c.get("created_at"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        }))
+        Ok(Some(reply_status(
+            status,
+            last,
+            "/body_text",
+            "/created_at",
+        )))
     }
 }

@@ -11,7 +11,7 @@
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::{file_part, id_of, no_id, unwrap_stringified};
+use super::{file_part, id_of, no_id, reply_status, unwrap_stringified};
 use crate::http::Http;
 use crate::{
     Connector, HelpdeskError, Outgoing, Remote, RemoteStatus, Secret, SendError, Settings, Urgency,
@@ -92,11 +92,7 @@ impl Glpi {
     }
 
     fn remote(&self, id: String) -> Remote {
-        let url = self
-            .http
-            .url(&format!("front/ticket.form.php?id={id}"))
-            .ok()
-            .map(String::from);
+        let url = self.http.page(&format!("front/ticket.form.php?id={id}"));
         Remote { id, url }
     }
 
@@ -284,16 +280,6 @@ impl Connector for Glpi {
                 .rev()
                 .find(|x| x.get("is_private").and_then(Value::as_u64) != Some(1))
         });
-        Ok(Some(RemoteStatus {
-            status: status.to_owned(),
-            last_reply: last
-                .and_then(|x| x.get("content"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            last_reply_at: last
-                .and_then(|x| x.get("date"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        }))
+        Ok(Some(reply_status(status, last, "/content", "/date")))
     }
 }

@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::{file_part, id_of, no_id, unwrap_stringified};
+use super::{file_part, id_of, no_id, reply_status, unwrap_stringified};
 use crate::http::Http;
 use crate::{
     Connector, HelpdeskError, Outgoing, Remote, RemoteStatus, Secret, SendError, Settings,
@@ -202,16 +202,11 @@ impl Connector for Jsm {
             .and_then(|c| c.get("values"))
             .and_then(Value::as_array)
             .and_then(|v| v.last());
-        Ok(Some(RemoteStatus {
-            status: status.to_owned(),
-            last_reply: last
-                .and_then(|c| c.get("body"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            last_reply_at: last
-                .and_then(|c| c.pointer("/created/iso8601"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        }))
+        Ok(Some(reply_status(
+            status,
+            last,
+            "/body",
+            "/created/iso8601",
+        )))
     }
 }

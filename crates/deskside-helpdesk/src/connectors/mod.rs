@@ -143,6 +143,26 @@ pub(crate) fn id_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// The ticket's `status` with the reply `last` (a comment, journal or follow-up object) if
+/// there is one: its text at the JSON pointer `text`, its time at `at`.
+pub(crate) fn reply_status(
+    status: &str,
+    last: Option<&Value>,
+    text: &str,
+    at: &str,
+) -> RemoteStatus {
+    let field = |pointer: &str| {
+        last.and_then(|x| x.pointer(pointer))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    RemoteStatus {
+        status: status.to_owned(),
+        last_reply: field(text),
+        last_reply_at: field(at),
+    }
+}
+
 /// "the answer had no ticket id": a 2xx without what we need means the ticket may exist.
 pub(crate) fn no_id(what: &str) -> SendError {
     SendError::transient(

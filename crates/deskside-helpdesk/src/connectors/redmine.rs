@@ -13,7 +13,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use super::{id_of, no_id, unwrap_stringified};
+use super::{id_of, no_id, reply_status, unwrap_stringified};
 use crate::http::Http;
 use crate::settings::DEFAULT_KEY_FIELD;
 use crate::{
@@ -54,11 +54,7 @@ impl Redmine {
     }
 
     fn remote(&self, id: String) -> Remote {
-        let url = self
-            .http
-            .url(&format!("issues/{id}"))
-            .ok()
-            .map(String::from);
+        let url = self.http.page(&format!("issues/{id}"));
         Remote { id, url }
     }
 
@@ -238,16 +234,6 @@ impl Connector for Redmine {
                         && e.get("private_notes").and_then(Value::as_bool) != Some(true)
                 })
             });
-        Ok(Some(RemoteStatus {
-            status: status.to_owned(),
-            last_reply: last
-                .and_then(|e| e.get("notes"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            last_reply_at: last
-                .and_then(|e| e.get("created_on"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        }))
+        Ok(Some(reply_status(status, last, "/notes", "/created_on")))
     }
 }

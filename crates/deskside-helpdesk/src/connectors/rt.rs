@@ -41,11 +41,7 @@ impl Rt {
     }
 
     fn remote(&self, id: String) -> Remote {
-        let url = self
-            .http
-            .url(&format!("Ticket/Display.html?id={id}"))
-            .ok()
-            .map(String::from);
+        let url = self.http.page(&format!("Ticket/Display.html?id={id}"));
         Remote { id, url }
     }
 

@@ -46,9 +46,7 @@ impl ServiceNow {
         let sys_id = id_of(result.get("sys_id"))?;
         let url = self
             .http
-            .url(&format!("nav_to.do?uri=incident.do%3Fsys_id%3D{sys_id}"))
-            .ok()
-            .map(String::from);
+            .page(&format!("nav_to.do?uri=incident.do%3Fsys_id%3D{sys_id}"));
         Some(Remote { id: number, url })
     }
 

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use super::{b64, id_of, no_id, unwrap_stringified};
+use super::{b64, id_of, no_id, reply_status, unwrap_stringified};
 use crate::http::Http;
 use crate::{
     Connector, HelpdeskError, Outgoing, Remote, RemoteStatus, Secret, SendError, Settings, Urgency,
@@ -46,11 +46,7 @@ impl Zammad {
 
     fn remote(&self, v: &Value) -> Option<Remote> {
         let id = id_of(v.get("id"))?;
-        let url = self
-            .http
-            .url(&format!("#ticket/zoom/{id}"))
-            .ok()
-            .map(String::from);
+        let url = self.http.page(&format!("#ticket/zoom/{id}"));
         Some(Remote {
             id: id_of(v.get("number")).unwrap_or(id),
             url,
@@ -201,14 +197,7 @@ impl Connector for Zammad {
                                 .is_none_or(|s| s == "Agent")
                     })
                 });
-                out.last_reply = last
-                    .and_then(|x| x.get("body"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                out.last_reply_at = last
-                    .and_then(|x| x.get("created_at"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                out = reply_status(&out.status, last, "/body", "/created_at");
             }
         }
         Ok(Some(out))

@@ -16,7 +16,7 @@
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::{id_of, no_id, unwrap_stringified};
+use super::{id_of, no_id, reply_status, unwrap_stringified};
 use crate::http::Http;
 use crate::{
     Connector, HelpdeskError, Lookup, Outgoing, Remote, RemoteStatus, Secret, SendError, Settings,
@@ -82,7 +82,7 @@ impl Zendesk {
         } else {
             format!("agent/tickets/{id}")
         };
-        let url = self.http.url(&page).ok().map(String::from);
+        let url = self.http.page(&page);
         Remote { id, url }
     }
 
@@ -243,16 +243,6 @@ impl Connector for Zendesk {
                     .rev()
                     .find(|x| x.get("public").and_then(Value::as_bool) != Some(false))
             });
-        Ok(Some(RemoteStatus {
-            status: status.to_owned(),
-            last_reply: last
-                .and_then(|c| c.get("body"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            last_reply_at: last
-                .and_then(|c| c.get("created_at"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        }))
+        Ok(Some(reply_status(status, last, "/body", "/created_at")))
     }
 }

@@ -4,11 +4,11 @@
 //! clock pre-flight under libfaketime.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::{self, Server};
+use crate::common;
 use crate::{kerberos, openldap, samba_ad};
 
 const CURRENT: &str = "Planted-Current-7731";
@@ -20,7 +20,32 @@ fn write_config(home: &Path, text: &str) -> std::path::PathBuf {
     file
 }
 
-fn json(out: &std::process::Output) -> Value {
+/// `desksidectl password COMMAND --json --user USER --password-stdin` for one user, home
+/// directory and config file.
+#[derive(Clone, Copy)]
+struct PasswordCli<'a> {
+    bin: &'a Path,
+    home: &'a Path,
+    config: &'a Path,
+    user: &'a str,
+}
+
+impl PasswordCli<'_> {
+    /// Runs `command` with `stdin` and the extra environment `env`.
+    fn run(self, command: &str, stdin: &str, env: &[(&str, &str)]) -> Output {
+        let args = [
+            "password",
+            command,
+            "--json",
+            "--user",
+            self.user,
+            "--password-stdin",
+        ];
+        common::run_cli(self.bin, self.home, self.config, &args, stdin, env)
+    }
+}
+
+fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\nstderr: {}",
@@ -68,24 +93,16 @@ async fn planted_passwords_never_leave_the_process() {
         home.path(),
         &openldap::config_text(server, &server.ldaps_url, ""),
     );
+    let cli = PasswordCli {
+        bin: &bin,
+        home: home.path(),
+        config: &config,
+        user: &uid,
+    };
     let trace = [("DESKSIDE_LOG", "trace")];
     let mut outputs = Vec::new();
 
-    let status = common::run_cli(
-        &bin,
-        home.path(),
-        &config,
-        &[
-            "password",
-            "status",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        &format!("{CURRENT}\n"),
-        &trace,
-    );
+    let status = cli.run("status", &format!("{CURRENT}\n"), &trace);
     assert_eq!(
         status.status.code(),
         Some(0),
@@ -96,21 +113,7 @@ async fn planted_passwords_never_leave_the_process() {
     assert!(!status.stderr.is_empty(), "trace logging was on");
     outputs.push(status);
 
-    let refused = common::run_cli(
-        &bin,
-        home.path(),
-        &config,
-        &[
-            "password",
-            "change",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        &format!("{NEW}-wrong\n{NEW}\n"),
-        &trace,
-    );
+    let refused = cli.run("change", &format!("{NEW}-wrong\n{NEW}\n"), &trace);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(json(&refused)["error"]["code"], "wrong_current_password");
     assert!(
@@ -121,21 +124,7 @@ async fn planted_passwords_never_leave_the_process() {
     );
     outputs.push(refused);
 
-    let changed = common::run_cli(
-        &bin,
-        home.path(),
-        &config,
-        &[
-            "password",
-            "change",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        &format!("{CURRENT}\n{NEW}\n"),
-        &trace,
-    );
+    let changed = cli.run("change", &format!("{CURRENT}\n{NEW}\n"), &trace);
     assert_eq!(
         changed.status.code(),
         Some(0),
@@ -147,21 +136,7 @@ async fn planted_passwords_never_leave_the_process() {
     assert_eq!(report["status"]["problem"], Value::Null);
     outputs.push(changed);
 
-    let remembered = common::run_cli(
-        &bin,
-        home.path(),
-        &config,
-        &[
-            "password",
-            "remember",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        &format!("{NEW}\n"),
-        &trace,
-    );
+    let remembered = cli.run("remember", &format!("{NEW}\n"), &trace);
     outputs.push(remembered);
 
     for (i, out) in outputs.iter().enumerate() {
@@ -194,39 +169,17 @@ async fn bad_input_and_cached_status_offline() {
         home.path(),
         &openldap::config_text(server, &server.ldaps_url, ""),
     );
-    let one_line = common::run_cli(
-        &bin,
-        home.path(),
-        &config,
-        &[
-            "password",
-            "change",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        "only-one\n",
-        &[],
-    );
+    let cli = PasswordCli {
+        bin: &bin,
+        home: home.path(),
+        config: &config,
+        user: &uid,
+    };
+    let one_line = cli.run("change", "only-one\n", &[]);
     assert_eq!(one_line.status.code(), Some(2));
     assert_eq!(json(&one_line)["error"]["code"], "bad_input");
     // A live read fills the cache …
-    let live = common::run_cli(
-        &bin,
-        home.path(),
-        &config,
-        &[
-            "password",
-            "status",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        &format!("{CURRENT}\n"),
-        &[],
-    );
+    let live = cli.run("status", &format!("{CURRENT}\n"), &[]);
     assert_eq!(json(&live)["cached"], false);
     // … which is shown, with its age, when the directory cannot be reached.
     let offline = write_config(
@@ -237,21 +190,11 @@ async fn bad_input_and_cached_status_offline() {
             "",
         ),
     );
-    let cached = common::run_cli(
-        &bin,
-        home.path(),
-        &offline,
-        &[
-            "password",
-            "status",
-            "--json",
-            "--user",
-            &uid,
-            "--password-stdin",
-        ],
-        &format!("{CURRENT}\n"),
-        &[],
-    );
+    let cached = PasswordCli {
+        config: &offline,
+        ..cli
+    }
+    .run("status", &format!("{CURRENT}\n"), &[]);
     assert_eq!(cached.status.code(), Some(1));
     let st = json(&cached);
     assert_eq!(st["cached"], true);
@@ -355,18 +298,6 @@ async fn keyring_entries_follow_the_change() {
     assert_eq!(status["cached"], false);
 }
 
-fn ad_cli(
-    server: &Server,
-    bin: &Path,
-    home: &Path,
-    args: &[&str],
-    stdin: &str,
-    env: &[(&str, &str)],
-) -> std::process::Output {
-    let config = write_config(home, &samba_ad::config_text(server));
-    common::run_cli(bin, home, &config, args, stdin, env)
-}
-
 #[tokio::test]
 async fn clock_skew_is_caught_before_the_change() {
     let Some(server) = common::samba() else {
@@ -380,6 +311,13 @@ async fn clock_skew_is_caught_before_the_change() {
     };
     let user = samba_ad::add_user(server, "Start-Pass-811", &[]);
     let home = tempfile::tempdir().unwrap();
+    let config = write_config(home.path(), &samba_ad::config_text(server));
+    let cli = PasswordCli {
+        bin: &bin,
+        home: home.path(),
+        config: &config,
+        user: &user,
+    };
     let preload = [
         "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
         "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
@@ -392,21 +330,7 @@ async fn clock_skew_is_caught_before_the_change() {
         ("FAKETIME", "+20m"),
         ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
     ];
-    let out = ad_cli(
-        server,
-        &bin,
-        home.path(),
-        &[
-            "password",
-            "change",
-            "--json",
-            "--user",
-            &user,
-            "--password-stdin",
-        ],
-        "Start-Pass-811\nQuiet-River-Stone-58\n",
-        &skewed,
-    );
+    let out = cli.run("change", "Start-Pass-811\nQuiet-River-Stone-58\n", &skewed);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -417,21 +341,7 @@ async fn clock_skew_is_caught_before_the_change() {
     assert_eq!(body["error"]["code"], "clock_skew", "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("clock"));
     // Unchanged, and the same change with the right time works.
-    let out = ad_cli(
-        server,
-        &bin,
-        home.path(),
-        &[
-            "password",
-            "change",
-            "--json",
-            "--user",
-            &user,
-            "--password-stdin",
-        ],
-        "Start-Pass-811\nQuiet-River-Stone-58\n",
-        &[],
-    );
+    let out = cli.run("change", "Start-Pass-811\nQuiet-River-Stone-58\n", &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -463,15 +373,15 @@ async fn kerberos_cli_refreshes_the_ticket_and_never_shows_a_password() {
     );
     let ccache = format!("FILE:{}", home.path().join("krb5cc").display());
     let env = [("DESKSIDE_LOG", "trace"), ("KRB5CCNAME", ccache.as_str())];
-    let run = |args: &[&str], stdin: &str| {
-        let mut all = vec!["password"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--json", "--user", &user, "--password-stdin"]);
-        common::run_cli(&bin, home.path(), &config, &all, stdin, &env)
+    let cli = PasswordCli {
+        bin: &bin,
+        home: home.path(),
+        config: &config,
+        user: &user,
     };
     let mut outputs = Vec::new();
 
-    let status = run(&["status"], &format!("{CURRENT}\n"));
+    let status = cli.run("status", &format!("{CURRENT}\n"), &env);
     assert_eq!(
         status.status.code(),
         Some(0),
@@ -487,7 +397,7 @@ async fn kerberos_cli_refreshes_the_ticket_and_never_shows_a_password() {
     assert!(!status.stderr.is_empty(), "trace logging was on");
     outputs.push(status);
 
-    let refused = run(&["change"], &format!("{NEW}-wrong\n{NEW}\n"));
+    let refused = cli.run("change", &format!("{NEW}-wrong\n{NEW}\n"), &env);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(json(&refused)["error"]["code"], "wrong_current_password");
     outputs.push(refused);
@@ -496,7 +406,7 @@ async fn kerberos_cli_refreshes_the_ticket_and_never_shows_a_password() {
         "status and a refused change never touch the user's cache"
     );
 
-    let changed = run(&["change"], &format!("{CURRENT}\n{NEW}\n"));
+    let changed = cli.run("change", &format!("{CURRENT}\n{NEW}\n"), &env);
     assert_eq!(
         changed.status.code(),
         Some(0),
