@@ -42,6 +42,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             password::check_new_password,
             password::password_preflight,
             password::change_password,
+            password::remember_password,
             password::open_password_link,
         ])
         .events(collect_events![

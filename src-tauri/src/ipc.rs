@@ -710,6 +710,9 @@ pub struct PasswordStatus {
     pub policy: Option<PasswordPolicy>,
     /// Why the state is unknown.
     pub message: Option<String>,
+    /// Its stable code (`credential_needed`: Deskside needs the password once, see
+    /// `remember_password`; `directory_unreachable`, …).
+    pub problem: Option<String>,
     /// Configured help links.
     pub links: PasswordLinks,
 }
@@ -730,6 +733,7 @@ impl PasswordStatus {
             checked_at: None,
             policy: None,
             message: None,
+            problem: None,
             links,
         }
     }

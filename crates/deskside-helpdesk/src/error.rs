@@ -95,6 +95,10 @@ pub enum SendError {
         maybe_created: bool,
         /// The helpdesk asked to wait this long (`Retry-After`).
         retry_after: Option<Duration>,
+        /// No answer came (timeout, reset connection): the helpdesk may still be working on the
+        /// request, so a search by key right away could miss a ticket that is about to appear.
+        /// `false` when the helpdesk did answer (a 5xx, a 429).
+        in_flight: bool,
     },
     /// Retrying will not help: bad credentials, a refused request, a missing project.
     #[error("{reason}")]
@@ -111,6 +115,7 @@ impl SendError {
             reason: reason.into(),
             maybe_created,
             retry_after: None,
+            in_flight: maybe_created,
         }
     }
 
@@ -119,6 +124,18 @@ impl SendError {
         Self::Permanent {
             reason: reason.into(),
         }
+    }
+
+    /// Whether the request got no answer and may still be in progress at the helpdesk.
+    #[must_use]
+    pub fn in_flight(&self) -> bool {
+        matches!(
+            self,
+            Self::Transient {
+                in_flight: true,
+                ..
+            }
+        )
     }
 
     /// Whether the helpdesk may have created the ticket despite the error.

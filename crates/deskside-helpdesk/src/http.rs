@@ -179,6 +179,7 @@ pub(crate) fn classify_status(
             reason: format!("{what}: the helpdesk is rate limiting (HTTP 429); it will be retried"),
             maybe_created: false,
             retry_after: retry_after(headers),
+            in_flight: false,
         },
         408 | 500..=599 => SendError::Transient {
             reason: format!(
@@ -186,6 +187,7 @@ pub(crate) fn classify_status(
             ),
             maybe_created: true,
             retry_after: retry_after(headers),
+            in_flight: false,
         },
         401 | 403 => SendError::permanent(format!(
             "{what}: the helpdesk refused the credentials (HTTP {code}){excerpt}; check the [helpdesk] token, user or api_key"
@@ -264,6 +266,7 @@ mod tests {
                 reason: "x: the helpdesk is rate limiting (HTTP 429); it will be retried".into(),
                 maybe_created: false,
                 retry_after: Some(Duration::from_secs(3)),
+                in_flight: false,
             }
         );
         let e = classify_status(

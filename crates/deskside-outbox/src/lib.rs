@@ -13,7 +13,10 @@
 //!   create request is sent, the row is marked `maybe_created` (durably). Any attempt that
 //!   starts with that mark set — after a timeout, a 5xx, a reset connection, or a process
 //!   killed while `sending` — first asks the helpdesk for the key ([`Connector::find_by_key`])
-//!   and creates only if it is absent. Connectors that cannot search rely on the receiver's
+//!   and creates only if it is absent — but not before [`DeliverOptions::settle`] has passed
+//!   since that create started: a helpdesk may still be processing a request whose client gave
+//!   up (RT under load took seconds), and a search during that window finds nothing.
+//!   Connectors that cannot search rely on the receiver's
 //!   de-duplication by key ([`Lookup::ReceiverDeduplicates`]).
 //! * **One deliverer at a time.** Delivery holds an exclusive lock on
 //!   `outbox.sqlite3.lock` (released by the OS when the process dies), so a `sending` row seen
@@ -236,6 +239,11 @@ pub struct DeliverOptions {
     pub backoff_base: Duration,
     /// Longest backoff.
     pub backoff_cap: Duration,
+    /// After an uncertain create (timeout, 5xx, crash), how long the helpdesk may still be
+    /// working on that request: the search by key waits until then, because a search that
+    /// runs while the first create is still being processed finds nothing and would lead to a
+    /// second ticket. Set it above the request timeout.
+    pub settle: Duration,
 }
 
 impl Default for DeliverOptions {
@@ -246,6 +254,7 @@ impl Default for DeliverOptions {
             lock_wait: Duration::from_secs(10),
             backoff_base: Duration::from_secs(30),
             backoff_cap: Duration::from_secs(3600),
+            settle: Duration::from_secs(30),
         }
     }
 }
@@ -528,6 +537,17 @@ impl Outbox {
         let outgoing = self.store.outgoing(id)?;
         let mut remote = row.remote;
         if remote.is_none() && row.maybe_created && connector.lookup() == Lookup::Search {
+            let settled_at = row
+                .create_started_at
+                .saturating_add(i64::try_from(options.settle.as_millis()).unwrap_or(i64::MAX / 2));
+            if row.create_started_at > 0 && now_ms() < settled_at {
+                let reason = "waiting for the helpdesk to finish an earlier attempt before checking whether it created the ticket";
+                self.store.postpone(id, settled_at, reason)?;
+                return Ok(Event::Retrying {
+                    id,
+                    reason: reason.to_owned(),
+                });
+            }
             match connector.find_by_key(&outgoing).await {
                 Ok(Some(found)) => {
                     tracing::info!(id, key = %outgoing.key, remote = %found.id, "found after an uncertain attempt");
@@ -541,7 +561,7 @@ impl Outbox {
         let remote = match remote {
             Some(r) => r,
             None => {
-                self.store.mark_maybe_created(id, true)?;
+                self.store.mark_create_started(id)?;
                 match connector.create(&outgoing).await {
                     Ok(r) => {
                         self.store.set_remote(id, &r)?;
@@ -550,6 +570,10 @@ impl Outbox {
                     Err(e) => {
                         if !e.maybe_created() && !row.maybe_created {
                             self.store.mark_maybe_created(id, false)?;
+                        } else if !e.in_flight() {
+                            // The helpdesk answered: nothing of this request is still in
+                            // progress there, so the next attempt may search at once.
+                            self.store.clear_create_started(id)?;
                         }
                         return self.fail(id, &e, row.attempts, options);
                     }

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     next_attempt_at INTEGER NOT NULL,
     hold_until      INTEGER NOT NULL DEFAULT 0,
     maybe_created   INTEGER NOT NULL DEFAULT 0,
+    create_started_at INTEGER NOT NULL DEFAULT 0,
     attached        INTEGER NOT NULL DEFAULT 0,
     remote_id       TEXT,
     remote_url      TEXT,
@@ -52,6 +53,8 @@ PRAGMA user_version = 1;
 pub(crate) struct AttemptRow {
     pub(crate) attempts: u32,
     pub(crate) maybe_created: bool,
+    /// When the last create request started (ms since the epoch; 0 = never).
+    pub(crate) create_started_at: i64,
     pub(crate) attached: bool,
     pub(crate) remote: Option<Remote>,
 }
@@ -104,6 +107,16 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        // Outboxes written before `create_started_at` existed get the column (0 = never).
+        let has_column = conn
+            .prepare("SELECT create_started_at FROM tickets LIMIT 0")
+            .is_ok();
+        if !has_column {
+            conn.execute_batch(
+                "ALTER TABLE tickets ADD COLUMN create_started_at INTEGER NOT NULL DEFAULT 0",
+            )
+            .map_err(fail)?;
+        }
         Ok(Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
@@ -312,13 +325,15 @@ impl Store {
         self.update(id, "state = 'sending', attempts = attempts + 1", &[])?;
         self.with(|c| {
             c.query_row(
-                "SELECT attempts, maybe_created, attached, remote_id, remote_url FROM tickets WHERE id = ?",
+                "SELECT attempts, maybe_created, attached, remote_id, remote_url, create_started_at
+                 FROM tickets WHERE id = ?",
                 [id],
                 |r| {
                     let remote_id: Option<String> = r.get(3)?;
                     Ok(AttemptRow {
                         attempts: r.get(0)?,
                         maybe_created: r.get(1)?,
+                        create_started_at: r.get(5)?,
                         attached: r.get(2)?,
                         remote: remote_id.map(|id| Remote {
                             id,
@@ -332,6 +347,27 @@ impl Store {
 
     pub(crate) fn mark_maybe_created(&self, id: i64, yes: bool) -> Result<(), OutboxError> {
         self.update(id, "maybe_created = ?", &[&yes])
+    }
+
+    /// A create request is about to go out: from now on the helpdesk may hold the ticket.
+    pub(crate) fn mark_create_started(&self, id: i64) -> Result<(), OutboxError> {
+        let now = now_ms();
+        self.update(id, "maybe_created = 1, create_started_at = ?", &[&now])
+    }
+
+    /// The helpdesk answered the create (even with an error): no request is in flight.
+    pub(crate) fn clear_create_started(&self, id: i64) -> Result<(), OutboxError> {
+        self.update(id, "create_started_at = 0", &[])
+    }
+
+    /// Not this attempt after all (an earlier create may still be in progress at the
+    /// helpdesk): back to the queue until `until`, without counting the attempt.
+    pub(crate) fn postpone(&self, id: i64, until: i64, reason: &str) -> Result<(), OutboxError> {
+        self.update(
+            id,
+            "state = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, hold_until = MAX(hold_until, ?), error = ?",
+            &[&until, &until, &reason],
+        )
     }
 
     pub(crate) fn set_remote(&self, id: i64, r: &Remote) -> Result<(), OutboxError> {

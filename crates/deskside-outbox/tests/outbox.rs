@@ -13,7 +13,11 @@ use deskside_helpdesk::{
 use deskside_outbox::{DeliverOptions, Event, NewTicket, Outbox, State};
 
 fn rt_for(server: &Server) -> Rt {
-    let mut s = Settings::new("rt", Some(server.url().parse().unwrap()));
+    rt_at(&server.url())
+}
+
+fn rt_at(url: &str) -> Rt {
+    let mut s = Settings::new("rt", Some(url.parse().unwrap()));
     s.queue = Some("General".into());
     s.token = Some(Secret::new("t0ken"));
     s.timeout = Duration::from_secs(5);
@@ -39,6 +43,7 @@ fn quick() -> DeliverOptions {
     DeliverOptions {
         backoff_base: Duration::from_millis(50),
         backoff_cap: Duration::from_millis(200),
+        settle: Duration::from_secs(1),
         ..DeliverOptions::default()
     }
 }
@@ -266,6 +271,16 @@ async fn a_crash_while_sending_is_checked_by_key_after_reopening() {
     // "Restart": a new connection to the same file.
     let outbox = Outbox::open(&path).unwrap();
     assert_eq!(outbox.get(id).unwrap().state, State::Sending);
+    // The dead process's create may still be in progress at the helpdesk: not searched yet.
+    let events = outbox
+        .deliver_due(&rt_for(&server), &quick())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Retrying { .. }]),
+        "{events:?}"
+    );
+    tokio::time::sleep(quick().settle).await;
     let events = outbox
         .deliver_due(&rt_for(&server), &quick())
         .await
@@ -469,4 +484,82 @@ async fn deliver_now_keeps_to_its_budget_on_a_slow_helpdesk() {
         "{events:?}"
     );
     assert_eq!(fake.tickets().len(), 1);
+}
+
+/// A helpdesk that is still processing a create when the client gives up: the ticket appears
+/// only after the client's timeout. This is how RT under load produced duplicates before the
+/// settle window (a search right after the timeout found nothing, so the ticket was created
+/// again).
+struct LandsLate {
+    url: String,
+    delay: Duration,
+}
+
+impl Connector for LandsLate {
+    fn kind(&self) -> &'static str {
+        "rt"
+    }
+    async fn create(&self, t: &Outgoing) -> Result<Remote, SendError> {
+        let (late, delay, t) = (rt_at(&self.url), self.delay, t.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = late.create(&t).await;
+        });
+        Err(SendError::Transient {
+            reason: "timed out".into(),
+            maybe_created: true,
+            retry_after: None,
+            in_flight: true,
+        })
+    }
+    async fn find_by_key(&self, t: &Outgoing) -> Result<Option<Remote>, SendError> {
+        rt_at(&self.url).find_by_key(t).await
+    }
+}
+
+#[tokio::test]
+async fn a_create_still_in_progress_after_a_timeout_is_not_duplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    let id = outbox.enqueue(ticket("Lands late"), "rt").unwrap().id;
+    let late = LandsLate {
+        url: server.url(),
+        delay: Duration::from_millis(700),
+    };
+    let now = DeliverOptions {
+        ignore_backoff: true,
+        ..quick()
+    };
+    // The create "times out"; the helpdesk creates the ticket 0.7 s later.
+    let events = outbox.deliver_due(&late, &now).await.unwrap();
+    assert!(
+        matches!(&events[..], [Event::Retrying { .. }]),
+        "{events:?}"
+    );
+    // Retried at once (as `outbox flush --now` would): inside the settle window nothing is
+    // searched or created.
+    let events = outbox
+        .deliver_due(&rt_at(&server.url()), &now)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Retrying { .. }]),
+        "{events:?}"
+    );
+    let e = outbox.get(id).unwrap();
+    assert!(e.error.unwrap().contains("earlier attempt"));
+    assert_eq!(e.attempts, 1, "a postponed attempt is not counted");
+    // After the window the search finds the late ticket: one ticket, delivered.
+    tokio::time::sleep(quick().settle).await;
+    let events = outbox
+        .deliver_due(&rt_at(&server.url()), &now)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Delivered { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(fake.tickets().len(), 1, "no duplicate");
 }

@@ -31,6 +31,7 @@ pub const COMMANDS: &[&str] = &[
     "check_new_password",
     "password_preflight",
     "change_password",
+    "remember_password",
     "open_password_link",
 ];
 

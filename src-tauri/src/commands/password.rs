@@ -188,6 +188,23 @@ pub async fn change_password(
     })
 }
 
+/// Check `password` against the directory and keep it in the OS keyring as Deskside's own
+/// sign-in, so the expiry can be read without asking again; returns the fresh status.
+#[tauri::command]
+#[specta::specta]
+pub async fn remember_password(
+    app: AppHandle,
+    password: SecretText,
+) -> Result<PasswordStatus, IpcError> {
+    let loaded = config::load()?;
+    deskside_password::remember(&loaded.config, None, password.into_password())
+        .await
+        .map_err(|e| password_error(&e))?;
+    let (status, policy) = read_status().await?;
+    remember_status(&app, &status, policy);
+    Ok(status)
+}
+
 /// Open the configured change, reset or unlock page in the browser. The URL comes from the
 /// config only, never from the page.
 #[tauri::command]
@@ -274,7 +291,14 @@ pub fn status_dto(s: &Status, links: PasswordLinks) -> PasswordStatus {
             max_age_days: p.max_age_s.and_then(|s| u32::try_from(s / DAY_S).ok()),
             lockout_threshold: p.lockout_threshold,
         }),
-        message: s.problem.as_ref().map(|p| sentence(&p.message)),
+        message: s.problem.as_ref().map(|p| match p.code.as_str() {
+            // The crate's message names a CLI command; the window offers its own way.
+            "credential_needed" => {
+                "Deskside needs your password once to read when it expires.".to_owned()
+            }
+            _ => sentence(&p.message),
+        }),
+        problem: s.problem.as_ref().map(|p| p.code.clone()),
         links,
     }
 }

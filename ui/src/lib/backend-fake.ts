@@ -407,6 +407,13 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
         status: password,
       };
     },
+    async rememberPassword(pw) {
+      fake.calls.push("rememberPassword");
+      if (pw === "wrong") throw new BackendError("password.wrong_current_password", "The password is not correct.");
+      password = { ...samplePasswordStatus(), problem: null, message: null };
+      for (const cb of passwordListeners) cb(password);
+      return password;
+    },
     async openPasswordLink(link) {
       fake.calls.push("openPasswordLink");
       fake.opened.push(link);
@@ -425,7 +432,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
  * headless screenshot) can show every state: `?scenario=dns|disk|healthy|unknown`,
  * `&delay=ms`, `&org=Name`, `&accent=%23hex`, `&managed=branding.accent_color,app.autostart`,
  * `&autorun=1`, `&fail=runDiagnosis,getDevice`, `&fix=fixed|not_fixed|failed`,
- * `&delivery=delivered|failed|queued`, `&forbid=screenshot,logs`, `&password=expired|never|cached`.
+ * `&delivery=delivered|failed|queued`, `&forbid=screenshot,logs`, `&password=expired|never|cached|credential`.
  */
 export function fakeFromQuery(search: string): { options: FakeOptions; autorun: boolean } {
   const q = new URLSearchParams(search);
@@ -452,6 +459,15 @@ export function fakeFromQuery(search: string): { options: FakeOptions; autorun: 
   if (pw === "expired") Object.assign(password, { state: "expired", days_left: -2, grace_logins: 2 });
   if (pw === "never") Object.assign(password, { state: "never", days_left: null, expires_at: null });
   if (pw === "cached") Object.assign(password, { cached: true, checked_at: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+  if (pw === "credential")
+    Object.assign(password, {
+      state: "unknown",
+      days_left: null,
+      expires_at: null,
+      checked_at: null,
+      problem: "credential_needed",
+      message: "Deskside needs your password once to read when it expires.",
+    });
   const fixOutcome = q.get("fix") as FixOutcome | null;
   const delivery = q.get("delivery") as OutboxState | null;
   return {

@@ -47,6 +47,7 @@ function mockApi() {
         error: { code: "password.wrong_current_password", message: "Wrong." },
       })),
       openPasswordLink: vi.fn(async (_l: unknown): Promise<unknown> => ({ status: "ok", data: null })),
+      rememberPassword: vi.fn(async (_p: unknown): Promise<unknown> => ({ status: "ok", data: samplePasswordStatus() })),
     },
     events: {
       diagnosisProgress: source("diagnosisProgress"),

@@ -58,6 +58,7 @@ export interface TauriApi {
     passwordPreflight(): Promise<unknown>;
     changePassword(current: string, newPassword: string, confirm: string): Promise<unknown>;
     openPasswordLink(link: PasswordLink): Promise<unknown>;
+    rememberPassword(password: string): Promise<unknown>;
   };
   events: {
     diagnosisProgress: EventSource;
@@ -182,6 +183,7 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
     passwordPreflight: () => call<PasswordPreflight>(() => c.passwordPreflight(), "password.preflight"),
     changePassword: (current, newPassword, confirm) =>
       call<PasswordChangeReport>(() => c.changePassword(current, newPassword, confirm), "password.change"),
+    rememberPassword: (password) => call<PasswordStatus>(() => c.rememberPassword(password), "password.remember"),
     openPasswordLink: async (link) => {
       await call<unknown>(() => c.openPasswordLink(link), "password.link");
     },

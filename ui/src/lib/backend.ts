@@ -82,6 +82,8 @@ export interface Backend {
   passwordPreflight(): Promise<PasswordPreflight>;
   /** Changes the password; errors carry `password.<code>`. */
   changePassword(current: string, newPassword: string, confirm: string): Promise<PasswordChangeReport>;
+  /** Checks the password with the directory and keeps it in the OS keyring so expiry can be read. */
+  rememberPassword(password: string): Promise<PasswordStatus>;
   /** Opens IT's change/reset/unlock page in the browser (URLs come from the config only). */
   openPasswordLink(link: PasswordLink): Promise<void>;
   /** The background check has a new password status. */

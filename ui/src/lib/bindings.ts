@@ -210,6 +210,18 @@ async changePassword(current: SecretText, newPassword: SecretText, confirm: Secr
 }
 },
 /**
+ * Check `password` against the directory and keep it in the OS keyring as Deskside's own
+ * sign-in, so the expiry can be read without asking again; returns the fresh status.
+ */
+async rememberPassword(password: SecretText) : Promise<Result<PasswordStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remember_password", { password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Open the configured change, reset or unlock page in the browser. The URL comes from the
  * config only, never from the page.
  */
@@ -1240,6 +1252,11 @@ policy: PasswordPolicy | null;
  * Why the state is unknown.
  */
 message: string | null; 
+/**
+ * Its stable code (`credential_needed`: Deskside needs the password once, see
+ * `remember_password`; `directory_unreachable`, …).
+ */
+problem: string | null; 
 /**
  * Configured help links.
  */

@@ -366,6 +366,7 @@ export function samplePasswordStatus(): PasswordStatus {
     checked_at: "2026-11-23T09:40:00Z",
     policy: { min_length: 12, complexity: true, history: 24, max_age_days: 90, lockout_threshold: 5 },
     message: null,
+    problem: null,
     links: { change: false, reset: true, unlock: true },
   };
 }

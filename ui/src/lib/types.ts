@@ -422,6 +422,8 @@ export interface PasswordStatus {
   policy: PasswordPolicy | null;
   /** Why the state is unknown, in plain words. */
   message: string | null;
+  /** Its stable code: `credential_needed` (offer `rememberPassword`), `directory_unreachable`, … */
+  problem: string | null;
   /** Which help links IT configured. */
   links: { change: boolean; reset: boolean; unlock: boolean };
 }

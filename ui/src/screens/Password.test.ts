@@ -92,6 +92,21 @@ describe("Password screen", () => {
     expect(app.helpPrefill?.description).toContain("account alex");
   });
 
+  it("asks for the password once when Deskside has no saved sign-in to read the expiry", async () => {
+    const { fake } = await open({
+      password: { ...samplePasswordStatus(), state: "unknown", days_left: null, problem: "credential_needed", message: "Deskside needs your password once to read when it expires." },
+    });
+    expect(byId("password-status").textContent).toContain("needs your password once");
+    await type("password-remember-input", "wrong");
+    await fireEvent.submit(byId("password-remember"));
+    await waitFor(() => expect(byId("password-remember").textContent).toContain("The current password is not right"));
+    await type("password-remember-input", "Correct-1");
+    await fireEvent.submit(byId("password-remember"));
+    await waitFor(() => expect(byId("password-status").dataset.state).toBe("warning"));
+    expect(screen.queryByTestId("password-remember")).toBeNull();
+    expect(fake.calls.filter((c) => c === "rememberPassword")).toHaveLength(2);
+  });
+
   it("without a configured source, explains and offers only help", async () => {
     await open({ password: { ...samplePasswordStatus(), configured: false, links: { change: false, reset: false, unlock: false } } });
     expect(byId("password-status").textContent).toContain("not set up");
