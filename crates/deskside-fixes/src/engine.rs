@@ -163,6 +163,42 @@ impl ApplyResult {
     }
 }
 
+/// Live progress of one apply, for a window that shows each step as it happens (the final
+/// [`ApplyResult`] still carries everything). Sent in this order: per step `StepStarted` then
+/// `StepFinished` (a skipped step, and every step run through the privileged helper, whose
+/// results only arrive together at its end, get `StepFinished` alone), then `Verifying` and
+/// `VerifyFinished` when the fix ran. A refused fix sends nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FixEvent {
+    /// A step is starting.
+    StepStarted {
+        /// Program, or `deskside` for in-process steps.
+        program: String,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+    /// A step ended (its status and capped output).
+    StepFinished {
+        /// The step's result.
+        step: StepResult,
+    },
+    /// The steps are over; the addressed checks are being re-run.
+    Verifying,
+    /// The re-test is over.
+    VerifyFinished {
+        /// Its result.
+        verify: VerifyResult,
+    },
+}
+
+/// Send `event` on `progress` when there is one; a closed receiver never stops a fix.
+fn send(progress: Option<&UnboundedSender<FixEvent>>, event: FixEvent) {
+    if let Some(tx) = progress {
+        let _ = tx.send(event);
+    }
+}
+
 /// The `deskside.fixrun/1` document of `diagnose --fix`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FixRun {
@@ -496,9 +532,25 @@ impl Engine {
         args: &FixArgs,
         before: Option<&Report>,
     ) -> Result<ApplyResult, FixError> {
+        self.apply_with_progress(id, args, before, None).await
+    }
+
+    /// [`Engine::apply`], sending a [`FixEvent`] on `progress` as each step starts and ends
+    /// and around the re-test, so a window can show the steps live.
+    ///
+    /// # Errors
+    /// As [`Engine::apply`].
+    pub async fn apply_with_progress(
+        &self,
+        id: &str,
+        args: &FixArgs,
+        before: Option<&Report>,
+        progress: Option<UnboundedSender<FixEvent>>,
+    ) -> Result<ApplyResult, FixError> {
+        let progress = progress.as_ref();
         match self.target(id)? {
-            Target::Builtin(def) => Ok(self.apply_builtin(def, args, before).await),
-            Target::Action(a) => Ok(self.apply_action(a).await),
+            Target::Builtin(def) => Ok(self.apply_builtin(def, args, before, progress).await),
+            Target::Action(a) => Ok(self.apply_action(a, progress).await),
         }
     }
 
@@ -507,6 +559,7 @@ impl Engine {
         def: &FixDef,
         args: &FixArgs,
         before: Option<&Report>,
+        progress: Option<&UnboundedSender<FixEvent>>,
     ) -> ApplyResult {
         let args_json = serde_json::to_value(args).unwrap_or(Value::Null);
         let preview = self.preview_builtin(def, args, before).await;
@@ -556,16 +609,24 @@ impl Engine {
 
         let started = Instant::now();
         let run = if def.elevation && !self.elevated {
-            self.via_helper(&Request::apply(def.id, args)).await
+            // The helper answers once, at its end: its steps are reported then.
+            let run = self.via_helper(&Request::apply(def.id, args)).await;
+            if let Ok(run) = &run {
+                for step in &run.steps {
+                    send(progress, FixEvent::StepFinished { step: step.clone() });
+                }
+            }
+            run
         } else {
             match self.plan_for(def, args, before).await {
-                Ok(plan) => Ok(exec::execute(
+                Ok(plan) => Ok(exec::execute_with(
                     &plan,
                     &ExecOptions {
                         safe_path: false,
                         data_dir: self.data_dir.clone(),
                         fix_id: def.id.to_owned(),
                     },
+                    progress,
                 )
                 .await),
                 Err(e) => Err(e),
@@ -592,7 +653,14 @@ impl Engine {
         self.record(&entry);
 
         let started = Instant::now();
+        send(progress, FixEvent::Verifying);
         let (verify, after, problems) = self.verify(def, &before_statuses).await;
+        send(
+            progress,
+            FixEvent::VerifyFinished {
+                verify: verify.clone(),
+            },
+        );
         let outcome = if verify.passed {
             Outcome::Fixed
         } else if !run.ok {
@@ -734,7 +802,11 @@ impl Engine {
         }
     }
 
-    async fn apply_action(&self, a: &AdminAction) -> ApplyResult {
+    async fn apply_action(
+        &self,
+        a: &AdminAction,
+        progress: Option<&UnboundedSender<FixEvent>>,
+    ) -> ApplyResult {
         let started = Instant::now();
         let refuse = |e: FixError| {
             let mut entry = AuditEntry::new(&a.id, Value::Null, Phase::Apply, "refused");
@@ -748,6 +820,13 @@ impl Engine {
         if let Err(e) = crate::actions::check_program(std::path::Path::new(&a.program)) {
             return refuse(e);
         }
+        send(
+            progress,
+            FixEvent::StepStarted {
+                program: a.program.clone(),
+                args: a.args.clone(),
+            },
+        );
         let (ok, output) = if a.elevate && !self.elevated {
             match self
                 .via_helper_raw(&Request::Action { id: a.id.clone() })
@@ -790,8 +869,10 @@ impl Engine {
         entry.steps = audit_steps(std::slice::from_ref(&step));
         entry.duration_ms = ms(started.elapsed());
         self.record(&entry);
+        send(progress, FixEvent::StepFinished { step: step.clone() });
         let addresses: Vec<&str> = a.addresses.iter().map(String::as_str).collect();
         let verify = if ok && !addresses.is_empty() {
+            send(progress, FixEvent::Verifying);
             match deskside_diagnostics::diagnose_checks(self.config.clone(), &addresses, None).await
             {
                 Ok(r) => VerifyResult {
@@ -813,6 +894,14 @@ impl Engine {
                 passed: ok,
             }
         };
+        if ok && !addresses.is_empty() {
+            send(
+                progress,
+                FixEvent::VerifyFinished {
+                    verify: verify.clone(),
+                },
+            );
+        }
         let outcome = match (ok, verify.passed) {
             (false, _) => Outcome::Failed,
             (true, true) => Outcome::Fixed,
@@ -931,7 +1020,7 @@ impl Engine {
                 continue;
             };
             let result = self
-                .apply_builtin(def, &FixArgs::default(), Some(&run.before))
+                .apply_builtin(def, &FixArgs::default(), Some(&run.before), None)
                 .await;
             let root = run.before.diagnosis.root_cause.clone().unwrap_or_default();
             let root_passes = result
@@ -1316,6 +1405,75 @@ mod tests {
             .map(|d| d.id)
             .collect();
         assert_eq!(ids, ["disk.clear_temp"]);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn apply_with_progress_reports_each_step_then_the_retest_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let temp = tmp.path().join("temp");
+        std::fs::create_dir(&temp).unwrap();
+        let old = temp.join("old.bin");
+        std::fs::write(&old, vec![1_u8; 2048]).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - Duration::from_secs(30 * 86_400))
+            .unwrap();
+        std::fs::write(temp.join("new.bin"), b"fresh").unwrap();
+        let mut config = Config::default();
+        config.disk.temp_paths = vec![temp.display().to_string()];
+        let e = Engine::new(config, Some(tmp.path().join("data")));
+
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let r = e
+            .apply_with_progress("disk.clear_temp", &FixArgs::default(), None, Some(tx))
+            .await
+            .unwrap();
+        let mut events = Vec::new();
+        while let Ok(ev) = rx.try_recv() {
+            events.push(ev);
+        }
+        assert!(!old.exists(), "the old temp file was cleared");
+        assert!(temp.join("new.bin").exists());
+        assert_eq!(r.steps.len(), 1);
+        assert_eq!(events.len(), 4, "{events:?}");
+        let FixEvent::StepStarted { program, args } = &events[0] else {
+            panic!("first event: {:?}", events[0]);
+        };
+        assert_eq!(
+            (program, args),
+            (&r.steps[0].program, &r.steps[0].args),
+            "started names the step that ran"
+        );
+        assert_eq!(
+            events[1],
+            FixEvent::StepFinished {
+                step: r.steps[0].clone()
+            }
+        );
+        assert_eq!(r.steps[0].status, StepStatus::Ok);
+        assert_eq!(events[2], FixEvent::Verifying);
+        assert_eq!(
+            events[3],
+            FixEvent::VerifyFinished {
+                verify: r.verify.clone()
+            }
+        );
+        assert!(r.verify.checks.iter().any(|c| c.id == "disk.temp"));
+        let json = serde_json::to_value(&events[1]).unwrap();
+        assert_eq!(json["kind"], "step_finished");
+        assert_eq!(json["step"]["status"], "ok");
+
+        // A refused fix sends nothing; `apply` without a receiver still works.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let refused = engine(&[], &["disk.clear_temp"])
+            .apply_with_progress("disk.clear_temp", &FixArgs::default(), None, Some(tx))
+            .await
+            .unwrap();
+        assert_eq!(refused.outcome, Outcome::Refused);
+        assert!(rx.try_recv().is_err());
     }
 
     #[tokio::test]

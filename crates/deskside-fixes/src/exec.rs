@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::UndoState;
+use crate::engine::FixEvent;
 use crate::files::{self, ClearRules};
 use crate::plan::{Action, Plan, Step};
 
@@ -70,6 +72,22 @@ pub struct ExecOptions {
 
 /// Run every step of `plan`.
 pub async fn execute(plan: &Plan, opts: &ExecOptions) -> PlanRun {
+    execute_with(plan, opts, None).await
+}
+
+/// Run every step of `plan`, sending [`FixEvent::StepStarted`] before each step that runs and
+/// [`FixEvent::StepFinished`] after every step (a skipped step only gets the latter) on
+/// `progress`, if given. A closed receiver is ignored: progress never stops a fix.
+pub async fn execute_with(
+    plan: &Plan,
+    opts: &ExecOptions,
+    progress: Option<&UnboundedSender<FixEvent>>,
+) -> PlanRun {
+    let send = |event: FixEvent| {
+        if let Some(tx) = progress {
+            let _ = tx.send(event);
+        }
+    };
     let mut run = PlanRun {
         ok: true,
         ..PlanRun::default()
@@ -79,14 +97,22 @@ pub async fn execute(plan: &Plan, opts: &ExecOptions) -> PlanRun {
     for step in &plan.steps {
         let (program, args) = step.display();
         if stopped || (step.only_if_previous_failed && !previous_failed) {
-            run.steps.push(StepResult {
+            let skipped = StepResult {
                 program,
                 args,
                 status: StepStatus::Skipped,
                 output: String::new(),
+            };
+            send(FixEvent::StepFinished {
+                step: skipped.clone(),
             });
+            run.steps.push(skipped);
             continue;
         }
+        send(FixEvent::StepStarted {
+            program: program.clone(),
+            args: args.clone(),
+        });
         let (ok, output, bytes) = run_step(step, opts).await;
         if let Some(b) = bytes {
             run.bytes = Some(run.bytes.unwrap_or(0).saturating_add(b));
@@ -96,7 +122,7 @@ pub async fn execute(plan: &Plan, opts: &ExecOptions) -> PlanRun {
             run.ok = false;
             stopped = true;
         }
-        run.steps.push(StepResult {
+        let result = StepResult {
             program,
             args,
             status: if ok {
@@ -105,7 +131,11 @@ pub async fn execute(plan: &Plan, opts: &ExecOptions) -> PlanRun {
                 StepStatus::Failed
             },
             output: crate::actions::cap_output(output.trim_end(), STEP_OUTPUT_BYTES),
+        };
+        send(FixEvent::StepFinished {
+            step: result.clone(),
         });
+        run.steps.push(result);
     }
     run
 }

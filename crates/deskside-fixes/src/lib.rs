@@ -34,8 +34,8 @@ pub use args::{ConnectionName, DeferMinutes, FixArgs, InterfaceName, VpnClient, 
 pub use audit::{AuditEntry, AuditLog, Phase};
 pub use catalogue::{FIXES, FixDef};
 pub use engine::{
-    ApplyResult, CheckStatus, Engine, FixInfo, FixKind, FixRun, Outcome, Preview, RUN_SCHEMA,
-    VerifyResult,
+    ApplyResult, CheckStatus, Engine, FixEvent, FixInfo, FixKind, FixRun, Outcome, Preview,
+    RUN_SCHEMA, VerifyResult,
 };
 pub use exec::{StepResult, StepStatus};
 

@@ -7,6 +7,7 @@
 //!
 //! - [`status`]: what the directory (or, offline, the cache) says about the password.
 //! - [`check_new_password`]: the live checklist for a new password (pure, per keystroke).
+//! - [`preflight`]: what stands in the way of a change now (VPN, directory, TLS, clock).
 //! - [`change`]: pre-flight, local checks, the change, keyring sync, re-read.
 //! - [`warning_due`] / [`notification_due`]: whether to notify today.
 //!
@@ -20,6 +21,7 @@ mod error;
 mod kerberos;
 mod policy;
 mod ppolicy;
+mod preflight;
 mod schedule;
 mod secret;
 mod settings;
@@ -38,6 +40,7 @@ pub use kerberos::{
 };
 pub use policy::{CheckItem, Checklist, DEFAULT_MIN_LENGTH, Policy, Strength, check_new_password};
 pub use ppolicy::{PolicyError, PolicyResponse, decode as decode_ppolicy};
+pub use preflight::{Preflight, PreflightItem, preflight};
 pub use schedule::warning_due;
 pub use secret::Password;
 pub use settings::{Settings, SourceKind, logged_in_user};

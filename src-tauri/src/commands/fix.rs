@@ -6,9 +6,12 @@
 
 use std::time::Duration;
 
-use deskside_fixes::{ApplyResult, Engine, FixError, InterfaceName, Outcome, StepStatus};
+use deskside_fixes::{
+    ApplyResult, Engine, FixError, FixEvent, InterfaceName, Outcome, StepResult, StepStatus,
+};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
+use tokio::sync::mpsc;
 
 use crate::config;
 use crate::ipc::{
@@ -109,7 +112,8 @@ pub async fn preview_fix(id: String, args: FixArgs) -> Result<FixPreview, IpcErr
 }
 
 /// Apply the fix (asking for administrator approval when it needs it), then re-test the checks
-/// it addresses. `FixProgress` events say when it started and how it ended.
+/// it addresses. `FixProgress` events say when it started, each step as it ends, when the
+/// re-test starts, and how it ended.
 #[tauri::command]
 #[specta::specta]
 pub async fn apply_fix(app: AppHandle, id: String, args: FixArgs) -> Result<FixResult, IpcError> {
@@ -118,10 +122,26 @@ pub async fn apply_fix(app: AppHandle, id: String, args: FixArgs) -> Result<FixR
     let before = app.state::<Shell>().report_within(FRESH_REPORT);
     emit(&app, FixProgress::Started { fix: id.clone() });
     log::info!("applying fix {id}");
+    let (tx, mut rx) = mpsc::unbounded_channel::<FixEvent>();
+    let forwarder = {
+        let app = app.clone();
+        let fix = id.clone();
+        tauri::async_runtime::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                if let Some(p) = progress_of(&fix, event) {
+                    emit(&app, p);
+                }
+            }
+        })
+    };
     let result = engine
-        .apply(&id, &fix_args, before.as_ref())
-        .await
-        .map_err(|e| fix_error(&e))?;
+        .apply_with_progress(&id, &fix_args, before.as_ref(), Some(tx))
+        .await;
+    // The sender went with the run: every step is out before `done` and the answer.
+    if let Err(err) = forwarder.await {
+        log::warn!("fix progress forwarder: {err}");
+    }
+    let result = result.map_err(|e| fix_error(&e))?;
     let dto = result_dto(&result);
     log::info!("fix {id}: {:?}", result.outcome);
     emit(
@@ -132,6 +152,37 @@ pub async fn apply_fix(app: AppHandle, id: String, args: FixArgs) -> Result<FixR
         },
     );
     Ok(dto)
+}
+
+/// An engine event as the UI's `FixProgress`. The UI lists finished steps and shows a
+/// "re-testing" state; a step's start and the re-test's end have no event of their own there
+/// (the step's line and `done` follow them).
+#[must_use]
+pub fn progress_of(fix: &str, event: FixEvent) -> Option<FixProgress> {
+    match event {
+        FixEvent::StepFinished { step } => Some(FixProgress::Step {
+            fix: fix.to_owned(),
+            step: step_dto(&step),
+        }),
+        FixEvent::Verifying => Some(FixProgress::Verifying {
+            fix: fix.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+fn step_dto(s: &StepResult) -> FixStep {
+    FixStep {
+        program: s.program.clone(),
+        args: s.args.clone(),
+        status: match s.status {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+        .to_owned(),
+        output: s.output.clone(),
+    }
 }
 
 fn emit(app: &AppHandle, event: FixProgress) {
@@ -166,21 +217,7 @@ pub fn result_dto(r: &ApplyResult) -> FixResult {
         id: r.id.clone(),
         outcome,
         message: sentence(&r.message),
-        steps: r
-            .steps
-            .iter()
-            .map(|s| FixStep {
-                program: s.program.clone(),
-                args: s.args.clone(),
-                status: match s.status {
-                    StepStatus::Ok => "ok",
-                    StepStatus::Failed => "failed",
-                    StepStatus::Skipped => "skipped",
-                }
-                .to_owned(),
-                output: s.output.clone(),
-            })
-            .collect(),
+        steps: r.steps.iter().map(step_dto).collect(),
         verify,
     }
 }
@@ -206,6 +243,41 @@ mod tests {
             Some("eth0".to_owned())
         );
         assert!(args_of(&FixArgs::default()).unwrap().interface.is_none());
+    }
+
+    #[test]
+    fn engine_events_become_the_ui_progress_events() {
+        let step = StepResult {
+            program: "deskside".to_owned(),
+            args: vec!["clear".to_owned()],
+            status: StepStatus::Ok,
+            output: "Removed 2 files".to_owned(),
+        };
+        let started = FixEvent::StepStarted {
+            program: step.program.clone(),
+            args: step.args.clone(),
+        };
+        assert!(progress_of("disk.clear_temp", started).is_none());
+        let done = progress_of("disk.clear_temp", FixEvent::StepFinished { step }).unwrap();
+        assert_eq!(
+            serde_json::to_value(done).unwrap(),
+            serde_json::json!({"kind": "step", "fix": "disk.clear_temp", "step": {
+                "program": "deskside", "args": ["clear"], "status": "ok", "output": "Removed 2 files"}})
+        );
+        let v = progress_of("disk.clear_temp", FixEvent::Verifying).unwrap();
+        assert_eq!(
+            serde_json::to_value(v).unwrap(),
+            serde_json::json!({"kind": "verifying", "fix": "disk.clear_temp"})
+        );
+        assert!(
+            progress_of(
+                "disk.clear_temp",
+                FixEvent::VerifyFinished {
+                    verify: deskside_fixes::VerifyResult::default()
+                }
+            )
+            .is_none()
+        );
     }
 
     #[test]

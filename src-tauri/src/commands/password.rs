@@ -1,8 +1,8 @@
 //! The Password screen's commands, each over one call of `deskside-password`: the status
 //! ([`deskside_password::status`]), the live checklist of a new password
 //! ([`deskside_password::check_new_password`], pure and fast, called while typing), the
-//! pre-flight (VPN when the directory is internal), the change ([`deskside_password::change`]),
-//! and opening the configured reset/unlock/change page. Passwords arrive as [`SecretText`] and
+//! pre-flight ([`deskside_password::preflight`]: VPN, directory, TLS, clock), the change
+//! ([`deskside_password::change`]), and opening the configured reset/unlock/change page. Passwords arrive as [`SecretText`] and
 //! go straight into the crate's zeroing `Password`; nothing here logs or keeps them.
 
 use deskside_password::{
@@ -94,9 +94,9 @@ pub async fn check_new_password(
     )))
 }
 
-/// What stands in the way of a change right now (the VPN when the directory is internal).
-/// The directory's own checks (TLS, clock) run inside `change_password`, whose refusals say
-/// exactly what is missing.
+/// What stands in the way of a change right now: whether Deskside can change the password
+/// here at all, then the crate's pre-flight (the VPN when the directory is internal, the
+/// directory answering, TLS with the configured CA, the clock for AD).
 #[tauri::command]
 #[specta::specta]
 pub async fn password_preflight() -> Result<PasswordPreflight, IpcError> {
@@ -110,25 +110,25 @@ pub async fn password_preflight() -> Result<PasswordPreflight, IpcError> {
             message: "Your password cannot be changed from Deskside here: use your organisation's change page or ask IT.".to_owned(),
         });
     }
-    if settings.internal {
-        let up = match deskside_platform::collect::network_state().await {
-            Ok(net) => deskside_password::vpn_up(&net.interfaces, &settings.vpn_patterns),
-            Err(_) => false,
-        };
-        items.push(PreflightItem {
-            id: "vpn".to_owned(),
-            ok: up,
-            message: if up {
-                "The company VPN is connected.".to_owned()
-            } else {
-                "Connect the company VPN first: the password directory is only reachable through it.".to_owned()
-            },
-        });
-    }
+    let checked = deskside_password::preflight(&loaded.config, None).await;
+    items.extend(preflight_items(&checked));
     Ok(PasswordPreflight {
         ok: items.iter().all(|i| i.ok),
         items,
     })
+}
+
+/// The crate's pre-flight lines as the UI shows them.
+#[must_use]
+pub fn preflight_items(p: &deskside_password::Preflight) -> Vec<PreflightItem> {
+    p.items
+        .iter()
+        .map(|i| PreflightItem {
+            id: i.id.to_owned(),
+            ok: i.ok,
+            message: i.message.clone(),
+        })
+        .collect()
 }
 
 /// Change the password. Refusals come back as `password.<code>` (a policy refusal as
@@ -353,6 +353,18 @@ mod tests {
             password_error(&PasswordError::AccountLocked).code,
             "password.account_locked"
         );
+    }
+
+    #[tokio::test]
+    async fn preflight_lines_keep_the_crate_ids_and_messages() {
+        // Not configured: the crate's one failed `directory` line, as the UI shows it.
+        let p =
+            deskside_password::preflight(&deskside_config::Config::default(), Some("jdoe")).await;
+        let items = preflight_items(&p);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].id, "directory");
+        assert!(!items[0].ok);
+        assert_eq!(items[0].message, p.items[0].message);
     }
 
     #[test]

@@ -84,7 +84,8 @@ async previewFix(id: string, args: FixArgs) : Promise<Result<FixPreview, IpcErro
 },
 /**
  * Apply the fix (asking for administrator approval when it needs it), then re-test the checks
- * it addresses. `FixProgress` events say when it started and how it ended.
+ * it addresses. `FixProgress` events say when it started, each step as it ends, when the
+ * re-test starts, and how it ended.
  */
 async applyFix(id: string, args: FixArgs) : Promise<Result<FixResult, IpcError>> {
     try {
@@ -185,9 +186,9 @@ async checkNewPassword(newPassword: SecretText, confirm: SecretText) : Promise<R
 }
 },
 /**
- * What stands in the way of a change right now (the VPN when the directory is internal).
- * The directory's own checks (TLS, clock) run inside `change_password`, whose refusals say
- * exactly what is missing.
+ * What stands in the way of a change right now: whether Deskside can change the password
+ * here at all, then the crate's pre-flight (the VPN when the directory is internal, the
+ * directory answering, TLS with the configured CA, the clock for AD).
  */
 async passwordPreflight() : Promise<Result<PasswordPreflight, IpcError>> {
     try {

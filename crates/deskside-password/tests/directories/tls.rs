@@ -1,6 +1,6 @@
 //! Transport rules: a certificate from another CA is refused with `tls_error` (LDAPS and
 //! StartTLS), an `ldap://` server that does not start TLS is refused before any bind is sent,
-//! and a closed port is `directory_unreachable`.
+//! and a closed port is `directory_unreachable`; the pre-flight tells those apart.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -119,4 +119,45 @@ async fn a_closed_port_is_directory_unreachable() {
     );
     let err = change_with(&text, "someone").await;
     assert_eq!(err.code(), "directory_unreachable", "{err}");
+}
+
+/// The pre-flight against the real slapd (LDAPS and StartTLS: the directory answers, TLS with
+/// the configured CA works; another CA is a failed `tls` line) and a closed loopback port (the
+/// directory does not answer, and no TLS line is shown).
+#[tokio::test]
+async fn preflight_reports_reachability_and_tls() {
+    let port = common::free_port();
+    let closed = common::config(&format!(
+        "[password]\nsource = \"ldap\"\nurl = \"ldaps://127.0.0.1:{port}\"\nuser_dn_template = \"uid={{user}},dc=x\"\n"
+    ));
+    let p = deskside_password::preflight(&closed, Some("someone")).await;
+    assert!(!p.ok, "{p:?}");
+    assert_eq!(p.items.len(), 1, "{p:?}");
+    assert_eq!((p.items[0].id, p.items[0].ok), ("directory", false));
+    assert!(
+        p.items[0]
+            .message
+            .contains(&format!("127.0.0.1:{port} does not answer")),
+        "{p:?}"
+    );
+
+    let Some(server) = common::slapd() else {
+        return;
+    };
+    for url in [&server.ldaps_url, &server.ldap_url] {
+        let config = common::config(&config_text(server, url, ""));
+        let p = deskside_password::preflight(&config, Some("someone")).await;
+        let lines: Vec<(&str, bool)> = p.items.iter().map(|i| (i.id, i.ok)).collect();
+        assert_eq!(lines, [("directory", true), ("tls", true)], "{url}: {p:?}");
+        assert!(p.ok);
+
+        let other = common::config(&config_text(server, url, "").replace(
+            &server.ca.display().to_string(),
+            &server.other_ca.display().to_string(),
+        ));
+        let p = deskside_password::preflight(&other, Some("someone")).await;
+        let lines: Vec<(&str, bool)> = p.items.iter().map(|i| (i.id, i.ok)).collect();
+        assert_eq!(lines, [("directory", true), ("tls", false)], "{url}: {p:?}");
+        assert!(p.items[1].message.contains("not trusted"), "{p:?}");
+    }
 }
