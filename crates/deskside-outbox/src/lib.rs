@@ -487,6 +487,11 @@ impl Outbox {
             if entry.state != State::Queued {
                 return Ok(entry);
             }
+            // An earlier create may still be in progress at the helpdesk: the user is told it
+            // is queued now rather than kept waiting out the settle window.
+            if self.store.settling(id, options.settle)? {
+                return Ok(entry);
+            }
             // Short in-session backoff; the long one recorded on the ticket applies afterwards.
             let pause = backoff(round, Duration::from_millis(500), Duration::from_secs(8));
             let hold = self.store.hold_until(id)?;

@@ -355,6 +355,24 @@ impl Store {
         self.update(id, "maybe_created = 1, create_started_at = ?", &[&now])
     }
 
+    /// Whether an uncertain create of ticket `id` started less than `settle` ago (the
+    /// helpdesk may still be working on it).
+    pub(crate) fn settling(
+        &self,
+        id: i64,
+        settle: std::time::Duration,
+    ) -> Result<bool, OutboxError> {
+        let (maybe, started): (bool, i64) = self.with(|c| {
+            c.query_row(
+                "SELECT maybe_created, create_started_at FROM tickets WHERE id = ?",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })?;
+        let settle_ms = i64::try_from(settle.as_millis()).unwrap_or(i64::MAX / 2);
+        Ok(maybe && started > 0 && now_ms() < started.saturating_add(settle_ms))
+    }
+
     /// The helpdesk answered the create (even with an error): no request is in flight.
     pub(crate) fn clear_create_started(&self, id: i64) -> Result<(), OutboxError> {
         self.update(id, "create_started_at = 0", &[])
@@ -365,8 +383,8 @@ impl Store {
     pub(crate) fn postpone(&self, id: i64, until: i64, reason: &str) -> Result<(), OutboxError> {
         self.update(
             id,
-            "state = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, hold_until = MAX(hold_until, ?), error = ?",
-            &[&until, &until, &reason],
+            "state = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, error = ?",
+            &[&until, &reason],
         )
     }
 

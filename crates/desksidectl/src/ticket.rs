@@ -331,7 +331,7 @@ fn deliver_options(config: &Config) -> DeliverOptions {
     DeliverOptions {
         max_attempts: u32::try_from(config.tickets.max_attempts).unwrap_or(u32::MAX),
         // An uncertain create is searched for only after the helpdesk had time to finish it.
-        settle: std::time::Duration::from_secs(config.helpdesk.timeout_s.saturating_add(10)),
+        settle: std::time::Duration::from_secs(config.helpdesk.timeout_s.saturating_add(5)),
         ..DeliverOptions::default()
     }
 }

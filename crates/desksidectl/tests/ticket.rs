@@ -440,7 +440,16 @@ async fn kill_9_during_delivery_loses_and_duplicates_nothing() {
         let _ = child.kill(); // SIGKILL on Unix
         let _ = tokio::task::spawn_blocking(move || child.wait()).await;
     }
-    let out = env.run(&["outbox", "flush", "--now", "--json"]).await;
+    // A ticket killed mid-create is searched for only after the settle window
+    // (timeout_s + 5 s): flush until nothing is left.
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    let out = loop {
+        let out = env.run(&["outbox", "flush", "--now", "--json"]).await;
+        if out.status.code() == Some(0) || std::time::Instant::now() > deadline {
+            break out;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -228,10 +228,14 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The Jira Service Management contract, read from the shared directory next to the
-/// repository (`../shared/contracts/`), never copied into it.
+/// repository (`../shared/contracts/`), never copied into it. `DESKSIDE_CONTRACTS` names
+/// another directory holding it (for a checkout that does not sit beside `shared/`).
 #[must_use]
 pub fn jsm_contract() -> PathBuf {
-    repo_root().join("../shared/contracts/jira-service-management.openapi.json")
+    let dir = std::env::var_os("DESKSIDE_CONTRACTS")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| repo_root().join("../shared/contracts"), PathBuf::from);
+    dir.join("jira-service-management.openapi.json")
 }
 
 /// The CLI under test: `$DESKSIDECTL`, else the workspace's debug build.
