@@ -32,6 +32,21 @@ impl IpcError {
     }
 }
 
+/// A core crate's message as the window shows it: capitalised, ending with a full stop (the
+/// crates' messages start in lower case because they are also used mid-sentence).
+#[must_use]
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 impl From<deskside_config::ConfigError> for IpcError {
     fn from(err: deskside_config::ConfigError) -> Self {
         Self::new(

@@ -27,7 +27,9 @@ use tokio::sync::Notify;
 
 use crate::commands::ticket::Prepared;
 use crate::config;
-use crate::ipc::{IpcError, OutboxChanged, OutboxState, OutboxTicket, RemoteTicket, TicketReply};
+use crate::ipc::{
+    IpcError, OutboxChanged, OutboxState, OutboxTicket, RemoteTicket, TicketReply, sentence,
+};
 
 /// Longest sleep between two looks at the outbox (a ticket queued by the CLI is noticed).
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
@@ -54,18 +56,6 @@ struct Worker(Arc<Wake>);
 
 fn outbox_error(err: &OutboxError) -> IpcError {
     IpcError::new(err.code(), sentence(&err.to_string()))
-}
-
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?', ')']) {
-        out.push('.');
-    }
-    out
 }
 
 fn open() -> Result<Outbox, IpcError> {

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::config;
 use crate::ipc::{
     FixArgs, FixInfo, FixKind, FixOutcome, FixPreview, FixProgress, FixResult, FixStep, FixVerify,
-    FixVerifyCheck, IpcError,
+    FixVerifyCheck, IpcError, sentence,
 };
 use crate::state::Shell;
 
@@ -36,18 +36,6 @@ fn engine() -> Result<Engine, IpcError> {
 #[must_use]
 pub fn fix_error(err: &FixError) -> IpcError {
     IpcError::new(err.code(), sentence(&err.to_string()))
-}
-
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }
 
 fn args_of(args: &FixArgs) -> Result<deskside_fixes::FixArgs, IpcError> {

@@ -16,7 +16,7 @@ use crate::config;
 use crate::ipc::{
     ChecklistItem, IpcError, PasswordChangeReport, PasswordChecklist, PasswordLink, PasswordLinks,
     PasswordPolicy, PasswordPreflight, PasswordState, PasswordStatus, PasswordStatusChanged,
-    PreflightItem, SavedCredential, SecretText,
+    PreflightItem, SavedCredential, SecretText, sentence,
 };
 use crate::state::Shell;
 
@@ -244,20 +244,6 @@ pub fn password_error(err: &PasswordError) -> IpcError {
         None => format!("password.{}", body.code),
     };
     IpcError::new(code, sentence(&body.message))
-}
-
-/// The crate's messages start in lower case (they are also used mid-sentence): capitalise and
-/// end with a full stop.
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }
 
 fn state_dto(state: State) -> PasswordState {

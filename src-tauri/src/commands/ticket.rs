@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use crate::config;
 use crate::ipc::{
     IpcError, OutboxTicket, TicketAttachment, TicketDraft, TicketOptions, TicketPart,
-    TicketPartOption, TicketPreview, Urgency,
+    TicketPartOption, TicketPreview, Urgency, sentence,
 };
 use crate::state::Shell;
 
@@ -350,18 +350,6 @@ fn log_files(app: &AppHandle) -> Vec<PathBuf> {
 /// An evidence error as it crosses IPC.
 fn evidence_error(err: &deskside_evidence::EvidenceError) -> IpcError {
     IpcError::new(err.code(), sentence(&err.to_string()))
-}
-
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }
 
 #[cfg(test)]
