@@ -305,21 +305,7 @@ async fn helper_inner(
                 Ok(p) => p,
                 Err(e) => return Ok((1, error_json(&e))),
             };
-            let run = crate::exec::execute(
-                &plan,
-                &crate::exec::ExecOptions {
-                    safe_path: true,
-                    data_dir: None,
-                    fix_id: id.clone(),
-                },
-            )
-            .await;
-            let code = u8::from(!run.ok);
-            let mut value = serde_json::to_value(&run).unwrap_or(Value::Null);
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("id".into(), Value::from(id));
-            }
-            Ok((code, value))
+            Ok(run_plan(&plan, id).await)
         }
         Request::Undo { id } => {
             let def = catalogue::find(&id).ok_or(FixError::NotInCatalogue { id: id.clone() })?;
@@ -332,21 +318,7 @@ async fn helper_inner(
                 &crate::UndoState::default(),
             )?;
             require_root()?;
-            let run = crate::exec::execute(
-                &plan,
-                &crate::exec::ExecOptions {
-                    safe_path: true,
-                    data_dir: None,
-                    fix_id: id.clone(),
-                },
-            )
-            .await;
-            let code = u8::from(!run.ok);
-            let mut value = serde_json::to_value(&run).unwrap_or(Value::Null);
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("id".into(), Value::from(id));
-            }
-            Ok((code, value))
+            Ok(run_plan(&plan, id).await)
         }
         Request::Action { id } => {
             let action = config
@@ -369,6 +341,26 @@ async fn helper_inner(
             Ok((code, json!({"id": id, "action": run})))
         }
     }
+}
+
+/// Runs a plan as root with the fixed safe `PATH`: exit code 1 when a step failed, and the
+/// steps as JSON with the fix id.
+async fn run_plan(plan: &crate::plan::Plan, id: String) -> (u8, Value) {
+    let run = crate::exec::execute(
+        plan,
+        &crate::exec::ExecOptions {
+            safe_path: true,
+            data_dir: None,
+            fix_id: id.clone(),
+        },
+    )
+    .await;
+    let code = u8::from(!run.ok);
+    let mut value = serde_json::to_value(&run).unwrap_or(Value::Null);
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("id".into(), Value::from(id));
+    }
+    (code, value)
 }
 
 fn require_root() -> Result<(), FixError> {
