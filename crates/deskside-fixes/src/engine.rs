@@ -450,20 +450,11 @@ impl Engine {
                 }
             }
         };
-        let mut entry = AuditEntry::new(
+        let mut entry = preview_entry(
             id,
             serde_json::to_value(args).unwrap_or(Value::Null),
-            Phase::Preview,
-            if preview.available {
-                "shown"
-            } else {
-                "not_applicable"
-            },
+            &preview,
         );
-        entry.message = preview
-            .reason
-            .clone()
-            .unwrap_or_else(|| preview.summary.clone());
         entry.duration_ms = ms(started.elapsed());
         self.record(&entry);
         Ok(preview)
@@ -563,21 +554,7 @@ impl Engine {
     ) -> ApplyResult {
         let args_json = serde_json::to_value(args).unwrap_or(Value::Null);
         let preview = self.preview_builtin(def, args, before).await;
-        let mut entry = AuditEntry::new(
-            def.id,
-            args_json.clone(),
-            Phase::Preview,
-            if preview.available {
-                "shown"
-            } else {
-                "not_applicable"
-            },
-        );
-        entry.message = preview
-            .reason
-            .clone()
-            .unwrap_or_else(|| preview.summary.clone());
-        self.record(&entry);
+        self.record(&preview_entry(def.id, args_json.clone(), &preview));
         if !preview.available {
             let err = if self.disabled(def.id) {
                 FixError::Disabled {
@@ -1257,6 +1234,21 @@ fn message(def: &FixDef, outcome: Outcome, run: &PlanRun, problems: &[String]) -
             )
         }
     }
+}
+
+/// The audit line of a preview: shown or not applicable, with the reason or the summary.
+fn preview_entry(id: &str, args: Value, preview: &Preview) -> AuditEntry {
+    let outcome = if preview.available {
+        "shown"
+    } else {
+        "not_applicable"
+    };
+    let mut entry = AuditEntry::new(id, args, Phase::Preview, outcome);
+    entry.message = preview
+        .reason
+        .clone()
+        .unwrap_or_else(|| preview.summary.clone());
+    entry
 }
 
 #[cfg(test)]
