@@ -472,13 +472,7 @@ pub(crate) mod linux {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/linux/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_fixture as fixture;
 
     #[test]
     fn proc_net_udp_finds_the_loopback_stubs() {

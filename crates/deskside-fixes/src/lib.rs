@@ -230,3 +230,13 @@ pub fn is_elevated() -> bool {
         false
     }
 }
+
+/// A Linux command-output fixture from `tests/fixtures/linux/`, for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) fn test_fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/linux/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}

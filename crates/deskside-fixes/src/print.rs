@@ -220,13 +220,7 @@ pub(crate) fn detect(facts: &mut crate::plan::Facts, cups_server_env: Option<&st
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/linux/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_fixture as fixture;
 
     #[test]
     fn cups_server_values() {
