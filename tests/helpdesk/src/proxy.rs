@@ -246,8 +246,13 @@ impl FaultProxy {
     }
 
     /// Every exchange finished so far, in the order they finished.
+    ///
+    /// A client can read the whole answer a moment before the proxy records the exchange, so
+    /// this first waits (up to a second) for requests still in flight to be recorded; answers
+    /// a test deliberately holds back stay out of the list.
     #[must_use]
     pub fn exchanges(&self) -> Vec<Exchange> {
+        let _ = self.wait_idle(Duration::from_secs(1));
         lock(&self.shared.log).clone()
     }
 
