@@ -6,7 +6,12 @@
 # DIR/samba with only the LDAP and KDC services, sets the domain policy the tests expect
 # (min age 0, max age 42 days, history 3, length 8, complexity on, lockout after 3), then execs
 # samba in the foreground. The caller owns the process. Ports: 389, 636, 88, 464, 3268, 3269
-# on IP only; the script refuses to start when one is taken.
+# on IP only; the script refuses to start when one is taken. Writes its pid to DIR/samba.pid
+# (the same process becomes samba), so a caller can enter its network namespace.
+# Environment, for a domain whose passwords have aged (run it in a network namespace of its own,
+# as its clock differs):
+#   SAMBA_USERS="name:password ..."  users created at provisioning, on the real clock;
+#   SAMBA_CLOCK=+43d                 samba runs under libfaketime that far ahead.
 set -euo pipefail
 dir="$1"; ip="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,7 +22,8 @@ for port in 389 636 88 464 3268 3269; do
     exit 3
   fi
 done
-[ -f "$dir/tls/ca.pem" ] || bash "$here/ca.sh" "$dir" "$ip"
+# Certificates valid long enough for a clock moved ahead (SAMBA_CLOCK is at most 90 days).
+[ -f "$dir/tls/ca.pem" ] || CA_DAYS=$([ -n "${SAMBA_CLOCK:-}" ] && echo 90 || echo 2) bash "$here/ca.sh" "$dir" "$ip"
 if [ ! -f "$s/etc/smb.conf" ]; then
   mkdir -p "$s/cache" "$s/run"
   : >"$dir/empty.conf"
@@ -40,5 +46,14 @@ if [ ! -f "$s/etc/smb.conf" ]; then
     --history-length=3 --min-pwd-length=8 --complexity=on --account-lockout-threshold=3 \
     >>"$dir/provision.log" 2>&1
   samba-tool user setexpiry "${conf[@]}" Administrator --noexpiry >>"$dir/provision.log" 2>&1
+  for pair in ${SAMBA_USERS:-}; do
+    samba-tool user create "${conf[@]}" "${pair%%:*}" "${pair#*:}" >>"$dir/provision.log" 2>&1
+  done
+fi
+echo $$ >"$dir/samba.pid"
+if [ -n "${SAMBA_CLOCK:-}" ]; then
+  preload=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n1)
+  [ -n "$preload" ] || { echo "samba.sh: SAMBA_CLOCK needs libfaketime (apt install libfaketime)" >&2; exit 3; }
+  export LD_PRELOAD="$preload" FAKETIME="$SAMBA_CLOCK"
 fi
 exec samba -i -M single -s "$s/etc/smb.conf"

@@ -386,7 +386,8 @@ async fn change_kerberos(s: &Settings, req: &ChangeRequest) -> Result<(), Passwo
 }
 
 /// TLS and clock pre-flight, bind with the current password, the local checks against the
-/// policy just read, then the LDAP change.
+/// policy just read, then the LDAP change. An AD password that has expired or must be changed
+/// goes through [`change_expired_ad`].
 async fn change_ldap(s: &Settings, req: &ChangeRequest) -> Result<(), PasswordError> {
     let mut session = Session::open(s).await?;
     let result = async {
@@ -412,7 +413,49 @@ async fn change_ldap(s: &Settings, req: &ChangeRequest) -> Result<(), PasswordEr
     }
     .await;
     session.close().await;
-    result
+    match result {
+        Err(refused @ (PasswordError::PasswordExpired | PasswordError::MustChange))
+            if s.source == SourceKind::Ad =>
+        {
+            change_expired_ad(s, req, refused).await
+        }
+        other => other,
+    }
+}
+
+/// AD refuses to bind with a password that has expired (532) or must be changed (773), so the
+/// LDAP change cannot run; the domain's Kerberos password service accepts exactly that case
+/// (it is how a Windows sign-in screen changes it). Its answers about the passwords (wrong
+/// current, policy, locked) are the result; when Kerberos cannot be used here (no `kpasswd`,
+/// no KDC found, not configured), the directory's own refusal stands, whose message says the
+/// way forward.
+async fn change_expired_ad(
+    s: &Settings,
+    req: &ChangeRequest,
+    refused: PasswordError,
+) -> Result<(), PasswordError> {
+    match change_kerberos(s, req).await {
+        Ok(()) => {
+            tracing::info!(
+                code = refused.code(),
+                "changed through the domain's Kerberos password service"
+            );
+            Ok(())
+        }
+        Err(
+            e @ (PasswordError::WrongCurrentPassword
+            | PasswordError::PolicyViolation { .. }
+            | PasswordError::AccountLocked),
+        ) => Err(e),
+        Err(e) => {
+            tracing::warn!(
+                code = refused.code(),
+                kerberos = e.code(),
+                "the Kerberos password service could not be used: {e}"
+            );
+            Err(refused)
+        }
+    }
 }
 
 /// Verifies `password` against the directory, then saves it as Deskside's own keyring entry so

@@ -33,6 +33,11 @@ struct PasswordCli<'a> {
 impl PasswordCli<'_> {
     /// Runs `command` with `stdin` and the extra environment `env`.
     fn run(self, command: &str, stdin: &str, env: &[(&str, &str)]) -> Output {
+        self.run_in(&[], command, stdin, env)
+    }
+
+    /// [`Self::run`] behind a command prefix.
+    fn run_in(self, prefix: &[String], command: &str, stdin: &str, env: &[(&str, &str)]) -> Output {
         let args = [
             "password",
             command,
@@ -41,7 +46,7 @@ impl PasswordCli<'_> {
             self.user,
             "--password-stdin",
         ];
-        common::run_cli(self.bin, self.home, self.config, &args, stdin, env)
+        common::run_cli(prefix, self.bin, self.home, self.config, &args, stdin, env)
     }
 }
 
@@ -318,15 +323,8 @@ async fn clock_skew_is_caught_before_the_change() {
         config: &config,
         user: &user,
     };
-    let preload = [
-        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-    ]
-    .into_iter()
-    .find(|p| Path::new(p).exists())
-    .unwrap();
     let skewed = [
-        ("LD_PRELOAD", preload),
+        ("LD_PRELOAD", common::faketime_preload()),
         ("FAKETIME", "+20m"),
         ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
     ];
@@ -442,4 +440,90 @@ async fn kerberos_cli_refreshes_the_ticket_and_never_shows_a_password() {
     for file in written {
         assert_no_secret(&file.display().to_string(), &std::fs::read(&file).unwrap());
     }
+}
+
+/// An AD password that has expired (a Samba DC whose password checks run 43 days ahead of the
+/// users' last change, in its own network namespace): the status says so (532 on the bind),
+/// and the change goes through the domain's Kerberos password service, as a Windows sign-in
+/// screen does, after which the new password binds and the expiry is 42 days past the DC's
+/// clock (85 days on ours).
+#[tokio::test]
+async fn expired_ad_password_is_reported_then_changed_through_kerberos() {
+    let Some(aged) = common::aged_samba() else {
+        return;
+    };
+    if !common::can_run("expired AD password change", &["kpasswd"]) {
+        return;
+    }
+    let Some(bin) = common::desksidectl() else {
+        return;
+    };
+    let (user, current) = common::AGED_USERS[0];
+    let home = tempfile::tempdir().unwrap();
+    let krb5 = kerberos::krb5_conf(home.path());
+    let text = format!(
+        "{}kerberos_realm = \"{}\"\nkpasswd_server = \"127.0.0.1\"\nkrb5_config = \"{}\"\n",
+        samba_ad::config_text(&aged.server),
+        kerberos::REALM,
+        krb5.display()
+    );
+    let config = write_config(home.path(), &text);
+    let cli = PasswordCli {
+        bin: &bin,
+        home: home.path(),
+        config: &config,
+        user,
+    };
+    let enter = aged.enter();
+
+    let out = cli.run_in(&enter, "status", &format!("{current}\n"), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let st = json(&out);
+    assert_eq!(st["state"], "expired", "{st}");
+    assert_eq!(st["problem"]["code"], "password_expired", "{st}");
+
+    // A wrong current password is still just that.
+    let out = cli.run_in(
+        &enter,
+        "change",
+        "Not-The-Pass-1\nQuiet-River-Stone-58\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let body = json(&out);
+    assert_eq!(body["error"]["code"], "wrong_current_password", "{body}");
+
+    let out = cli.run_in(
+        &enter,
+        "change",
+        &format!("{current}\nQuiet-River-Stone-58\n"),
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    assert_eq!(report["source"], "ad", "{report}");
+    assert_eq!(report["status"]["state"], "ok", "{report}");
+    let days = report["status"]["days_left"].as_i64().unwrap();
+    assert!((84..=85).contains(&days), "{report}");
+
+    let out = cli.run_in(&enter, "status", "Quiet-River-Stone-58\n", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = cli.run_in(&enter, "status", &format!("{current}\n"), &[]);
+    assert_eq!(json(&out)["problem"]["code"], "wrong_current_password");
 }

@@ -79,15 +79,9 @@ pub fn free_port() -> u16 {
 }
 
 fn wait_port(addr: &str, timeout: Duration, log: &Path) {
-    let started = Instant::now();
-    while started.elapsed() < timeout {
-        if TcpStream::connect(addr).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let log = std::fs::read_to_string(log).unwrap_or_default();
-    panic!("server did not listen on {addr} within {timeout:?}; its log:\n{log}");
+    wait_for(timeout, log, || {
+        TcpStream::connect(addr).is_ok().then_some(())
+    });
 }
 
 /// A running directory server.
@@ -124,6 +118,22 @@ fn spawn_watched(dir: &Path, args: &[&str]) -> std::sync::Mutex<std::process::Ch
 
 static SLAPD: OnceLock<Option<Server>> = OnceLock::new();
 static SAMBA: OnceLock<Option<Server>> = OnceLock::new();
+static AGED_SAMBA: OnceLock<Option<AgedServer>> = OnceLock::new();
+
+/// libfaketime's preload library (`/usr/lib/<arch>/faketime/libfaketime.so.1`).
+pub fn faketime_preload() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        std::fs::read_dir("/usr/lib")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().join("faketime/libfaketime.so.1"))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("libfaketime is not installed"))
+            .to_string_lossy()
+            .into_owned()
+    })
+}
 
 /// The OpenLDAP server of this test binary, started on first use.
 pub fn slapd() -> Option<&'static Server> {
@@ -218,6 +228,124 @@ pub fn samba() -> Option<&'static Server> {
         .as_ref()
 }
 
+/// A second Samba AD DC whose clock runs [`AGED_CLOCK`] ahead (libfaketime), in a network
+/// namespace of its own (so its ports and clock touch nothing else); the users of
+/// [`AGED_USERS`] were made on the real clock, so their passwords have expired. Reach it with
+/// the command prefix [`AgedServer::enter`]. libfaketime reaches Samba's password checks but
+/// not its rootDSE `currentTime` nor its KDC, so clients stay on the real clock.
+#[derive(Debug)]
+pub struct AgedServer {
+    pub server: Server,
+    pid: u32,
+}
+
+/// How far ahead the aged domain's clock runs: past the 42-day maximum password age.
+pub const AGED_CLOCK: &str = "+43d";
+/// The users made on the real clock in the aged domain, with their passwords.
+pub const AGED_USERS: &[(&str, &str)] = &[("aged1", "Aged-Pass-901"), ("aged2", "Aged-Pass-902")];
+
+impl AgedServer {
+    /// `nsenter` into the server's network namespace, to put before a command.
+    pub fn enter(&self) -> Vec<String> {
+        vec![
+            "nsenter".to_owned(),
+            format!("--net=/proc/{}/ns/net", self.pid),
+            "--".to_owned(),
+        ]
+    }
+}
+
+/// The aged Samba AD DC of this test binary, started on first use.
+pub fn aged_samba() -> Option<&'static AgedServer> {
+    AGED_SAMBA
+        .get_or_init(|| {
+            if !can_run(
+                "expired AD password tests",
+                &[
+                    "samba",
+                    "samba-tool",
+                    "openssl",
+                    "faketime",
+                    "unshare",
+                    "nsenter",
+                ],
+            ) {
+                return None;
+            }
+            let dir = tempfile::Builder::new()
+                .prefix("deskside-samba-aged-")
+                .tempdir()
+                .unwrap()
+                .keep();
+            let script = scripts().join("samba.sh");
+            let users: Vec<String> = AGED_USERS.iter().map(|(u, p)| format!("{u}:{p}")).collect();
+            let users = format!("SAMBA_USERS={}", users.join(" "));
+            let clock = format!("SAMBA_CLOCK={AGED_CLOCK}");
+            let started = Instant::now();
+            let watchdog = spawn_watched(
+                &dir,
+                &[
+                    "env",
+                    &users,
+                    &clock,
+                    "unshare",
+                    "--net",
+                    "--",
+                    "bash",
+                    "-c",
+                    "ip link set lo up && exec bash \"$@\"",
+                    "samba-aged",
+                    script.to_str().unwrap(),
+                    dir.to_str().unwrap(),
+                    "127.0.0.1",
+                ],
+            );
+            let log = dir.join("server.log");
+            let pid = wait_for(Duration::from_secs(120), &log, || {
+                let pid: u32 = std::fs::read_to_string(dir.join("samba.pid"))
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()?;
+                let out = Command::new("nsenter")
+                    .arg(format!("--net=/proc/{pid}/ns/net"))
+                    .args(["--", "ss", "-Hltn", "sport = :636"])
+                    .output()
+                    .ok()?;
+                (!out.stdout.is_empty()).then_some(pid)
+            });
+            std::thread::sleep(Duration::from_millis(500));
+            eprintln!("aged Samba AD DC up in {:?}", started.elapsed());
+            Some(AgedServer {
+                server: Server {
+                    ldaps_url: "ldaps://127.0.0.1".to_owned(),
+                    ldap_url: "ldap://127.0.0.1".to_owned(),
+                    ca: dir.join("tls/ca.pem"),
+                    other_ca: dir.join("tls/other-ca.pem"),
+                    dir,
+                    watchdog,
+                },
+                pid,
+            })
+        })
+        .as_ref()
+}
+
+/// Polls `ready` every 100 ms until it gives a value; panics with the server log after `limit`.
+fn wait_for<T>(limit: Duration, log: &Path, mut ready: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = ready() {
+            return v;
+        }
+        if started.elapsed() > limit {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("server not ready within {limit:?}; its log:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn tls_config(ca: &Path) -> Arc<rustls::ClientConfig> {
     use rustls_pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
@@ -288,9 +416,11 @@ pub fn desksidectl() -> Option<PathBuf> {
     }
 }
 
-/// Runs desksidectl with a hermetic environment: config from `config_file`, data in
-/// `home/data`, stdin from `stdin`; extra env pairs appended.
+/// Runs desksidectl behind a command `prefix` (such as [`AgedServer::enter`]; empty for none)
+/// with a hermetic environment: config from `config_file`, data in `home/data`, stdin from
+/// `stdin`; extra env pairs appended.
 pub fn run_cli(
+    prefix: &[String],
     bin: &Path,
     home: &Path,
     config_file: &Path,
@@ -299,7 +429,14 @@ pub fn run_cli(
     env: &[(&str, &str)],
 ) -> Output {
     use std::io::Write;
-    let mut cmd = Command::new(bin);
+    let mut cmd = match prefix.split_first() {
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
     cmd.arg("--config")
         .arg(config_file)
         .args(args)

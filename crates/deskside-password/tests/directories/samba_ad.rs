@@ -8,6 +8,7 @@ use deskside_password::{
 };
 
 use crate::common::{self, AD_ADMIN_PW, AD_BASE, Server};
+use crate::kerberos;
 
 fn tool(server: &Server, args: &[&str]) {
     let conf = server.dir.join("samba/etc/smb.conf");
@@ -82,7 +83,17 @@ async fn change(
     new: &str,
     skip_local_checks: bool,
 ) -> Result<deskside_password::ChangeReport, PasswordError> {
-    let config = common::config(&config_text(server));
+    change_with(&config_text(server), user, current, new, skip_local_checks).await
+}
+
+async fn change_with(
+    config_text: &str,
+    user: &str,
+    current: &str,
+    new: &str,
+    skip_local_checks: bool,
+) -> Result<deskside_password::ChangeReport, PasswordError> {
+    let config = common::config(config_text);
     deskside_password::change(
         &config,
         ChangeRequest {
@@ -273,8 +284,26 @@ async fn must_change_at_next_login() {
     assert!(st.must_change, "{st:?}");
     assert_eq!(st.state, State::Expired);
     assert_eq!(st.problem.unwrap().code, "must_change");
-    let err = change(
-        server,
+    // AD refuses the LDAP change (the bind says 773); with no Kerberos reachable (the only
+    // KDC named is a closed port) the directory's answer stands, with the way forward.
+    let home = tempfile::tempdir().unwrap();
+    let dead_kdc = home.path().join("dead-krb5.conf");
+    std::fs::write(
+        &dead_kdc,
+        format!(
+            "[libdefaults]\n\tdns_lookup_kdc = false\n\tdns_lookup_realm = false\n[realms]\n\t{realm} = {{\n\t\tkdc = 127.0.0.1:{port}\n\t\tkpasswd_server = 127.0.0.1:{port}\n\t}}\n",
+            realm = kerberos::REALM,
+            port = common::free_port()
+        ),
+    )
+    .unwrap();
+    let without_kdc = format!(
+        "{}krb5_config = \"{}\"\n",
+        config_text(server),
+        dead_kdc.display()
+    );
+    let err = change_with(
+        &without_kdc,
         &user,
         "Start-Pass-807",
         "Quiet-River-Stone-58",
@@ -284,4 +313,34 @@ async fn must_change_at_next_login() {
     .unwrap_err();
     assert_eq!(err.code(), "must_change");
     assert!(err.to_string().contains("must be changed"), "{err}");
+    if !common::can_run("must-change through Kerberos", &["kpasswd"]) {
+        return;
+    }
+    // With the domain's KDC reachable, the change goes through its password service, as a
+    // Windows sign-in screen does; then the new password binds and nothing is pending.
+    let with_kdc = format!(
+        "{}kerberos_realm = \"{}\"\nkpasswd_server = \"127.0.0.1\"\nkrb5_config = \"{}\"\n",
+        config_text(server),
+        kerberos::REALM,
+        kerberos::krb5_conf(home.path()).display()
+    );
+    let report = change_with(
+        &with_kdc,
+        &user,
+        "Start-Pass-807",
+        "Quiet-River-Stone-58",
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(!report.status.must_change, "{report:?}");
+    assert_eq!(report.status.state, State::Ok, "{report:?}");
+    assert_eq!(
+        common::bind_rc(server, &upn(&user), "Start-Pass-807").await,
+        49
+    );
+    assert_eq!(
+        common::bind_rc(server, &upn(&user), "Quiet-River-Stone-58").await,
+        0
+    );
 }
