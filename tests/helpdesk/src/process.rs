@@ -192,6 +192,45 @@ impl Drop for Supervised {
     }
 }
 
+/// The methods a server wrapping an [`Instance`] in its `server` field shares: restart, stop,
+/// port, address, URL (their docs name the type, `$name`).
+macro_rules! instance_methods {
+    ($name:literal) => {
+        #[doc = concat!("Starts the server again (same port, same database) after `", $name, "::stop`.")]
+        ///
+        /// # Errors
+        /// [`HarnessError`](crate::HarnessError) when the port is taken or the server does not
+        /// come up.
+        pub fn restart(&mut self) -> $crate::Result<()> {
+            self.server.restart()
+        }
+
+        /// Stops the server; the port then refuses connections.
+        pub fn stop(&mut self) {
+            self.server.stop();
+        }
+
+        /// The port.
+        #[must_use]
+        pub const fn port(&self) -> u16 {
+            self.server.port()
+        }
+
+        /// The socket address, for a proxy's upstream.
+        #[must_use]
+        pub fn addr(&self) -> std::net::SocketAddr {
+            self.server.addr()
+        }
+
+        /// The base URL: `http://127.0.0.1:PORT/`.
+        #[must_use]
+        pub fn url(&self) -> String {
+            self.server.url()
+        }
+    };
+}
+pub(crate) use instance_methods;
+
 /// A private server that `serve.sh <kind>-prepare DIR PORT` sets up in a temporary directory
 /// and `serve.sh <kind>-run DIR PORT` serves: RT and Redmine differ only in what they read back.
 #[derive(Debug)]

@@ -3,7 +3,6 @@
 //! port. Issues are read back with admin's API key through the REST API, independently of the
 //! connector.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -50,36 +49,7 @@ impl Redmine {
         Ok(this)
     }
 
-    /// Starts the server again (same port, same database) after [`Redmine::stop`].
-    ///
-    /// # Errors
-    /// [`HarnessError`] when the port is taken or the server does not come up.
-    pub fn restart(&mut self) -> Result<()> {
-        self.server.restart()
-    }
-
-    /// Stops the server.
-    pub fn stop(&mut self) {
-        self.server.stop();
-    }
-
-    /// The port.
-    #[must_use]
-    pub const fn port(&self) -> u16 {
-        self.server.port()
-    }
-
-    /// The socket address, for a proxy's upstream.
-    #[must_use]
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// The base URL: `http://127.0.0.1:PORT/`.
-    #[must_use]
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
+    crate::process::instance_methods!("Redmine");
 
     /// The connector's API key (user `deskside`, Reporter in `it-support`).
     #[must_use]

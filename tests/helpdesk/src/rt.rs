@@ -3,7 +3,6 @@
 //! loopback port. Tickets are read back with root's token through REST2, independently of the
 //! connector.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -40,36 +39,7 @@ impl Rt {
         Ok(this)
     }
 
-    /// Starts the server again (same port, same database) after [`Rt::stop`].
-    ///
-    /// # Errors
-    /// [`HarnessError`] when the port is taken or the server does not come up.
-    pub fn restart(&mut self) -> Result<()> {
-        self.server.restart()
-    }
-
-    /// Stops the server; the port then refuses connections.
-    pub fn stop(&mut self) {
-        self.server.stop();
-    }
-
-    /// The port.
-    #[must_use]
-    pub const fn port(&self) -> u16 {
-        self.server.port()
-    }
-
-    /// The socket address, for a proxy's upstream.
-    #[must_use]
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// The base URL: `http://127.0.0.1:PORT/`.
-    #[must_use]
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
+    crate::process::instance_methods!("Rt");
 
     /// The connector's token (user `deskside`: create and see tickets in General).
     #[must_use]
