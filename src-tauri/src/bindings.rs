@@ -38,6 +38,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             ticket::list_outbox,
             ticket::retry_ticket,
             ticket::copy_ticket_as_email,
+            ticket::capture_screen,
             password::get_password_status,
             password::check_new_password,
             password::password_preflight,

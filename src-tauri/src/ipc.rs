@@ -11,6 +11,20 @@ use specta::Type;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// A screenshot taken for a ticket (`capture_screen`), for the user to look at before
+/// consenting; sent back in [`TicketDraft::screenshot_png_base64`] if they do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ScreenCapture {
+    /// The PNG, base64.
+    pub png_base64: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Whether it was scaled down to fit the size limit.
+    pub scaled: bool,
+}
+
 /// What went wrong, for the UI: `code` is stable (`config.*`, `diagnose.collect`,
 /// `device.clipboard`), `message` is a sentence for the employee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, thiserror::Error)]

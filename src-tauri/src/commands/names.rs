@@ -15,6 +15,7 @@
     "list_outbox",
     "retry_ticket",
     "copy_ticket_as_email",
+    "capture_screen",
     "get_password_status",
     "check_new_password",
     "password_preflight",

@@ -19,8 +19,8 @@ use time::OffsetDateTime;
 
 use crate::config;
 use crate::ipc::{
-    IpcError, OutboxTicket, TicketAttachment, TicketDraft, TicketOptions, TicketPart,
-    TicketPartOption, TicketPreview, Urgency, sentence,
+    IpcError, OutboxTicket, ScreenCapture, TicketAttachment, TicketDraft, TicketOptions,
+    TicketPart, TicketPartOption, TicketPreview, Urgency, sentence,
 };
 use crate::state::Shell;
 
@@ -28,6 +28,8 @@ use crate::state::Shell;
 const AUDIT_ENTRIES: usize = 50;
 /// Log files attached with the logs part (the newest).
 const LOG_FILES: usize = 2;
+/// How long the window stays hidden before the screen is captured.
+const CAPTURE_SETTLE: std::time::Duration = std::time::Duration::from_millis(350);
 /// Largest screenshot accepted from the page.
 const MAX_SCREENSHOT_BYTES: usize = 8 * 1024 * 1024;
 /// Categories offered in the form (helpdesks map them to their own fields or the body).
@@ -242,6 +244,46 @@ pub async fn copy_ticket_as_email(app: AppHandle, id: i64) -> Result<String, Ipc
         )
     })?;
     Ok(text)
+}
+
+/// Take a screenshot for the ticket: the window steps aside (hidden for the capture, shown
+/// again after), the screen is captured by `deskside-capture`, and the PNG comes back for the
+/// user to look at and consent to; nothing is kept. Refused when `tickets.forbid` has it.
+#[tauri::command]
+#[specta::specta]
+pub async fn capture_screen(app: AppHandle) -> Result<ScreenCapture, IpcError> {
+    let loaded = config::load()?;
+    if policy(&loaded.config).forbid.contains(&Part::Screenshot) {
+        return Err(IpcError::new(
+            "capture.forbidden",
+            "Your organisation does not accept screenshots in tickets.",
+        ));
+    }
+    let desktop = deskside_capture::Desktop::from_env().ok_or_else(|| {
+        IpcError::new(
+            "capture.unavailable",
+            "Deskside cannot take screenshots on this system. Take one with your usual tool and choose the image.",
+        )
+    })?;
+    let window = app.get_webview_window(crate::window::MAIN);
+    if let Some(w) = &window {
+        let _ = w.hide();
+        // Give the compositor time to repaint what was under the window.
+        tokio::time::sleep(CAPTURE_SETTLE).await;
+    }
+    let shot = deskside_capture::capture(&desktop).await;
+    if let Some(w) = &window {
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+    let shot =
+        shot.map_err(|e| IpcError::new(format!("capture.{}", e.code()), sentence(&e.to_string())))?;
+    Ok(ScreenCapture {
+        png_base64: base64::engine::general_purpose::STANDARD.encode(&shot.png),
+        width: shot.width,
+        height: shot.height,
+        scaled: shot.scaled,
+    })
 }
 
 fn preview_expired() -> IpcError {

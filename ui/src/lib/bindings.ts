@@ -162,6 +162,19 @@ async copyTicketAsEmail(id: number) : Promise<Result<string, IpcError>> {
 }
 },
 /**
+ * Take a screenshot for the ticket: the window steps aside (hidden for the capture, shown
+ * again after), the screen is captured by `deskside-capture`, and the PNG comes back for the
+ * user to look at and consent to; nothing is kept. Refused when `tickets.forbid` has it.
+ */
+async captureScreen() : Promise<Result<ScreenCapture, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("capture_screen") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The password status; `refresh` asks the directory (the shell's last status otherwise, when
  * it has one).
  */
@@ -1426,6 +1439,27 @@ export type Screen =
  * Version, config layers, managed keys.
  */
 "about"
+/**
+ * A screenshot taken for a ticket (`capture_screen`), for the user to look at before
+ * consenting; sent back in [`TicketDraft::screenshot_png_base64`] if they do.
+ */
+export type ScreenCapture = { 
+/**
+ * The PNG, base64.
+ */
+png_base64: string; 
+/**
+ * Width in pixels.
+ */
+width: number; 
+/**
+ * Height in pixels.
+ */
+height: number; 
+/**
+ * Whether it was scaled down to fit the size limit.
+ */
+scaled: boolean }
 /**
  * A password as it crosses IPC: a string on the wire, never shown by `Debug`.
  */
