@@ -52,6 +52,7 @@ type Fallible =
   | "getTicketOptions"
   | "previewTicket"
   | "submitTicket"
+  | "captureScreen"
   | "getPasswordStatus"
   | "passwordPreflight"
   | "changePassword";
@@ -117,6 +118,10 @@ export function fakeChecklist(newPassword: string, confirm: string, status: Pass
   const feedback = score < 3 ? ["Add another word or two. Uncommon words are better."] : [];
   return { items, score, feedback, acceptable: items.every((i) => i.ok) };
 }
+
+/** A 1x1 PNG, what the fake "captures". */
+export const FAKE_SCREENSHOT_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC";
 
 /** A stand-in for the bundle's redaction: `password=…`, `token …`, bearer tokens. */
 function fakeRedact(text: string): { text: string; count: number } {
@@ -319,6 +324,12 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       };
       previews.set(preview.preview_id, { preview, draft });
       return preview;
+    },
+    async captureScreen() {
+      fake.calls.push("captureScreen");
+      await sleep(delay);
+      fail("captureScreen");
+      return { png_base64: FAKE_SCREENSHOT_PNG, width: 1, height: 1, scaled: false };
     },
     async submitTicket(previewId) {
       fake.calls.push("submitTicket");

@@ -39,6 +39,7 @@ function mockApi() {
       listOutbox: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: [] })),
       retryTicket: vi.fn(async (_i: unknown): Promise<unknown> => ({ status: "ok", data: null })),
       copyTicketAsEmail: vi.fn(async (_i: unknown): Promise<unknown> => ({ status: "ok", data: "To: it" })),
+      captureScreen: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: { png_base64: "AA==", width: 1, height: 1, scaled: false } })),
       getPasswordStatus: vi.fn(async (_r: unknown): Promise<unknown> => ({ status: "ok", data: samplePasswordStatus() })),
       checkNewPassword: vi.fn(async (_n: unknown, _c: unknown): Promise<unknown> => ({ status: "ok", data: null })),
       passwordPreflight: vi.fn(async (): Promise<unknown> => ({ status: "ok", data: null })),

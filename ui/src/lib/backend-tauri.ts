@@ -27,6 +27,7 @@ import type {
   PasswordStatus,
   Report,
   Screen,
+  ScreenCapture,
   TicketOptions,
   TicketPreview,
 } from "./types";
@@ -53,6 +54,7 @@ export interface TauriApi {
     listOutbox(): Promise<unknown>;
     retryTicket(id: number): Promise<unknown>;
     copyTicketAsEmail(id: number): Promise<unknown>;
+    captureScreen(): Promise<unknown>;
     getPasswordStatus(refresh: boolean): Promise<unknown>;
     checkNewPassword(newPassword: string, confirm: string): Promise<unknown>;
     passwordPreflight(): Promise<unknown>;
@@ -171,6 +173,7 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
     listOutbox: () => call<OutboxTicket[]>(() => c.listOutbox(), "outbox.list"),
     retryTicket: (id) => call<OutboxTicket>(() => c.retryTicket(id), "outbox.retry"),
     copyTicketAsEmail: (id) => call<string>(() => c.copyTicketAsEmail(id), "outbox.copy"),
+    captureScreen: () => call<ScreenCapture>(() => c.captureScreen(), "capture.failed"),
     async onOutboxChanged(cb): Promise<Unsubscribe> {
       return api.events.outboxChanged.listen((e) => {
         const tickets = ticketsOf(e.payload);

@@ -18,6 +18,7 @@ import type {
   PasswordChangeReport,
   PasswordChecklist,
   PasswordLink,
+  ScreenCapture,
   PasswordPreflight,
   PasswordStatus,
   Report,
@@ -70,6 +71,8 @@ export interface Backend {
   retryTicket(id: number): Promise<OutboxTicket>;
   /** Puts the ticket on the clipboard as an email (the fallback) and returns that text. */
   copyTicketAsEmail(id: number): Promise<string>;
+  /** Takes a screenshot (the window steps aside meanwhile); nothing is kept or sent. */
+  captureScreen(): Promise<ScreenCapture>;
   /** The outbox changed (queued, sending, delivered, failed, answered). */
   onOutboxChanged(cb: (tickets: OutboxTicket[]) => void): Promise<Unsubscribe>;
 

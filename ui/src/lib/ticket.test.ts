@@ -43,7 +43,7 @@ describe("the ticket draft", () => {
     expect(draftProblems(d, false)[0]?.message).toContain("under 150");
     d.subject = "VPN down";
     d.parts.screenshot = true;
-    expect(draftProblems(d, false)[0]?.message).toContain("Choose a screenshot");
+    expect(draftProblems(d, false)[0]?.message).toContain("Take or choose a screenshot");
     d.screenshot_png_base64 = "iVBORw0KGgo=";
     expect(draftProblems(d, false)[0]?.message).toContain("Confirm");
     expect(draftProblems(d, true)).toEqual([]);

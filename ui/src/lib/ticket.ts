@@ -12,7 +12,7 @@ export const PARTS: readonly { part: TicketPart; label: string; detail: string }
   { part: "diagnostics", label: "Diagnostics results", detail: "What Deskside checked and what it found." },
   { part: "fixes", label: "Fixes tried", detail: "Which fixes ran, their re-test and Deskside's fix log." },
   { part: "logs", label: "Deskside's logs", detail: "Deskside's own recent log files." },
-  { part: "screenshot", label: "A screenshot", detail: "An image you choose. Check it shows nothing private." },
+  { part: "screenshot", label: "A screenshot", detail: "Of your screen (Deskside steps aside while it is taken) or an image you choose. Check it shows nothing private." },
 ];
 
 export const URGENCIES: readonly { id: Urgency; label: string }[] = [
@@ -63,7 +63,7 @@ export function draftProblems(d: TicketDraft, screenshotConsent: boolean): Draft
   if (!d.subject.trim()) out.push({ field: "subject", message: "Write a short subject, e.g. “Cannot reach the intranet”." });
   else if (d.subject.trim().length > SUBJECT_MAX) out.push({ field: "subject", message: `Keep the subject under ${SUBJECT_MAX} characters.` });
   if (!d.description.trim()) out.push({ field: "description", message: "Describe what happened and what you were trying to do." });
-  if (d.parts.screenshot && !d.screenshot_png_base64) out.push({ field: "screenshot", message: "Choose a screenshot, or switch the screenshot off." });
+  if (d.parts.screenshot && !d.screenshot_png_base64) out.push({ field: "screenshot", message: "Take or choose a screenshot, or switch the screenshot off." });
   if (d.parts.screenshot && d.screenshot_png_base64 && !screenshotConsent) {
     out.push({ field: "screenshot", message: "Confirm that the screenshot may be sent." });
   }

@@ -350,6 +350,15 @@ export interface TicketAttachment {
 }
 
 /** Exactly what `submitTicket(preview_id)` will send, after redaction. */
+/** A screenshot taken for a ticket, shown to the user before they consent to send it. */
+export interface ScreenCapture {
+  png_base64: string;
+  width: number;
+  height: number;
+  /** Scaled down to fit the size limit. */
+  scaled: boolean;
+}
+
 export interface TicketPreview {
   preview_id: string;
   subject: string;

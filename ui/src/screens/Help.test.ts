@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import Help from "./Help.svelte";
 import { AppState } from "../lib/app-state.svelte";
-import { createFakeBackend, type FakeOptions } from "../lib/backend-fake";
+import { createFakeBackend, FAKE_SCREENSHOT_PNG, type FakeOptions } from "../lib/backend-fake";
 import { sampleTicketOptions } from "../lib/sample-data";
 
 const byId = (id: string) => screen.getByTestId(id);
@@ -62,6 +62,41 @@ describe("Get help", () => {
     expect(byId("outbox-link-1").getAttribute("href")).toContain("id=1042");
     // The form is fresh again for the next request.
     expect((byId("ticket-subject") as HTMLInputElement).value).toBe("");
+  });
+
+  it("takes a screenshot, shows it, and attaches it only once the user consents", async () => {
+    const { fake } = await open();
+    await fill("Teams crashes", "The window goes white.");
+    await fireEvent.click(byId("ticket-part-screenshot").querySelector("input")!);
+    await fireEvent.click(byId("ticket-screenshot-take"));
+    await waitFor(() => expect(byId("ticket-screenshot-image")).toBeTruthy());
+    expect(fake.calls).toContain("captureScreen");
+    expect(byId("ticket-screenshot-image").getAttribute("src")).toBe(`data:image/png;base64,${FAKE_SCREENSHOT_PNG}`);
+    expect(byId("ticket-screenshot-name").textContent).toContain("Your screen, 1 × 1");
+    await fireEvent.click(byId("ticket-preview-button"));
+    expect(screen.getByText(/Confirm that the screenshot may be sent/)).toBeTruthy();
+    expect(fake.calls).not.toContain("previewTicket");
+    await fireEvent.click(byId("ticket-screenshot-consent"));
+    await fireEvent.click(byId("ticket-preview-button"));
+    await waitFor(() => expect(byId("ticket-preview")).toBeTruthy());
+    expect(fake.drafts.at(-1)!.screenshot_png_base64).toBe(FAKE_SCREENSHOT_PNG);
+    expect(byId("ticket-preview-attachments").textContent).toContain("screenshot.png");
+  });
+
+  it("a screenshot that cannot be taken says why and what to do instead", async () => {
+    await open({
+      errors: {
+        captureScreen: {
+          code: "capture.unavailable",
+          message: "Deskside cannot take a screenshot on this desktop. Take one with your usual tool and choose the image.",
+        },
+      },
+    });
+    await fireEvent.click(byId("ticket-part-screenshot").querySelector("input")!);
+    await fireEvent.click(byId("ticket-screenshot-take"));
+    await waitFor(() => expect(byId("ticket-screenshot-error").textContent).toContain("choose the image"));
+    expect(screen.queryByTestId("ticket-screenshot-image")).toBeNull();
+    expect(screen.queryByTestId("ticket-screenshot-consent")).toBeNull();
   });
 
   it("editing after the preview hides it: a stale preview is never sent", async () => {
