@@ -432,6 +432,22 @@ impl Scenario<'_> {
                 )
                 .await?;
         }
+        // A screenshot taken by the app itself (the window steps aside, X11 capture of the
+        // Xvfb screen), shown, then consented to.
+        self.session
+            .execute(
+                "document.querySelector(arguments[0] + ' input').click(); return true;",
+                vec![json!(testid("ticket-part-screenshot"))],
+            )
+            .await?;
+        self.click("ticket-screenshot-take").await?;
+        self.wait_for(
+            "the screenshot taken",
+            "ticket-screenshot-image",
+            self.timeout(),
+        )
+        .await?;
+        self.click("ticket-screenshot-consent").await?;
         self.click("ticket-preview-button").await?;
         let body = wait_until("the ticket preview", self.timeout(), POLL, || async {
             let Some(e) = self.session.find(&testid("ticket-preview-body")).await? else {
@@ -444,6 +460,24 @@ impl Scenario<'_> {
             return Err(Failure::Assertion(format!(
                 "the preview body should carry the description, redacted: {}",
                 body.replace('\n', " | ")
+            )));
+        }
+        let attachments = self
+            .session
+            .text(
+                &self
+                    .wait_for(
+                        "the attachments",
+                        "ticket-preview-attachments",
+                        self.timeout(),
+                    )
+                    .await?,
+            )
+            .await?;
+        if !attachments.contains("screenshot.png") {
+            return Err(Failure::Assertion(format!(
+                "the preview should list the screenshot: {}",
+                attachments.replace('\n', " | ")
             )));
         }
         self.screenshot("ticket-preview.png").await?;

@@ -72,7 +72,7 @@ fn stale_dns_cache_is_repaired_with_fix_it() {
 /// Get help end to end: the app's config adds an email helpdesk pointing at an SMTP sink on the
 /// lab client's loopback (aiosmtpd, from tests/helpdesk's tools); the window previews, sends,
 /// and shows the ticket delivered; the sink's Maildir holds exactly one message, with the
-/// subject, the redacted description and the JSON bundle.
+/// subject, the redacted description, the JSON bundle and the screenshot the app took.
 #[test]
 fn get_help_sends_a_ticket_by_email() {
     let Some(python) = aiosmtpd_python() else {
@@ -114,6 +114,10 @@ fn get_help_sends_a_ticket_by_email() {
     assert!(
         mail.contains("deskside-bundle") || mail.contains("application/json"),
         "no bundle attached"
+    );
+    assert!(
+        mail.contains("screenshot.png"),
+        "the screenshot the app took is not attached"
     );
     assert!(
         !mail.contains("e2e-planted-secret"),
