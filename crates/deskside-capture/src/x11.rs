@@ -131,14 +131,23 @@ mod tests {
 
     const TRUECOLOR: [u32; 3] = [0x00ff_0000, 0x0000_ff00, 0x0000_00ff];
 
+    const fn layout(
+        bits_per_pixel: u8,
+        scanline_pad: u8,
+        lsb_first: bool,
+        masks: [u32; 3],
+    ) -> PixelLayout {
+        PixelLayout {
+            bits_per_pixel,
+            scanline_pad,
+            lsb_first,
+            masks,
+        }
+    }
+
     #[test]
     fn bgrx_32_bit_rows_as_xvfb_and_xorg_send_them() {
-        let layout = PixelLayout {
-            bits_per_pixel: 32,
-            scanline_pad: 32,
-            lsb_first: true,
-            masks: TRUECOLOR,
-        };
+        let layout = layout(32, 32, true, TRUECOLOR);
         // Two pixels: pure red, then (1, 2, 3); little-endian 0x00RRGGBB.
         let data = [0, 0, 0xff, 0, 3, 2, 1, 0];
         assert_eq!(
@@ -149,12 +158,7 @@ mod tests {
 
     #[test]
     fn rows_are_padded_and_big_endian_servers_are_read() {
-        let layout = PixelLayout {
-            bits_per_pixel: 24,
-            scanline_pad: 32,
-            lsb_first: false,
-            masks: TRUECOLOR,
-        };
+        let layout = layout(24, 32, false, TRUECOLOR);
         // One pixel per row, 3 bytes + 1 byte of padding each.
         let data = [0x10, 0x20, 0x30, 0xee, 0x40, 0x50, 0x60, 0xee];
         assert_eq!(
@@ -165,12 +169,7 @@ mod tests {
 
     #[test]
     fn rgb565_is_scaled_to_eight_bits() {
-        let layout = PixelLayout {
-            bits_per_pixel: 16,
-            scanline_pad: 16,
-            lsb_first: true,
-            masks: [0xf800, 0x07e0, 0x001f],
-        };
+        let layout = layout(16, 16, true, [0xf800, 0x07e0, 0x001f]);
         let white = 0xffff_u16.to_le_bytes();
         let green = 0x07e0_u16.to_le_bytes();
         let data = [white[0], white[1], green[0], green[1]];
@@ -182,12 +181,7 @@ mod tests {
 
     #[test]
     fn short_data_and_odd_formats_are_refused() {
-        let layout = PixelLayout {
-            bits_per_pixel: 32,
-            scanline_pad: 32,
-            lsb_first: true,
-            masks: TRUECOLOR,
-        };
+        let layout = layout(32, 32, true, TRUECOLOR);
         assert!(
             zpixmap_to_rgb(&[0; 7], 2, 1, layout)
                 .unwrap_err()

@@ -99,6 +99,29 @@ pub struct Server {
     watchdog: std::sync::Mutex<std::process::Child>,
 }
 
+impl Server {
+    /// A Samba DC on 127.0.0.1's standard ports, its TLS files under `dir` (samba.sh).
+    fn samba(dir: PathBuf, watchdog: std::sync::Mutex<std::process::Child>) -> Self {
+        Self {
+            ldaps_url: "ldaps://127.0.0.1".to_owned(),
+            ldap_url: "ldap://127.0.0.1".to_owned(),
+            ca: dir.join("tls/ca.pem"),
+            other_ca: dir.join("tls/other-ca.pem"),
+            dir,
+            watchdog,
+        }
+    }
+}
+
+/// A temporary directory that outlives this handle (the watchdog removes it).
+fn kept_dir(prefix: &str) -> PathBuf {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .unwrap()
+        .keep()
+}
+
 /// Starts the watchdog; the child is kept (never waited for: it outlives the tests on purpose
 /// and ends by itself when this process does).
 fn spawn_watched(dir: &Path, args: &[&str]) -> std::sync::Mutex<std::process::Child> {
@@ -142,11 +165,7 @@ pub fn slapd() -> Option<&'static Server> {
             if !can_run("OpenLDAP tests", &["slapd", "slapadd", "openssl"]) {
                 return None;
             }
-            let dir = tempfile::Builder::new()
-                .prefix("deskside-slapd-")
-                .tempdir()
-                .unwrap()
-                .keep();
+            let dir = kept_dir("deskside-slapd-");
             let (port, tls_port) = (free_port(), free_port());
             let script = scripts().join("slapd.sh");
             let watchdog = spawn_watched(
@@ -184,11 +203,7 @@ pub fn samba() -> Option<&'static Server> {
             if !can_run("Samba AD tests", &["samba", "samba-tool", "openssl"]) {
                 return None;
             }
-            let dir = tempfile::Builder::new()
-                .prefix("deskside-samba-")
-                .tempdir()
-                .unwrap()
-                .keep();
+            let dir = kept_dir("deskside-samba-");
             let script = scripts().join("samba.sh");
             // A Samba of a test binary that just ended may still be stopping (its watchdog
             // polls every 0.5 s); its open port would pass for ours.
@@ -216,14 +231,7 @@ pub fn samba() -> Option<&'static Server> {
             // The LDAP port opens before the directory answers binds.
             std::thread::sleep(Duration::from_millis(500));
             eprintln!("Samba AD DC up in {:?}", started.elapsed());
-            Some(Server {
-                ldaps_url: "ldaps://127.0.0.1".to_owned(),
-                ldap_url: "ldap://127.0.0.1".to_owned(),
-                ca: dir.join("tls/ca.pem"),
-                other_ca: dir.join("tls/other-ca.pem"),
-                dir,
-                watchdog,
-            })
+            Some(Server::samba(dir, watchdog))
         })
         .as_ref()
 }
@@ -272,11 +280,7 @@ pub fn aged_samba() -> Option<&'static AgedServer> {
             ) {
                 return None;
             }
-            let dir = tempfile::Builder::new()
-                .prefix("deskside-samba-aged-")
-                .tempdir()
-                .unwrap()
-                .keep();
+            let dir = kept_dir("deskside-samba-aged-");
             let script = scripts().join("samba.sh");
             let users: Vec<String> = AGED_USERS.iter().map(|(u, p)| format!("{u}:{p}")).collect();
             let users = format!("SAMBA_USERS={}", users.join(" "));
@@ -317,14 +321,7 @@ pub fn aged_samba() -> Option<&'static AgedServer> {
             std::thread::sleep(Duration::from_millis(500));
             eprintln!("aged Samba AD DC up in {:?}", started.elapsed());
             Some(AgedServer {
-                server: Server {
-                    ldaps_url: "ldaps://127.0.0.1".to_owned(),
-                    ldap_url: "ldap://127.0.0.1".to_owned(),
-                    ca: dir.join("tls/ca.pem"),
-                    other_ca: dir.join("tls/other-ca.pem"),
-                    dir,
-                    watchdog,
-                },
+                server: Server::samba(dir, watchdog),
                 pid,
             })
         })
