@@ -11,6 +11,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use deskside_config::Config;
+use deskside_password::{
+    ChangeReport, ChangeRequest, Password, PasswordError, PolicyReason, Status, StatusRequest,
+};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings};
 
 pub const SUFFIX: &str = "dc=deskside,dc=test";
@@ -393,6 +396,53 @@ pub async fn bind_rc(server: &Server, dn: &str, password: &str) -> u32 {
 /// A config for the library from TOML text.
 pub fn config(text: &str) -> Config {
     toml::from_str(text).unwrap()
+}
+
+/// [`deskside_password::status`] for `user` with `password`, under the config `config_text`,
+/// with a throwaway data dir.
+pub async fn status_with(config_text: &str, user: &str, password: &str) -> Status {
+    let dir = tempfile::tempdir().unwrap();
+    deskside_password::status(
+        &config(config_text),
+        StatusRequest {
+            user: Some(user.to_owned()),
+            password: Some(Password::from(password)),
+            data_dir: Some(dir.path().to_path_buf()),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// [`deskside_password::change`] for `user`, under the config `config_text`, with a throwaway
+/// data dir.
+pub async fn change_with(
+    config_text: &str,
+    user: &str,
+    current: &str,
+    new: &str,
+    skip_local_checks: bool,
+) -> Result<ChangeReport, PasswordError> {
+    let dir = tempfile::tempdir().unwrap();
+    deskside_password::change(
+        &config(config_text),
+        ChangeRequest {
+            user: Some(user.to_owned()),
+            current: Password::from(current),
+            new: Password::from(new),
+            data_dir: Some(dir.path().to_path_buf()),
+            skip_local_checks,
+        },
+    )
+    .await
+}
+
+/// The policy reason of a refusal, if it is one.
+pub fn reason(e: &PasswordError) -> Option<PolicyReason> {
+    match e {
+        PasswordError::PolicyViolation { reason, .. } => Some(*reason),
+        _ => None,
+    }
 }
 
 /// The desksidectl binary (built by `cargo build --bins`; `DESKSIDECTL` overrides).

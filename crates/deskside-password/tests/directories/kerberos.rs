@@ -6,11 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use deskside_password::{
-    ChangeRequest, Password, PasswordError, PolicyReason, State, StatusRequest,
-};
+use deskside_password::{PasswordError, PolicyReason, State};
 
-use crate::common::{self, Server};
+use crate::common::{self, Server, reason};
 use crate::samba_ad;
 
 pub const REALM: &str = "DESKSIDE.TEST";
@@ -60,16 +58,7 @@ fn kdc() -> Option<&'static Server> {
 }
 
 async fn status(krb5: &Path, user: &str, password: &str) -> deskside_password::Status {
-    deskside_password::status(
-        &common::config(&config_text(krb5, "")),
-        StatusRequest {
-            user: Some(user.to_owned()),
-            password: Some(Password::from(password)),
-            data_dir: Some(tempfile::tempdir().unwrap().path().to_path_buf()),
-        },
-    )
-    .await
-    .unwrap()
+    common::status_with(&config_text(krb5, ""), user, password).await
 }
 
 async fn change(
@@ -79,15 +68,12 @@ async fn change(
     new: &str,
     skip_local_checks: bool,
 ) -> Result<deskside_password::ChangeReport, PasswordError> {
-    deskside_password::change(
-        &common::config(&config_text(krb5, "")),
-        ChangeRequest {
-            user: Some(user.to_owned()),
-            current: Password::from(current),
-            new: Password::from(new),
-            data_dir: Some(tempfile::tempdir().unwrap().path().to_path_buf()),
-            skip_local_checks,
-        },
+    common::change_with(
+        &config_text(krb5, ""),
+        user,
+        current,
+        new,
+        skip_local_checks,
     )
     .await
 }
@@ -109,13 +95,6 @@ pub fn assert_expires_in(st: &deskside_password::Status, days: i64) {
         st.days_left,
         Some(deskside_password::days_left(at, checked))
     );
-}
-
-fn reason(e: &PasswordError) -> Option<PolicyReason> {
-    match e {
-        PasswordError::PolicyViolation { reason, .. } => Some(*reason),
-        _ => None,
-    }
 }
 
 #[tokio::test]

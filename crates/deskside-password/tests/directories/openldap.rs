@@ -5,11 +5,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use deskside_password::{
-    ChangeRequest, Password, PasswordError, PolicyReason, State, StatusRequest,
-};
+use deskside_password::{PasswordError, PolicyReason, State};
 
-use crate::common::{self, LDAP_ADMIN, LDAP_ADMIN_PW, SUFFIX, Server};
+use crate::common::{self, LDAP_ADMIN, LDAP_ADMIN_PW, SUFFIX, Server, reason};
 
 /// Adds a ppolicy entry; returns its DN.
 pub async fn add_policy(server: &Server, attrs: &[(&str, &str)]) -> String {
@@ -64,18 +62,12 @@ async fn status(
     password: &str,
     extra: &str,
 ) -> deskside_password::Status {
-    let dir = tempfile::tempdir().unwrap();
-    let config = common::config(&config_text(server, &server.ldaps_url, extra));
-    deskside_password::status(
-        &config,
-        StatusRequest {
-            user: Some(uid.to_owned()),
-            password: Some(Password::from(password)),
-            data_dir: Some(dir.path().to_path_buf()),
-        },
+    common::status_with(
+        &config_text(server, &server.ldaps_url, extra),
+        uid,
+        password,
     )
     .await
-    .unwrap()
 }
 
 pub async fn change(
@@ -85,26 +77,8 @@ pub async fn change(
     new: &str,
     skip_local_checks: bool,
 ) -> Result<deskside_password::ChangeReport, PasswordError> {
-    let dir = tempfile::tempdir().unwrap();
-    let config = common::config(&config_text(server, &server.ldaps_url, ""));
-    deskside_password::change(
-        &config,
-        ChangeRequest {
-            user: Some(uid.to_owned()),
-            current: Password::from(current),
-            new: Password::from(new),
-            data_dir: Some(dir.path().to_path_buf()),
-            skip_local_checks,
-        },
-    )
-    .await
-}
-
-fn reason(e: &PasswordError) -> Option<PolicyReason> {
-    match e {
-        PasswordError::PolicyViolation { reason, .. } => Some(*reason),
-        _ => None,
-    }
+    let text = config_text(server, &server.ldaps_url, "");
+    common::change_with(&text, uid, current, new, skip_local_checks).await
 }
 
 #[tokio::test]

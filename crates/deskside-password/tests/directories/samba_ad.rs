@@ -3,11 +3,9 @@
 
 use std::process::Command;
 
-use deskside_password::{
-    ChangeRequest, Password, PasswordError, PolicyReason, State, StatusRequest,
-};
+use deskside_password::{PasswordError, PolicyReason, State};
 
-use crate::common::{self, AD_ADMIN_PW, AD_BASE, Server};
+use crate::common::{self, AD_ADMIN_PW, AD_BASE, Server, reason};
 use crate::kerberos;
 
 fn tool(server: &Server, args: &[&str]) {
@@ -63,17 +61,7 @@ pub fn config_text(server: &Server) -> String {
 }
 
 async fn status(server: &Server, user: &str, password: &str) -> deskside_password::Status {
-    let config = common::config(&config_text(server));
-    deskside_password::status(
-        &config,
-        StatusRequest {
-            user: Some(user.to_owned()),
-            password: Some(Password::from(password)),
-            data_dir: Some(tempfile::tempdir().unwrap().path().to_path_buf()),
-        },
-    )
-    .await
-    .unwrap()
+    common::status_with(&config_text(server), user, password).await
 }
 
 async fn change(
@@ -83,39 +71,11 @@ async fn change(
     new: &str,
     skip_local_checks: bool,
 ) -> Result<deskside_password::ChangeReport, PasswordError> {
-    change_with(&config_text(server), user, current, new, skip_local_checks).await
-}
-
-async fn change_with(
-    config_text: &str,
-    user: &str,
-    current: &str,
-    new: &str,
-    skip_local_checks: bool,
-) -> Result<deskside_password::ChangeReport, PasswordError> {
-    let config = common::config(config_text);
-    deskside_password::change(
-        &config,
-        ChangeRequest {
-            user: Some(user.to_owned()),
-            current: Password::from(current),
-            new: Password::from(new),
-            data_dir: Some(tempfile::tempdir().unwrap().path().to_path_buf()),
-            skip_local_checks,
-        },
-    )
-    .await
+    common::change_with(&config_text(server), user, current, new, skip_local_checks).await
 }
 
 fn upn(user: &str) -> String {
     format!("{user}@deskside.test")
-}
-
-fn reason(e: &PasswordError) -> Option<PolicyReason> {
-    match e {
-        PasswordError::PolicyViolation { reason, .. } => Some(*reason),
-        _ => None,
-    }
 }
 
 #[tokio::test]
@@ -302,7 +262,7 @@ async fn must_change_at_next_login() {
         config_text(server),
         dead_kdc.display()
     );
-    let err = change_with(
+    let err = common::change_with(
         &without_kdc,
         &user,
         "Start-Pass-807",
@@ -324,7 +284,7 @@ async fn must_change_at_next_login() {
         kerberos::REALM,
         kerberos::krb5_conf(home.path()).display()
     );
-    let report = change_with(
+    let report = common::change_with(
         &with_kdc,
         &user,
         "Start-Pass-807",
