@@ -23,12 +23,29 @@ use x11rb::protocol::xproto::{
 struct Xvfb {
     child: Child,
     display: String,
+    /// The first connection, kept open: an X server resets itself when its last client
+    /// leaves, and a connection made during that reset is dropped ("failed to read whole
+    /// buffer"). `-noreset` says the same; the open connection makes sure of it.
+    conn: x11rb::rust_connection::RustConnection,
+    screen_num: usize,
 }
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Kills the server if the start-up wait panics.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -61,21 +78,30 @@ fn start_xvfb() -> Option<Xvfb> {
             "320x200x24",
             "-nolisten",
             "tcp",
+            "-noreset",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let xvfb = Xvfb { child, display };
+    let mut child = KillOnDrop(Some(child));
     let started = Instant::now();
-    while x11rb::connect(Some(&xvfb.display)).is_err() {
+    let (conn, screen_num) = loop {
+        if let Ok(connected) = x11rb::connect(Some(&display)) {
+            break connected;
+        }
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "Xvfb did not start"
         );
         std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(xvfb)
+    };
+    Some(Xvfb {
+        child: child.0.take().unwrap(),
+        display,
+        conn,
+        screen_num,
+    })
 }
 
 const ROOT: u32 = 0x0033_6699;
@@ -86,8 +112,8 @@ async fn the_root_window_and_a_mapped_window_are_captured_with_their_colours() {
     let Some(xvfb) = start_xvfb() else {
         return;
     };
-    let (conn, screen_num) = x11rb::connect(Some(&xvfb.display)).unwrap();
-    let screen = &conn.setup().roots[screen_num];
+    let conn = &xvfb.conn;
+    let screen = &conn.setup().roots[xvfb.screen_num];
     let root = screen.root;
     conn.change_window_attributes(
         root,
