@@ -1163,12 +1163,7 @@ fn audit_steps(steps: &[StepResult]) -> Vec<AuditStep> {
         .map(|s| AuditStep {
             program: s.program.clone(),
             args: s.args.clone(),
-            status: match s.status {
-                StepStatus::Ok => "ok",
-                StepStatus::Failed => "failed",
-                StepStatus::Skipped => "skipped",
-            }
-            .to_owned(),
+            status: s.status.as_str().to_owned(),
         })
         .collect()
 }

@@ -34,6 +34,18 @@ pub enum StepStatus {
     Skipped,
 }
 
+impl StepStatus {
+    /// The name used in JSON, the audit log and across IPC.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
 /// One step's result, as `fix apply --json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepResult {
@@ -333,6 +345,16 @@ async fn wait_network(iface: &str, limit: Duration) -> (bool, String, Option<u64
 mod tests {
     use super::*;
     use crate::plan::Step;
+
+    #[test]
+    fn step_status_names_match_the_json() {
+        for status in [StepStatus::Ok, StepStatus::Failed, StepStatus::Skipped] {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().to_owned())
+            );
+        }
+    }
 
     fn run(program: &'static str, args: &[&str]) -> Action {
         Action::Run {

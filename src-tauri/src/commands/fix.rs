@@ -163,12 +163,7 @@ fn step_dto(s: &StepResult) -> FixStep {
     FixStep {
         program: s.program.clone(),
         args: s.args.clone(),
-        status: match s.status {
-            StepStatus::Ok => "ok",
-            StepStatus::Failed => "failed",
-            StepStatus::Skipped => "skipped",
-        }
-        .to_owned(),
+        status: s.status.as_str().to_owned(),
         output: s.output.clone(),
     }
 }
