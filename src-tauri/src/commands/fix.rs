@@ -6,9 +6,7 @@
 
 use std::time::Duration;
 
-use deskside_fixes::{
-    ApplyResult, Engine, FixError, FixEvent, InterfaceName, Outcome, StepResult, StepStatus,
-};
+use deskside_fixes::{ApplyResult, Engine, FixError, FixEvent, InterfaceName, Outcome, StepResult};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
 use tokio::sync::mpsc;
@@ -208,6 +206,7 @@ pub fn result_dto(r: &ApplyResult) -> FixResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use deskside_fixes::StepStatus;
 
     #[test]
     fn a_bad_interface_from_the_page_is_refused_before_any_fix_runs() {
