@@ -24,6 +24,17 @@ fn rt_at(url: &str) -> Rt {
     Rt::new(&s).unwrap()
 }
 
+/// A fresh outbox in a temporary directory (kept while the first value lives) and a fake RT
+/// on loopback answering with `faults`.
+async fn outbox_and_rt(faults: Faults) -> (tempfile::TempDir, Outbox, FakeRt, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let fake = FakeRt::new();
+    fake.set_faults(faults);
+    let server = fake.serve().await.unwrap();
+    (dir, outbox, fake, server)
+}
+
 fn ticket(subject: &str) -> NewTicket {
     NewTicket {
         subject: subject.into(),
@@ -103,14 +114,11 @@ fn uuid_v4(key: &str) -> bool {
 
 #[tokio::test]
 async fn a_500_after_the_ticket_was_created_does_not_duplicate_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    fake.set_faults(Faults {
+    let (_dir, outbox, fake, server) = outbox_and_rt(Faults {
         fail_after_create: 1,
         ..Faults::default()
-    });
-    let server = fake.serve().await.unwrap();
+    })
+    .await;
     let rt = rt_for(&server);
     let entry = outbox.enqueue(ticket("VPN down"), "rt").unwrap();
 
@@ -166,15 +174,12 @@ async fn a_500_after_the_ticket_was_created_does_not_duplicate_it() {
 
 #[tokio::test]
 async fn deliver_now_retries_within_its_budget_and_honours_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    fake.set_faults(Faults {
+    let (_dir, outbox, fake, server) = outbox_and_rt(Faults {
         rate_limit: 1,
         retry_after_s: 2,
         ..Faults::default()
-    });
-    let server = fake.serve().await.unwrap();
+    })
+    .await;
     let entry = outbox.enqueue(ticket("Slow down"), "rt").unwrap();
     let started = Instant::now();
     let e = outbox
@@ -199,15 +204,12 @@ async fn deliver_now_retries_within_its_budget_and_honours_retry_after() {
 
 #[tokio::test]
 async fn retry_after_holds_even_a_flush_that_ignores_backoff() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    fake.set_faults(Faults {
+    let (_dir, outbox, _fake, server) = outbox_and_rt(Faults {
         rate_limit: 1,
         retry_after_s: 60,
         ..Faults::default()
-    });
-    let server = fake.serve().await.unwrap();
+    })
+    .await;
     let rt = rt_for(&server);
     let entry = outbox.enqueue(ticket("Held"), "rt").unwrap();
     let events = outbox.deliver_due(&rt, &quick()).await.unwrap();
@@ -397,14 +399,11 @@ async fn a_helpdesk_that_is_down_keeps_the_ticket_queued_until_it_returns() {
 
 #[tokio::test]
 async fn out_of_attempts_is_a_permanent_failure() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    fake.set_faults(Faults {
+    let (_dir, outbox, _fake, server) = outbox_and_rt(Faults {
         unavailable: 10,
         ..Faults::default()
-    });
-    let server = fake.serve().await.unwrap();
+    })
+    .await;
     let entry = outbox.enqueue(ticket("Never"), "rt").unwrap();
     let options = DeliverOptions {
         ignore_backoff: true,
@@ -428,10 +427,7 @@ async fn out_of_attempts_is_a_permanent_failure() {
 
 #[tokio::test]
 async fn status_of_delivered_tickets_is_polled_and_changes_are_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    let server = fake.serve().await.unwrap();
+    let (_dir, outbox, _fake, server) = outbox_and_rt(Faults::default()).await;
     let rt = rt_for(&server);
     let entry = outbox.enqueue(ticket("Status"), "rt").unwrap();
     outbox.deliver_due(&rt, &quick()).await.unwrap();
@@ -448,14 +444,11 @@ async fn status_of_delivered_tickets_is_polled_and_changes_are_reported() {
 
 #[tokio::test]
 async fn deliver_now_keeps_to_its_budget_on_a_slow_helpdesk() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    fake.set_faults(Faults {
+    let (_dir, outbox, fake, server) = outbox_and_rt(Faults {
         delay: Duration::from_secs(4),
         ..Faults::default()
-    });
-    let server = fake.serve().await.unwrap();
+    })
+    .await;
     let entry = outbox.enqueue(ticket("Slow"), "rt").unwrap();
     let started = Instant::now();
     let e = outbox
@@ -519,10 +512,7 @@ impl Connector for LandsLate {
 
 #[tokio::test]
 async fn a_create_still_in_progress_after_a_timeout_is_not_duplicated() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
-    let fake = FakeRt::new();
-    let server = fake.serve().await.unwrap();
+    let (_dir, outbox, fake, server) = outbox_and_rt(Faults::default()).await;
     let id = outbox.enqueue(ticket("Lands late"), "rt").unwrap().id;
     let late = LandsLate {
         url: server.url(),
