@@ -586,6 +586,7 @@ pub async fn mtu(ctx: &Context) -> Outcome {
                     evidence,
                 )
                 .advise("This is a network setting problem (a path-MTU black hole), not your computer: contact IT and mention this check."),
+                mtu::Verdict::TooLossy => Outcome::skip("Too many test packets are lost on the way to tell whether large packets get through; the connection quality check says more.", evidence),
                 mtu::Verdict::Unreachable => Outcome::skip("The test server does not answer test packets, so packet sizes cannot be measured.", evidence),
                 mtu::Verdict::SmallerPathMtuSignalled => {
                     Outcome::pass("The path to the internet takes smaller packets, and the network says so correctly.", evidence)
