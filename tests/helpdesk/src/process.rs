@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use crate::{HarnessError, Result, SERVE_SCRIPT};
 
-/// A free loopback port, as the kernel hands out for port 0 (released before returning).
+/// A free loopback port for a server, outside the ephemeral range so that no outgoing
+/// connection takes it before the server binds it (or between a stop and a restart).
 pub(crate) fn pick_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?.port())
+    Ok(deskside_test_support::server_port()?)
 }
 
 /// Fails with [`HarnessError::PortTaken`] when something listens on (or holds) the port.

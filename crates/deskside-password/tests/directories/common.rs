@@ -72,7 +72,8 @@ pub fn can_run(what: &str, bins: &[&str]) -> bool {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound then released; the server binds it right after).
+/// A TCP port on 127.0.0.1 that nothing listens on, for "the directory is down" cases
+/// (servers take theirs from `deskside_test_support::server_port`).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -169,7 +170,10 @@ pub fn slapd() -> Option<&'static Server> {
                 return None;
             }
             let dir = kept_dir("deskside-slapd-");
-            let (port, tls_port) = (free_port(), free_port());
+            let (port, tls_port) = (
+                deskside_test_support::server_port().unwrap(),
+                deskside_test_support::server_port().unwrap(),
+            );
             let script = scripts().join("slapd.sh");
             let watchdog = spawn_watched(
                 &dir,
