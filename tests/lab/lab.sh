@@ -339,7 +339,8 @@ start_client_cups() {
   write_cups_conf
   start_bg client-cups "$C" cupsd -f -c "$ST/cups/etc/cupsd.conf" -s "$ST/cups/etc/cups-files.conf"
   for _ in $(seq 250); do
-    if in_ns "$C" lpstat -h "$sock" -r >/dev/null 2>&1; then
+    # `lpstat -r` exits 0 either way: only its words tell whether the scheduler answers.
+    if [[ $(in_ns "$C" lpstat -h "$sock" -r 2>/dev/null) == "scheduler is running" ]]; then
       return 0
     fi
     pid=$(cat "$ST/pids/client-cups")
