@@ -44,17 +44,22 @@ pub fn server_ports(ephemeral: &RangeInclusive<u16>) -> RangeInclusive<u16> {
     }
 }
 
+/// This host's ephemeral port range (Linux's default when `/proc` does not say).
+#[must_use]
+pub fn ephemeral_range() -> RangeInclusive<u16> {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| parse_port_range(&t))
+        .unwrap_or(DEFAULT_EPHEMERAL)
+}
+
 /// A free loopback TCP port outside the ephemeral range, not handed out before by this
 /// process. The caller's server binds it right after.
 ///
 /// # Errors
 /// When no free port is found after many tries (the error names the range).
 pub fn server_port() -> io::Result<u16> {
-    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|t| parse_port_range(&t))
-        .unwrap_or(DEFAULT_EPHEMERAL);
-    let range = server_ports(&ephemeral);
+    let range = server_ports(&ephemeral_range());
     let mut given = GIVEN.lock().unwrap_or_else(PoisonError::into_inner);
     let given = given.get_or_insert_with(HashSet::new);
     for _ in 0..500 {
@@ -100,15 +105,12 @@ mod tests {
 
     #[test]
     fn ports_are_free_distinct_and_outside_the_ephemeral_range() {
-        let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-            .ok()
-            .and_then(|t| parse_port_range(&t))
-            .unwrap_or(DEFAULT_EPHEMERAL);
+        let allowed = server_ports(&ephemeral_range());
         let ports: Vec<u16> = (0..50).map(|_| server_port().unwrap()).collect();
         let distinct: HashSet<u16> = ports.iter().copied().collect();
         assert_eq!(distinct.len(), ports.len());
         for p in ports {
-            assert!(server_ports(&ephemeral).contains(&p), "{p}");
+            assert!(allowed.contains(&p), "{p}");
             TcpListener::bind((Ipv4Addr::LOCALHOST, p)).unwrap();
         }
     }
