@@ -21,31 +21,23 @@ use x11rb::protocol::xproto::{
 };
 
 struct Xvfb {
-    child: Child,
     display: String,
     /// The first connection, kept open: an X server resets itself when its last client
     /// leaves, and a connection made during that reset is dropped ("failed to read whole
     /// buffer"). `-noreset` says the same; the open connection makes sure of it.
     conn: x11rb::rust_connection::RustConnection,
     screen_num: usize,
+    /// Last field, so the connection closes before the server is killed.
+    _server: KillOnDrop,
 }
 
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Kills the server if the start-up wait panics.
-struct KillOnDrop(Option<Child>);
+/// The server process, killed when dropped (also if the start-up wait panics).
+struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -84,7 +76,7 @@ fn start_xvfb() -> Option<Xvfb> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut child = KillOnDrop(Some(child));
+    let server = KillOnDrop(child);
     let started = Instant::now();
     let (conn, screen_num) = loop {
         if let Ok(connected) = x11rb::connect(Some(&display)) {
@@ -97,10 +89,10 @@ fn start_xvfb() -> Option<Xvfb> {
         std::thread::sleep(Duration::from_millis(50));
     };
     Some(Xvfb {
-        child: child.0.take().unwrap(),
         display,
         conn,
         screen_num,
+        _server: server,
     })
 }
 
