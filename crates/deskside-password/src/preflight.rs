@@ -13,7 +13,7 @@ use crate::{PasswordError, Settings, SourceKind};
 /// One line of the pre-flight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreflightItem {
-    /// `directory`, `tls`, `vpn` or `clock`.
+    /// `source`, `directory`, `tls`, `vpn` or `clock`.
     pub id: &'static str,
     /// Nothing stands in the way on this line.
     pub ok: bool,
@@ -173,6 +173,20 @@ fn skew_words(skew_s: u64) -> String {
     }
 }
 
+/// Whether Deskside can change a password of this source at all: the one answer the tray, the
+/// CLI and [`crate::change`] share. AD and OpenLDAP are changed over the directory, Kerberos with
+/// kpasswd; a manual source has only IT's web pages, so the line says where to go instead.
+#[must_use]
+pub fn source_item(source: SourceKind) -> Option<PreflightItem> {
+    (source == SourceKind::Manual).then(|| {
+        item(
+            "source",
+            false,
+            "Your password cannot be changed from Deskside here: use your organisation's change page or ask IT.".to_owned(),
+        )
+    })
+}
+
 /// Everything that would stop a password change now, without a password: the VPN (when
 /// `password.internal`), then for a directory source (AD, OpenLDAP) whether the configured URL
 /// answers and TLS with the configured CA works, then (AD) the clock. A Kerberos or manual
@@ -184,6 +198,10 @@ pub async fn preflight(config: &deskside_config::Config, user: Option<&str>) -> 
         Err(e) => return Preflight::of(vec![item("directory", false, sentence(&e.to_string()))]),
     };
     let mut items = Vec::new();
+    if let Some(refusal) = source_item(s.source) {
+        // Nothing else matters: Deskside cannot change this password whatever the network.
+        return Preflight::of(vec![refusal]);
+    }
     if s.internal {
         let up = crate::preflight_vpn(&s).await.is_ok();
         items.push(vpn_item(up));
@@ -215,6 +233,16 @@ mod tests {
 
     fn ids(items: &[PreflightItem]) -> Vec<(&str, bool)> {
         items.iter().map(|i| (i.id, i.ok)).collect()
+    }
+
+    #[test]
+    fn kerberos_can_be_changed_here_and_manual_cannot() {
+        // Regression: the tray refused a Kerberos change the core and the CLI support.
+        assert_eq!(source_item(SourceKind::Kerberos), None);
+        assert_eq!(source_item(SourceKind::Ad), None);
+        assert_eq!(source_item(SourceKind::Ldap), None);
+        let manual = source_item(SourceKind::Manual).unwrap();
+        assert_eq!((manual.id, manual.ok), ("source", false));
     }
 
     #[test]

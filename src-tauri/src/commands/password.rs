@@ -101,20 +101,11 @@ pub async fn check_new_password(
 #[specta::specta]
 pub async fn password_preflight() -> Result<PasswordPreflight, IpcError> {
     let loaded = config::load()?;
-    let settings = Settings::resolve(&loaded.config, None).map_err(|e| password_error(&e))?;
-    let mut items = Vec::new();
-    if matches!(settings.source, SourceKind::Manual | SourceKind::Kerberos) {
-        items.push(PreflightItem {
-            id: "source".to_owned(),
-            ok: false,
-            message: "Your password cannot be changed from Deskside here: use your organisation's change page or ask IT.".to_owned(),
-        });
-    }
+    // The core decides, for the tray and the CLI alike, whether a change can be made here.
     let checked = deskside_password::preflight(&loaded.config, None).await;
-    items.extend(preflight_items(&checked));
     Ok(PasswordPreflight {
-        ok: items.iter().all(|i| i.ok),
-        items,
+        ok: checked.ok,
+        items: preflight_items(&checked),
     })
 }
 
