@@ -3,6 +3,11 @@
 // password status, and the screen-reader announcement. It talks to the Backend and keeps the
 // pure reducers (diagnosis.ts, fixes.ts) in charge of how a run evolves. One instance per
 // window, passed to screens as a prop (tests make their own with a fake backend).
+//
+// Shell state with an update event (health, outbox, password status) is subscribed to before
+// it is read, and each has a `Freshness` so a read answering after a newer event (or after a
+// later read) is dropped instead of overwriting it (issue 11: Home said "not checked yet"
+// after the background check had found the VPN down).
 
 import { ALL_CATEGORIES, BackendError, type Backend, type Unsubscribe } from "./backend";
 import { applyProgress, failRun, finishRun, idleRun, startRun, type RunState } from "./diagnosis";
@@ -18,8 +23,9 @@ import {
   type FixRun,
   type HelpPrefill,
 } from "./fixes";
+import { Freshness } from "./fresh";
 import { hashFor, screenFromHash } from "./route";
-import type { AppInfo, DeviceSnapshot, FixInfo, HealthState, OutboxTicket, PasswordStatus, Report, Screen } from "./types";
+import type { AppInfo, DeviceSnapshot, FixInfo, HealthState, OutboxTicket, PasswordStatus, Report, Screen } from "./bindings";
 
 export class AppState {
   readonly backend: Backend;
@@ -48,29 +54,54 @@ export class AppState {
   passwordError = $state<string | null>(null);
 
   #subscriptions: Unsubscribe[] = [];
+  readonly #healthFresh = new Freshness();
+  readonly #outboxFresh = new Freshness();
+  readonly #passwordFresh = new Freshness();
 
   constructor(backend: Backend) {
     this.backend = backend;
   }
 
-  /** Loads health and app info and subscribes to the shell's events. */
+  /**
+   * Subscribes to the shell's events, then loads health, app info, fixes, outbox and password
+   * status. Subscribing first means no update can fall between a read and its event; a read
+   * that answers after a newer event is dropped (`Freshness`).
+   */
   async init(): Promise<void> {
-    const [health, info] = await Promise.allSettled([this.backend.getHealth(), this.backend.getAppInfo()]);
-    if (health.status === "fulfilled") this.health = health.value;
-    if (info.status === "fulfilled") this.appInfo = info.value;
-    else this.appInfoError = BackendError.from(info.reason).message;
-    this.#subscriptions.push(
-      await this.backend.onHealthChanged((h) => {
-        this.health = h;
-      }),
-      await this.backend.onNavigate((screen) => this.arrive(screen)),
-      await this.backend.onOutboxChanged((tickets) => this.#outboxChanged(tickets)),
-      await this.backend.onPasswordStatus((status) => {
-        this.password = status;
-      }),
-    );
-    // Secondary data: each may fail on its own without spoiling the window.
-    await Promise.allSettled([this.loadFixes(), this.loadOutbox(), this.loadPassword(false)]);
+    const subscribed = await Promise.allSettled([
+      this.backend.onHealthChanged((h) => this.#healthChanged(h)),
+      this.backend.onNavigate((screen) => this.arrive(screen)),
+      this.backend.onOutboxChanged((tickets) => this.#outboxChanged(tickets)),
+      this.backend.onPasswordStatus((status) => this.passwordChanged(status)),
+    ]);
+    for (const s of subscribed) if (s.status === "fulfilled") this.#subscriptions.push(s.value);
+    // Each may fail on its own without spoiling the window (a failed subscription only means
+    // that state is not updated live).
+    await Promise.allSettled([this.loadHealth(), this.loadAppInfo(), this.loadFixes(), this.loadOutbox(), this.loadPassword(false)]);
+  }
+
+  async loadHealth(): Promise<void> {
+    const current = this.#healthFresh.begin();
+    try {
+      const health = await this.backend.getHealth();
+      if (current()) this.health = health;
+    } catch {
+      // Health stays as it was (unknown before the first answer); the next event brings it.
+    }
+  }
+
+  #healthChanged(health: HealthState): void {
+    this.#healthFresh.supersede();
+    this.health = health;
+  }
+
+  async loadAppInfo(): Promise<void> {
+    try {
+      this.appInfo = await this.backend.getAppInfo();
+      this.appInfoError = null;
+    } catch (err) {
+      this.appInfoError = BackendError.from(err).message;
+    }
   }
 
   async loadFixes(): Promise<void> {
@@ -83,14 +114,24 @@ export class AppState {
   }
 
   async loadOutbox(): Promise<void> {
+    const current = this.#outboxFresh.begin();
     try {
-      this.outbox = await this.backend.listOutbox();
+      const tickets = await this.backend.listOutbox();
+      if (current()) this.outbox = tickets;
     } catch {
-      this.outbox = [];
+      if (current()) this.outbox = [];
     }
   }
 
+  /** A ticket was just queued by this window: show it now (the event that follows agrees). */
+  ticketQueued(ticket: OutboxTicket): void {
+    if (this.outbox.some((t) => t.id === ticket.id)) return;
+    this.#outboxFresh.supersede();
+    this.outbox = [ticket, ...this.outbox];
+  }
+
   #outboxChanged(tickets: OutboxTicket[]): void {
+    this.#outboxFresh.supersede();
     const before = new Map(this.outbox.map((t) => [t.id, t]));
     this.outbox = tickets;
     for (const t of tickets) {
@@ -106,12 +147,21 @@ export class AppState {
   }
 
   async loadPassword(refresh: boolean): Promise<void> {
+    const current = this.#passwordFresh.begin();
     this.passwordError = null;
     try {
-      this.password = await this.backend.getPasswordStatus(refresh);
+      const status = await this.backend.getPasswordStatus(refresh);
+      if (current()) this.password = status;
     } catch (err) {
-      this.passwordError = BackendError.from(err, "password.status").message;
+      if (current()) this.passwordError = BackendError.from(err, "password.status").message;
     }
+  }
+
+  /** A new password status: the `password-status` event, or the answer of a change or remember. */
+  passwordChanged(status: PasswordStatus): void {
+    this.#passwordFresh.supersede();
+    this.password = status;
+    this.passwordError = null;
   }
 
   // ---- fixes ----

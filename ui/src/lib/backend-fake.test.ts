@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createFakeBackend, fakeFromQuery } from "./backend-fake";
 import { lowDiskReport } from "./sample-data";
-import type { DiagnosisProgress } from "./types";
+import type { DiagnosisProgress } from "./bindings";
 
 describe("fake backend", () => {
   it("plays a run like the shell: planned first, then every check once, then the report", async () => {

@@ -29,6 +29,7 @@ import type {
   FixOutcome,
   HealthState,
   IpcError,
+  JsonValue,
   OutboxState,
   OutboxTicket,
   PasswordChecklist,
@@ -39,7 +40,7 @@ import type {
   TicketAttachment,
   TicketOptions,
   TicketPreview,
-} from "./types";
+} from "./bindings";
 
 type Fallible =
   | "runDiagnosis"
@@ -78,6 +79,20 @@ export interface FakeOptions {
   password?: PasswordStatus;
 }
 
+/** Reads a test can hold back (`FakeBackend.hold`). */
+export type HoldableRead = "getHealth" | "listOutbox" | "getPasswordStatus";
+
+/** The fake's events, for `FakeBackend.listenerCount`. */
+export type FakeEvent = "health" | "navigate" | "outbox" | "password";
+
+/** A held read: like an IPC answer still on its way while the shell's state moves on. */
+export interface HeldRead {
+  /** Resolves once the call has taken its answer from the fake's state (it is fixed from then on). */
+  readonly reached: Promise<void>;
+  /** Lets the call answer. */
+  release(): void;
+}
+
 export interface FakeBackend extends Backend {
   /** Method names in call order. */
   readonly calls: string[];
@@ -97,6 +112,10 @@ export interface FakeBackend extends Backend {
   emitPassword(status: PasswordStatus): void;
   /** Links opened with `openPasswordLink`. */
   readonly opened: string[];
+  /** Holds the next call of `method` after it has read the state, until released. */
+  hold(method: HoldableRead): HeldRead;
+  /** How many listeners the event has now. */
+  listenerCount(event: FakeEvent): number;
 }
 
 /** A stand-in for the Rust policy check (deskside-password), good enough for the screens. */
@@ -133,6 +152,18 @@ function fakeRedact(text: string): { text: string; count: number } {
   return { text: out, count };
 }
 
+/**
+ * `value[key]` when `value` is a JSON object. The draft's report and fix results cross IPC as
+ * plain JSON (`JsonValue` in the bindings), so the fake reads them the way the shell does.
+ */
+function jsonAt(value: JsonValue | null | undefined, key: string): JsonValue | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value[key] : undefined;
+}
+
+function jsonText(value: JsonValue | undefined): string {
+  return typeof value === "string" ? value : JSON.stringify(value ?? null);
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A short plain-text device summary, standing in for the shell's Rust rendering. */
@@ -166,6 +197,18 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
   let password = opts.password ?? samplePasswordStatus();
   const previews = new Map<string, { preview: TicketPreview; draft: TicketDraft }>();
   let nextTicket = (opts.outbox ?? []).reduce((m, t) => Math.max(m, t.id), 0) + 1;
+
+  const holds = new Map<HoldableRead, { reached: () => void; gate: Promise<void> }>();
+  /** Answers `answer` (taken when the call began), after the test releases a hold on `method`. */
+  const answer = async <T>(method: HoldableRead, value: T): Promise<T> => {
+    const held = holds.get(method);
+    if (held) {
+      holds.delete(method);
+      held.reached();
+      await held.gate;
+    }
+    return value;
+  };
 
   const fail = (what: Fallible) => {
     const e = opts.errors?.[what];
@@ -226,7 +269,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async getHealth() {
       fake.calls.push("getHealth");
-      return health;
+      return answer("getHealth", health);
     },
     async getDevice() {
       fake.calls.push("getDevice");
@@ -293,13 +336,14 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       await sleep(delay);
       fail("previewTicket");
       const description = fakeRedact(draft.description);
-      const rc = draft.report?.diagnosis;
+      const rc = jsonAt(draft.report, "diagnosis");
+      const rootCause = jsonAt(rc, "root_cause");
       const summary = [
         "Summary for the agent (Deskside)",
-        rc?.root_cause ? `Root cause: ${rc.root_cause} - ${rc.headline}` : "Root cause: none found",
+        rootCause ? `Root cause: ${jsonText(rootCause)} - ${jsonText(jsonAt(rc, "headline"))}` : "Root cause: none found",
         `Device: ${device.hostname}, ${device.os.name} ${device.os.version ?? ""}`.trim(),
         `User: ${device.user ?? "unknown"}   Urgency: ${draft.urgency}${draft.category ? `   Category: ${draft.category}` : ""}`,
-        ...(draft.fix_results.length ? [`Fixes tried: ${draft.fix_results.map((f) => `${f.id} (${f.outcome})`).join(", ")}`] : []),
+        ...(draft.fix_results.length ? [`Fixes tried: ${draft.fix_results.map((f) => `${jsonText(jsonAt(f, "id"))} (${jsonText(jsonAt(f, "outcome"))})`).join(", ")}`] : []),
       ];
       const bundle = {
         schema: "deskside.bundle/1",
@@ -357,7 +401,10 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async listOutbox() {
       fake.calls.push("listOutbox");
-      return fake.outbox.map((t) => ({ ...t }));
+      return answer(
+        "listOutbox",
+        fake.outbox.map((t) => ({ ...t })),
+      );
     },
     async retryTicket(id) {
       fake.calls.push("retryTicket");
@@ -384,7 +431,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.calls.push("getPasswordStatus");
       await sleep(delay);
       fail("getPasswordStatus");
-      return password;
+      return answer("getPasswordStatus", password);
     },
     async checkNewPassword(newPassword, confirm) {
       fake.calls.push("checkNewPassword");
@@ -433,6 +480,19 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     emitPassword(s) {
       password = s;
       for (const cb of passwordListeners) cb(s);
+    },
+
+    hold(method) {
+      let reached = () => {};
+      let release = () => {};
+      const reachedP = new Promise<void>((r) => (reached = r));
+      const gate = new Promise<void>((r) => (release = r));
+      holds.set(method, { reached, gate });
+      return { reached: reachedP, release };
+    },
+    listenerCount(event) {
+      const sets = { health: healthListeners, navigate: navListeners, outbox: outboxListeners, password: passwordListeners };
+      return sets[event].size;
     },
   };
   return fake;

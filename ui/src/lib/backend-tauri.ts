@@ -1,127 +1,74 @@
-// The Backend over Tauri IPC: the only module that touches the generated `bindings.ts`.
+// The Backend over Tauri IPC: the only module that calls the generated `bindings.ts`.
 //
-// It is tolerant on purpose: a command may come back as tauri-specta's
-// `{status:"ok",data} | {status:"error",error}` or as a plain value (an infallible command, or
-// a generator set to throw), and a thrown `{code,message}` becomes a BackendError too. The
-// `TauriApi` view below is what the UI needs; `npm run check` fails if the generated
-// bindings stop providing it.
+// Every command and event is typed by the bindings (tauri-specta, generated from the Rust
+// shell), so there is nothing to cast: a command answers `{status:"ok",data}` or
+// `{status:"error",error}` and `unwrap` turns that into the data or a thrown BackendError
+// (the UI's `IpcError`). `TauriApi` names exactly what the UI uses; `npm run check` fails if
+// the generated bindings stop providing it with these shapes.
 
-import { commands, events } from "./bindings";
+import {
+  commands,
+  events,
+  type DiagnosisProgress,
+  type FixProgress,
+  type HealthChanged,
+  type IpcError,
+  type Navigate,
+  type OutboxChanged,
+  type PasswordStatusChanged,
+  type Result,
+} from "./bindings";
 import { BackendError, type Backend, type Unsubscribe } from "./backend";
-import type {
-  AppInfo,
-  Category,
-  DeviceSnapshot,
-  DiagnosisProgress,
-  FixArgs,
-  FixInfo,
-  FixPreview,
-  FixProgress,
-  FixResult,
-  HealthState,
-  OutboxTicket,
-  PasswordChangeReport,
-  PasswordChecklist,
-  PasswordLink,
-  PasswordPreflight,
-  PasswordStatus,
-  Report,
-  Screen,
-  ScreenCapture,
-  TicketOptions,
-  TicketPreview,
-} from "./types";
 
-interface EventSource {
-  listen(cb: (event: { payload: unknown }) => void): Promise<() => void>;
+/** One generated event, as far as the UI listens to it. */
+export interface EventSource<T> {
+  listen(cb: (event: { payload: T }) => void): Promise<() => void>;
 }
 
-/** What the UI uses of the generated bindings (results are normalized at run time). */
+/** What the UI uses of the generated bindings. */
 export interface TauriApi {
-  commands: {
-    runDiagnosis(categories: Category[]): Promise<unknown>;
-    getHealth(): Promise<unknown>;
-    getDevice(): Promise<unknown>;
-    copyDeviceInfo(): Promise<unknown>;
-    getAppInfo(): Promise<unknown>;
-    listFixes(): Promise<unknown>;
-    previewFix(id: string, args: FixArgs): Promise<unknown>;
-    applyFix(id: string, args: FixArgs): Promise<unknown>;
-    getTicketOptions(): Promise<unknown>;
-    /** `unknown`: the draft's report crosses as plain JSON (`JsonValue` in the bindings). */
-    previewTicket(draft: unknown): Promise<unknown>;
-    submitTicket(previewId: string): Promise<unknown>;
-    listOutbox(): Promise<unknown>;
-    retryTicket(id: number): Promise<unknown>;
-    copyTicketAsEmail(id: number): Promise<unknown>;
-    captureScreen(): Promise<unknown>;
-    getPasswordStatus(refresh: boolean): Promise<unknown>;
-    checkNewPassword(newPassword: string, confirm: string): Promise<unknown>;
-    passwordPreflight(): Promise<unknown>;
-    changePassword(current: string, newPassword: string, confirm: string): Promise<unknown>;
-    openPasswordLink(link: PasswordLink): Promise<unknown>;
-    rememberPassword(password: string): Promise<unknown>;
-  };
+  commands: typeof commands;
   events: {
-    diagnosisProgress: EventSource;
-    healthChanged: EventSource;
-    navigate: EventSource;
-    fixProgress: EventSource;
-    outboxChanged: EventSource;
-    passwordStatus: EventSource;
+    diagnosisProgress: EventSource<DiagnosisProgress>;
+    healthChanged: EventSource<HealthChanged>;
+    navigate: EventSource<Navigate>;
+    fixProgress: EventSource<FixProgress>;
+    outboxChanged: EventSource<OutboxChanged>;
+    passwordStatus: EventSource<PasswordStatusChanged>;
   };
 }
 
 const generated: TauriApi = { commands, events };
 
-const SCREENS: readonly Screen[] = ["home", "diagnostics", "device", "help", "password", "about"];
-
-/** A command's answer → its data, or a thrown BackendError. */
-export function unwrap<T>(value: unknown, code: string): T {
-  if (value && typeof value === "object" && "status" in value) {
-    const r = value as { status: unknown; data?: unknown; error?: unknown };
-    if (r.status === "ok" && "data" in r) return r.data as T;
-    if (r.status === "error" && "error" in r) throw BackendError.from(r.error, code);
-  }
-  return value as T;
+/**
+ * A command's result → its data, or a thrown BackendError. The error goes through
+ * `BackendError.from` although the bindings type it `IpcError`: when Tauri itself refuses a
+ * call (unknown command, arguments that do not deserialize) the generated wrapper passes
+ * Tauri's plain string on as `error`.
+ */
+export function unwrap<T>(result: Result<T, IpcError>, code: string): T {
+  if (result.status === "ok") return result.data;
+  throw BackendError.from(result.error, code);
 }
 
-async function call<T>(run: () => Promise<unknown>, code: string): Promise<T> {
-  let value: unknown;
+/** Runs a fallible command; a rejected invoke (a broken bridge) becomes a BackendError too. */
+async function call<T>(run: () => Promise<Result<T, IpcError>>, code: string): Promise<T> {
+  let result: Result<T, IpcError>;
   try {
-    value = await run();
+    result = await run();
   } catch (err) {
     throw BackendError.from(err, code);
   }
-  return unwrap<T>(value, code);
+  return unwrap(result, code);
 }
 
-function isProgress(p: unknown): p is DiagnosisProgress {
-  if (!p || typeof p !== "object") return false;
-  const o = p as Record<string, unknown>;
-  return (
-    (o.kind === "planned" && Array.isArray(o.ids)) ||
-    (o.kind === "finished" && typeof o.check === "object" && o.check !== null)
-  );
-}
-
-function isFixProgress(p: unknown): p is FixProgress {
-  if (!p || typeof p !== "object") return false;
-  const o = p as Record<string, unknown>;
-  return typeof o.fix === "string" && ["started", "step", "verifying", "done"].includes(o.kind as string);
-}
-
-/** `{tickets}` (the contract) or a bare list → the tickets. */
-export function ticketsOf(payload: unknown): OutboxTicket[] | null {
-  const t = payload && typeof payload === "object" && !Array.isArray(payload) ? (payload as { tickets?: unknown }).tickets : payload;
-  return Array.isArray(t) ? (t as OutboxTicket[]) : null;
-}
-
-/** `{screen}` (the contract) or a bare screen name → a known Screen. */
-export function screenOf(payload: unknown): Screen | null {
-  const s =
-    payload && typeof payload === "object" ? (payload as { screen?: unknown }).screen : payload;
-  return typeof s === "string" && (SCREENS as readonly string[]).includes(s) ? (s as Screen) : null;
+/** Runs an infallible command (no `Result` in the bindings); only the bridge can fail. */
+async function callPlain<T>(run: () => Promise<T>, code: string): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw BackendError.from(err, code);
+  }
 }
 
 export function createTauriBackend(api: TauriApi = generated): Backend {
@@ -129,71 +76,52 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
   return {
     async runDiagnosis(categories, onProgress) {
       // Listen before invoking so the `planned` event cannot be missed.
-      const stop = await api.events.diagnosisProgress.listen((e) => {
-        if (isProgress(e.payload)) onProgress(e.payload);
-      });
+      const stop = await api.events.diagnosisProgress.listen((e) => onProgress(e.payload));
       try {
-        return await call<Report>(() => c.runDiagnosis(categories), "diagnose.run");
+        return await call(() => c.runDiagnosis(categories), "diagnose.run");
       } finally {
         stop();
       }
     },
-    getHealth: () => call<HealthState>(() => c.getHealth(), "health"),
-    getDevice: () => call<DeviceSnapshot>(() => c.getDevice(), "device.snapshot"),
-    copyDeviceInfo: () => call<string>(() => c.copyDeviceInfo(), "device.clipboard"),
-    getAppInfo: () => call<AppInfo>(() => c.getAppInfo(), "config"),
-    async onHealthChanged(cb): Promise<Unsubscribe> {
-      return api.events.healthChanged.listen((e) => {
-        if (e.payload && typeof e.payload === "object") cb(e.payload as HealthState);
-      });
-    },
-    async onNavigate(cb): Promise<Unsubscribe> {
-      return api.events.navigate.listen((e) => {
-        const screen = screenOf(e.payload);
-        if (screen) cb(screen);
-      });
-    },
+    getHealth: () => callPlain(() => c.getHealth(), "health"),
+    getDevice: () => call(() => c.getDevice(), "device.snapshot"),
+    copyDeviceInfo: () => call(() => c.copyDeviceInfo(), "device.clipboard"),
+    getAppInfo: () => call(() => c.getAppInfo(), "config"),
+    onHealthChanged: (cb): Promise<Unsubscribe> => api.events.healthChanged.listen((e) => cb(e.payload)),
+    onNavigate: (cb): Promise<Unsubscribe> => api.events.navigate.listen((e) => cb(e.payload.screen)),
 
-    listFixes: () => call<FixInfo[]>(() => c.listFixes(), "fix.list"),
-    previewFix: (id, args) => call<FixPreview>(() => c.previewFix(id, args), "fix.preview"),
+    listFixes: () => call(() => c.listFixes(), "fix.list"),
+    previewFix: (id, args) => call(() => c.previewFix(id, args), "fix.preview"),
     async applyFix(id, args, onProgress) {
       const stop = await api.events.fixProgress.listen((e) => {
-        if (isFixProgress(e.payload) && e.payload.fix === id) onProgress(e.payload);
+        // Progress of another window's fix is not this dialog's.
+        if (e.payload.fix === id) onProgress(e.payload);
       });
       try {
-        return await call<FixResult>(() => c.applyFix(id, args), "fix.apply");
+        return await call(() => c.applyFix(id, args), "fix.apply");
       } finally {
         stop();
       }
     },
 
-    getTicketOptions: () => call<TicketOptions>(() => c.getTicketOptions(), "ticket.options"),
-    previewTicket: (draft) => call<TicketPreview>(() => c.previewTicket(draft), "ticket.preview"),
-    submitTicket: (previewId) => call<OutboxTicket>(() => c.submitTicket(previewId), "ticket.submit"),
-    listOutbox: () => call<OutboxTicket[]>(() => c.listOutbox(), "outbox.list"),
-    retryTicket: (id) => call<OutboxTicket>(() => c.retryTicket(id), "outbox.retry"),
-    copyTicketAsEmail: (id) => call<string>(() => c.copyTicketAsEmail(id), "outbox.copy"),
-    captureScreen: () => call<ScreenCapture>(() => c.captureScreen(), "capture.failed"),
-    async onOutboxChanged(cb): Promise<Unsubscribe> {
-      return api.events.outboxChanged.listen((e) => {
-        const tickets = ticketsOf(e.payload);
-        if (tickets) cb(tickets);
-      });
-    },
+    getTicketOptions: () => call(() => c.getTicketOptions(), "ticket.options"),
+    previewTicket: (draft) => call(() => c.previewTicket(draft), "ticket.preview"),
+    submitTicket: (previewId) => call(() => c.submitTicket(previewId), "ticket.submit"),
+    listOutbox: () => call(() => c.listOutbox(), "outbox.list"),
+    retryTicket: (id) => call(() => c.retryTicket(id), "outbox.retry"),
+    copyTicketAsEmail: (id) => call(() => c.copyTicketAsEmail(id), "outbox.copy"),
+    captureScreen: () => call(() => c.captureScreen(), "capture.failed"),
+    onOutboxChanged: (cb): Promise<Unsubscribe> => api.events.outboxChanged.listen((e) => cb(e.payload.tickets)),
 
-    getPasswordStatus: (refresh) => call<PasswordStatus>(() => c.getPasswordStatus(refresh), "password.status"),
-    checkNewPassword: (newPassword, confirm) => call<PasswordChecklist>(() => c.checkNewPassword(newPassword, confirm), "password.check"),
-    passwordPreflight: () => call<PasswordPreflight>(() => c.passwordPreflight(), "password.preflight"),
+    getPasswordStatus: (refresh) => call(() => c.getPasswordStatus(refresh), "password.status"),
+    checkNewPassword: (newPassword, confirm) => call(() => c.checkNewPassword(newPassword, confirm), "password.check"),
+    passwordPreflight: () => call(() => c.passwordPreflight(), "password.preflight"),
     changePassword: (current, newPassword, confirm) =>
-      call<PasswordChangeReport>(() => c.changePassword(current, newPassword, confirm), "password.change"),
-    rememberPassword: (password) => call<PasswordStatus>(() => c.rememberPassword(password), "password.remember"),
+      call(() => c.changePassword(current, newPassword, confirm), "password.change"),
+    rememberPassword: (password) => call(() => c.rememberPassword(password), "password.remember"),
     openPasswordLink: async (link) => {
-      await call<unknown>(() => c.openPasswordLink(link), "password.link");
+      await call(() => c.openPasswordLink(link), "password.link");
     },
-    async onPasswordStatus(cb): Promise<Unsubscribe> {
-      return api.events.passwordStatus.listen((e) => {
-        if (e.payload && typeof e.payload === "object" && "state" in e.payload) cb(e.payload as PasswordStatus);
-      });
-    },
+    onPasswordStatus: (cb): Promise<Unsubscribe> => api.events.passwordStatus.listen((e) => cb(e.payload)),
   };
 }

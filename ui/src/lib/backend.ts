@@ -1,6 +1,7 @@
 // The one interface between the UI and the outside world. Screens and state call only this;
 // `backend-tauri.ts` implements it over the generated IPC bindings and `backend-fake.ts`
-// with sample data for unit tests and `npm run dev` in a plain browser.
+// with sample data for unit tests and `npm run dev` in a plain browser. Every shape that
+// crosses IPC is the generated type of `bindings.ts`, so a Rust change breaks `npm run check`.
 
 import type {
   AppInfo,
@@ -26,7 +27,7 @@ import type {
   TicketDraft,
   TicketOptions,
   TicketPreview,
-} from "./types";
+} from "./bindings";
 
 /** Stops a subscription. */
 export type Unsubscribe = () => void;
@@ -37,7 +38,7 @@ export interface Backend {
     categories: Category[],
     onProgress: (event: DiagnosisProgress) => void,
   ): Promise<Report>;
-  /** Last known health (background or manual run). Never fails. */
+  /** Last known health (background or manual run). Fails only when the IPC bridge does. */
   getHealth(): Promise<HealthState>;
   /** A fresh device snapshot. */
   getDevice(): Promise<DeviceSnapshot>;
@@ -45,7 +46,10 @@ export interface Backend {
   copyDeviceInfo(): Promise<string>;
   /** Version, branding and configuration provenance. */
   getAppInfo(): Promise<AppInfo>;
-  /** Health changed (background run, manual run). */
+  /**
+   * Health changed (background run, manual run). Like every `on…` here, the returned promise
+   * resolves once the listener is registered: subscribe before reading the state it updates.
+   */
   onHealthChanged(cb: (health: HealthState) => void): Promise<Unsubscribe>;
   /** The tray menu asks the window to show a screen. */
   onNavigate(cb: (screen: Screen) => void): Promise<Unsubscribe>;
@@ -95,7 +99,7 @@ export interface Backend {
 
 export const ALL_CATEGORIES: Category[] = ["network", "vpn", "disk", "system"];
 
-/** A failed backend call; `message` is safe to show to the user. */
+/** A failed backend call: the typed `IpcError` the UI throws; `message` is safe to show to the user. */
 export class BackendError extends Error implements IpcError {
   readonly code: string;
 

@@ -2,7 +2,7 @@
 // CSS custom properties set through the CSSOM (allowed under a CSP without 'unsafe-inline').
 
 import { accentTokens } from "./contrast";
-import type { AppInfo } from "./types";
+import type { AppInfo } from "./bindings";
 
 /** "Acme IT help", or "Deskside" when no organisation is configured. */
 export function appTitle(info: Pick<AppInfo, "organization"> | null): string {

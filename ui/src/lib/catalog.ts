@@ -3,7 +3,7 @@
 // Ids the UI does not know (a newer core) still display: category from the result or the id's
 // prefix, title from the id, placed after the known checks.
 
-import type { Category } from "./types";
+import type { Category } from "./bindings";
 
 export interface CatalogEntry {
   id: string;

@@ -16,7 +16,7 @@ describe("deviceView", () => {
 
   it("says Unknown / Not readable instead of leaving blanks", () => {
     expect(v.hardware).toContainEqual({ label: "Serial number", value: "Not readable", mono: true });
-    const bare = deviceView({ ...sampleDevice(), hostname: "", user: null, cpu: {}, memory: {} }, NOW);
+    const bare = deviceView({ ...sampleDevice(), hostname: "", user: null, cpu: { brand: null, cores: null, threads: null }, memory: { total_bytes: null, available_bytes: null } }, NOW);
     expect(bare.device[0]!.value).toBe("Unknown");
     expect(bare.cpuMemory).toEqual([
       { label: "Processor", value: "Unknown" },
@@ -64,7 +64,7 @@ describe("deviceView", () => {
   it("shows VPN links and the battery", () => {
     expect(v.vpn).toEqual([]);
     const s = sampleDevice();
-    s.network.interfaces.push({ name: "wg0", kind: "tunnel", state: "up", addresses: [{ addr: "10.8.0.5", prefix_len: 32 }] });
+    s.network.interfaces.push({ name: "wg0", description: null, kind: "tunnel", state: "up", mac: null, mtu: 1420, dhcp: null, addresses: [{ addr: "10.8.0.5", prefix_len: 32 }] });
     s.vpn_interfaces = ["wg0"];
     const withVpn = deviceView(s, NOW);
     expect(withVpn.vpn.map((i) => i.name)).toEqual(["wg0"]);

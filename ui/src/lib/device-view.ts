@@ -4,7 +4,7 @@
 
 import { formatAgo, formatBytes, formatUptime, percentOf } from "./format";
 import type { Tone } from "./status";
-import type { DeviceSnapshot, NetInterface, ProxyEndpoint } from "./types";
+import type { DeviceSnapshot, Interface, ProxyEndpoint } from "./bindings";
 
 export interface Field {
   label: string;
@@ -92,7 +92,7 @@ function isLinkLocal(addr: string): boolean {
   return /^fe80:/i.test(addr) || addr.startsWith("169.254.");
 }
 
-export function interfaceView(i: NetInterface, vpnNames: string[]): InterfaceView {
+export function interfaceView(i: Interface, vpnNames: string[]): InterfaceView {
   const [state, stateTone] = STATE[i.state] ?? [String(i.state), "neutral" as Tone];
   return {
     name: i.name,
@@ -112,7 +112,7 @@ export function interfaceView(i: NetInterface, vpnNames: string[]): InterfaceVie
  * worth seeing) and any other link that is up with a routable address are "main"; the rest
  * (down bridges, container plumbing) is folded away.
  */
-function isMain(i: NetInterface, vpn: boolean): boolean {
+function isMain(i: Interface, vpn: boolean): boolean {
   if (vpn) return true;
   if (["ethernet", "wireless", "cellular"].includes(String(i.kind))) return i.state !== "down";
   return i.state === "up" && i.addresses.some((a) => !isLinkLocal(a.addr));

@@ -7,8 +7,8 @@
 
 import { CATEGORIES, catalogIndex, categoryLabel, categoryOf, checkTitle } from "./catalog";
 import { plural } from "./format";
-import { statusMeta, type Tone } from "./status";
-import type { CheckResult, DiagnosisProgress, Health, Report, RowStatus, Status } from "./types";
+import { statusMeta, type RowStatus, type Tone } from "./status";
+import type { CheckResult, DiagnosisProgress, Health, Report, Status } from "./bindings";
 
 export type Phase = "idle" | "running" | "done" | "failed";
 

@@ -6,7 +6,7 @@
 import { checkTitle } from "./catalog";
 import { formatBytes } from "./format";
 import { statusMeta, type Tone } from "./status";
-import type { FixInfo, FixOutcome, FixPreview, FixProgress, FixResult, FixStep, Report } from "./types";
+import type { FixInfo, FixOutcome, FixPreview, FixProgress, FixResult, FixStep, Report } from "./bindings";
 
 /** Findings worth a fix: a check that failed or warns. */
 export function needsFix(status: string): boolean {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { currentHealth, homeView } from "./home";
 import { DNS_ADVICE, brokenDnsReport, healthOf, healthyReport } from "./sample-data";
-import type { HealthState } from "./types";
+import type { HealthState } from "./bindings";
 
 const NOW = new Date("2026-11-23T09:48:00Z");
 const unknown: HealthState = { status: "unknown", headline: "", root_cause: null, checked_at: null };

@@ -5,7 +5,7 @@
 import { checkTitle } from "./catalog";
 import { formatAgo } from "./format";
 import { healthMeta, type StatusMeta } from "./status";
-import type { HealthState, Report } from "./types";
+import type { HealthState, Report } from "./bindings";
 
 export interface HomeView {
   status: HealthState["status"];

@@ -5,7 +5,7 @@
 
 import { formatAgo, plural } from "./format";
 import type { Tone } from "./status";
-import type { PasswordChecklist, PasswordStatus } from "./types";
+import type { PasswordChecklist, PasswordStatus } from "./bindings";
 
 export interface PasswordView {
   tone: Tone;

@@ -1,7 +1,7 @@
 // Hash routing without a router library: `#/diagnostics` ⇄ the Diagnostics screen. Hash URLs
 // work from Tauri's asset protocol and from `python3 -m http.server` alike.
 
-import type { Screen } from "./types";
+import type { Screen } from "./bindings";
 
 export const SCREENS: readonly { id: Screen; label: string }[] = [
   { id: "home", label: "Home" },

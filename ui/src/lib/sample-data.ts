@@ -13,7 +13,7 @@ import type {
   PasswordStatus,
   Report,
   TicketOptions,
-} from "./types";
+} from "./bindings";
 
 const STARTED = "2026-11-23T09:41:24.123Z";
 

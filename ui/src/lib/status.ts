@@ -2,7 +2,10 @@
 // Tones map to CSS tokens (`--ok-fg`, `--warn-bg`, …) in styles/theme.css, so colour is never
 // the only signal: every tone also has its own icon and a text label.
 
-import type { HealthState, RowStatus } from "./types";
+import type { HealthStatus, Status } from "./bindings";
+
+/** What a check row shows: a finished status, or `pending` while the check runs (UI only). */
+export type RowStatus = Status | "pending";
 
 export type Tone = "ok" | "warn" | "bad" | "neutral" | "info";
 export type IconName = "check" | "alert" | "cross" | "minus" | "question" | "spinner";
@@ -26,8 +29,6 @@ const STATUS: Record<RowStatus, StatusMeta> = {
 export function statusMeta(status: string): StatusMeta {
   return STATUS[status as RowStatus] ?? { label: "Unknown", tone: "neutral", icon: "question" };
 }
-
-export type HealthStatus = HealthState["status"];
 
 const HEALTH: Record<HealthStatus, StatusMeta> = {
   healthy: { label: "All good", tone: "ok", icon: "check" },

@@ -8,7 +8,7 @@ import { defaultGateways } from "./device-view";
 import { formatBytes, formatUptime, percentOf } from "./format";
 import { currentHealth } from "./home";
 import { healthMeta, statusMeta } from "./status";
-import type { DeviceSnapshot, HealthState, Report } from "./types";
+import type { DeviceSnapshot, HealthState, Report } from "./bindings";
 
 export interface SupportTextInput {
   health: HealthState | null;

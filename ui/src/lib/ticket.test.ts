@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { draftProblems, effectiveParts, emptyDraft, finalDraft, outboxView } from "./ticket";
 import { brokenDnsReport, sampleFixResult, sampleTicketOptions } from "./sample-data";
-import type { OutboxTicket, TicketOptions } from "./types";
+import type { OutboxTicket, TicketOptions } from "./bindings";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
 

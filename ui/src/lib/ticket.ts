@@ -5,7 +5,23 @@
 
 import { formatAgo, formatBytes, plural } from "./format";
 import type { Tone } from "./status";
-import type { OutboxTicket, TicketDraft, TicketOptions, TicketPart, TicketParts, Urgency } from "./types";
+import type { FixResult, OutboxTicket, Report, TicketDraft, TicketOptions, TicketPart, TicketParts, Urgency } from "./bindings";
+
+/** What the user edits in the Get help form (UI only): the IPC `TicketDraft` minus the evidence. */
+export type TicketFields = Omit<TicketDraft, "report" | "fix_results">;
+
+/**
+ * What a diagnosis run or a failed fix adds to the ticket, typed (UI only). It crosses IPC as
+ * plain JSON (`JsonValue` in the bindings); `finalDraft` is where the form becomes the draft
+ * that is sent.
+ */
+export interface TicketEvidence {
+  report: Report | null;
+  fix_results: FixResult[];
+}
+
+/** The whole form: what the user wrote and ticked, and the evidence. */
+export type TicketForm = TicketFields & TicketEvidence;
 
 export const PARTS: readonly { part: TicketPart; label: string; detail: string }[] = [
   { part: "device", label: "Device information", detail: "Computer name, system, disks and network settings." },
@@ -23,7 +39,12 @@ export const URGENCIES: readonly { id: Urgency; label: string }[] = [
 
 export const SUBJECT_MAX = 150;
 
-export function emptyDraft(options: TicketOptions | null = null): TicketDraft {
+/** A new form: nothing written, every allowed part on except the screenshot, no evidence. */
+export function emptyDraft(options: TicketOptions | null = null): TicketForm {
+  return { ...emptyFields(options), report: null, fix_results: [] };
+}
+
+export function emptyFields(options: TicketOptions | null = null): TicketFields {
   const allowed = (p: TicketPart) => options?.parts.find((o) => o.part === p)?.allowed ?? true;
   return {
     subject: "",
@@ -39,8 +60,6 @@ export function emptyDraft(options: TicketOptions | null = null): TicketDraft {
       logs: allowed("logs"),
       screenshot: false,
     },
-    report: null,
-    fix_results: [],
     screenshot_png_base64: null,
   };
 }
@@ -58,7 +77,7 @@ export interface DraftProblem {
 }
 
 /** What stops the draft from being previewed, one plain sentence per field. */
-export function draftProblems(d: TicketDraft, screenshotConsent: boolean): DraftProblem[] {
+export function draftProblems(d: TicketFields, screenshotConsent: boolean): DraftProblem[] {
   const out: DraftProblem[] = [];
   if (!d.subject.trim()) out.push({ field: "subject", message: "Write a short subject, e.g. “Cannot reach the intranet”." });
   else if (d.subject.trim().length > SUBJECT_MAX) out.push({ field: "subject", message: `Keep the subject under ${SUBJECT_MAX} characters.` });
@@ -72,7 +91,7 @@ export function draftProblems(d: TicketDraft, screenshotConsent: boolean): Draft
 }
 
 /** The draft as sent: forbidden parts off, the screenshot only with consent, trimmed text. */
-export function finalDraft(d: TicketDraft, options: TicketOptions | null, screenshotConsent: boolean): TicketDraft {
+export function finalDraft(d: TicketForm, options: TicketOptions | null, screenshotConsent: boolean): TicketDraft {
   const parts = effectiveParts(d.parts, options);
   if (!screenshotConsent) parts.screenshot = false;
   return {

@@ -6,7 +6,7 @@ import Diagnostics from "./Diagnostics.svelte";
 import { AppState } from "../lib/app-state.svelte";
 import { createFakeBackend } from "../lib/backend-fake";
 import { brokenDnsReport } from "../lib/sample-data";
-import type { DiagnosisProgress, Report } from "../lib/types";
+import type { DiagnosisProgress, Report } from "../lib/bindings";
 
 /** A backend whose diagnosis the test drives event by event. */
 function drivenBackend() {
