@@ -3,7 +3,8 @@
 // finishes, shortest first), plays a fix (steps, re-test) and a ticket's delivery (queued →
 // sending → delivered as #1042, or failed), answers password checks with a small stand-in for
 // the Rust policy check, records calls, and lets tests push health, navigation, outbox and
-// password events.
+// password events and hold a read's answer back while the state moves on (`hold`). Every
+// shape is the generated binding type, as the Tauri backend's.
 
 import { BackendError, type Backend, type Unsubscribe } from "./backend";
 import { deviceView } from "./device-view";
