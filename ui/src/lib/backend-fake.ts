@@ -251,8 +251,8 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
 
     async runDiagnosis(categories: Category[], onProgress) {
       fake.calls.push("runDiagnosis");
-      const wanted = categories.length ? categories : ["network", "vpn", "disk", "system"];
-      const checks = report.checks.filter((c) => wanted.includes(c.category as Category));
+      const wanted: Category[] = categories.length ? categories : ["network", "vpn", "disk", "system"];
+      const checks = report.checks.filter((c) => wanted.includes(c.category));
       await sleep(delay);
       fail("runDiagnosis");
       onProgress({ kind: "planned", ids: checks.map((c) => c.id) });
