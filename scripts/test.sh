@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command. In order: formatting; the web UI (type check, unit tests, build — the
+# The test command. In order: the test stack's setup (as root: scripts/bootstrap-tests.sh);
+# formatting; the web UI (type check, unit tests, build — the
 # Tauri shell embeds ui/dist, so it comes before any cargo build); clippy; the IPC bindings
 # drift check; unit, integration and network-lab tests; the Linux package; the end-to-end
 # tests that drive the real window over WebDriver inside the lab.
@@ -11,6 +12,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 threads="${DESKSIDE_TEST_THREADS:-2}"
+
+# Setup: scripts/bootstrap.sh installs only what the CLI needs; the test stack (lab tools,
+# WebKitGTK, helpdesks, directories, tauri-driver) is installed here. Quick when all is present.
+if [[ $(id -u) == 0 ]]; then
+  echo "== setup: the test stack (scripts/bootstrap-tests.sh)"
+  bash scripts/bootstrap-tests.sh
+else
+  echo "== setup skipped (not root): run scripts/bootstrap-tests.sh as root once, or the tests that need its packages fail or skip"
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -45,8 +55,8 @@ cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-
 
 echo "== package: release build and .deb (npm Tauri CLI)"
 npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
-# The package also ships the CLI and the privileged fix helper (tauri.conf.json bundle files).
-cargo build --release --locked -p desksidectl -p deskside-elevate
+# The CLI is the app's binary under another name; tauri.conf.json's beforeBuildCommand builds
+# the privileged fix helper the package also ships.
 (cd src-tauri && npx --no-install tauri build --bundles deb --ci)
 bash scripts/package-check.sh
 
