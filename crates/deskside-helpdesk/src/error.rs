@@ -99,6 +99,10 @@ pub enum SendError {
         /// request, so a search by key right away could miss a ticket that is about to appear.
         /// `false` when the helpdesk did answer (a 5xx, a 429).
         in_flight: bool,
+        /// Nothing answered at all: the connection was refused or reset, timed out, or the name
+        /// did not resolve. The outbox retries these soon (the helpdesk may be back in
+        /// seconds) rather than backing off as from an answered error.
+        unreachable: bool,
     },
     /// Retrying will not help: bad credentials, a refused request, a missing project.
     #[error("{reason}")]
@@ -116,7 +120,32 @@ impl SendError {
             maybe_created,
             retry_after: None,
             in_flight: maybe_created,
+            unreachable: false,
         }
+    }
+
+    /// No answer came from the helpdesk (refused, reset, timed out, name not resolved).
+    pub(crate) fn unreachable(reason: impl Into<String>, maybe_created: bool) -> Self {
+        Self::Transient {
+            reason: reason.into(),
+            maybe_created,
+            retry_after: None,
+            in_flight: maybe_created,
+            unreachable: true,
+        }
+    }
+
+    /// Whether the helpdesk could not be reached at all (as opposed to answering with an
+    /// error such as a 5xx or a 429).
+    #[must_use]
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Self::Transient {
+                unreachable: true,
+                ..
+            }
+        )
     }
 
     /// A permanent error.

@@ -129,7 +129,7 @@ fn classify_transport(e: &reqwest::Error, what: &str) -> SendError {
     // the message is for people and the URL adds nothing.
     let text = e.without_url_ref();
     if e.is_connect() {
-        return SendError::transient(
+        return SendError::unreachable(
             format!("{what}: cannot connect to the helpdesk ({text}); it will be retried"),
             false,
         );
@@ -143,7 +143,7 @@ fn classify_transport(e: &reqwest::Error, what: &str) -> SendError {
         "the connection failed"
     };
     // The request may have been received and processed: the outbox searches before resending.
-    SendError::transient(format!("{what}: {kind} ({text}); it will be retried"), true)
+    SendError::unreachable(format!("{what}: {kind} ({text}); it will be retried"), true)
 }
 
 trait WithoutUrlRef {
@@ -180,6 +180,7 @@ pub(crate) fn classify_status(
             maybe_created: false,
             retry_after: retry_after(headers),
             in_flight: false,
+            unreachable: false,
         },
         408 | 500..=599 => SendError::Transient {
             reason: format!(
@@ -188,6 +189,7 @@ pub(crate) fn classify_status(
             maybe_created: true,
             retry_after: retry_after(headers),
             in_flight: false,
+            unreachable: false,
         },
         401 | 403 => SendError::permanent(format!(
             "{what}: the helpdesk refused the credentials (HTTP {code}){excerpt}; check the [helpdesk] token, user or api_key"
@@ -267,6 +269,7 @@ mod tests {
                 maybe_created: false,
                 retry_after: Some(Duration::from_secs(3)),
                 in_flight: false,
+                unreachable: false,
             }
         );
         let e = classify_status(

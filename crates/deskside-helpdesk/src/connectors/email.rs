@@ -154,7 +154,7 @@ impl Connector for Email {
                     Err(SendError::transient(reason, false))
                 } else {
                     // Connection or TLS trouble: it may have broken after the message was taken.
-                    Err(SendError::transient(reason, true))
+                    Err(SendError::unreachable(reason, true))
                 }
             }
         }
