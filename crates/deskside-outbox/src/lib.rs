@@ -7,8 +7,15 @@
 //!   write with [`OutboxError::DiskFull`] and leaves every earlier ticket as it was.
 //! * **States.** `queued` → `sending` → `delivered` (the helpdesk's id and URL) or back to
 //!   `queued` (a transient error: exponential backoff with jitter, and never earlier than the
-//!   helpdesk's `Retry-After`) or `failed` (refused, or out of attempts; with the reason and a
+//!   helpdesk's `Retry-After`) or `failed` (refused, or out of rounds; with the reason and a
 //!   "copy as e-mail" text).
+//! * **Rounds, not attempts, set the backoff.** One [`Outbox::deliver_due`] run, or one whole
+//!   [`Outbox::deliver_now`] call with its quick retries, is one round; the backoff exponent
+//!   and [`DeliverOptions::max_attempts`] count failed rounds. While the helpdesk is merely
+//!   unreachable (refused, reset, timed out, name not resolved) the backoff is capped at
+//!   [`DeliverOptions::unreachable_cap`] (a minute): a ticket must not wait an hour after a
+//!   short outage. Answered errors (5xx, 429) back off up to [`DeliverOptions::backoff_cap`].
+//!   [`probe`] is the cheap reachability check the worker and `outbox flush` use first.
 //! * **Exactly once.** Each ticket gets an idempotency key (UUID v4) when queued. Before a
 //!   create request is sent, the row is marked `maybe_created` (durably). Any attempt that
 //!   starts with that mark set — after a timeout, a 5xx, a reset connection, or a process
@@ -23,6 +30,7 @@
 //!   by the lock holder is always a leftover of a crash.
 
 mod lock;
+mod probe;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +41,7 @@ use deskside_helpdesk::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use probe::{Endpoint, probe};
 pub use store::FILE_NAME;
 
 /// Errors of the outbox itself (not of a delivery attempt, which is recorded on the ticket).
@@ -231,14 +240,22 @@ pub enum Event {
 pub struct DeliverOptions {
     /// Try queued tickets now even if their backoff has not expired (`Retry-After` still holds).
     pub ignore_backoff: bool,
-    /// Attempts before a ticket is failed.
+    /// Failed rounds before a ticket is failed (quick retries inside one
+    /// [`Outbox::deliver_now`] call count once).
     pub max_attempts: u32,
     /// How long to wait for another process's delivery lock.
     pub lock_wait: Duration,
     /// First backoff step.
     pub backoff_base: Duration,
-    /// Longest backoff.
+    /// Longest backoff after the helpdesk answered with an error (5xx, 429).
     pub backoff_cap: Duration,
+    /// Longest backoff while the helpdesk cannot be reached at all (refused, reset, timed
+    /// out): it may be back in seconds, and a probe is cheap.
+    pub unreachable_cap: Duration,
+    /// [`Outbox::deliver_now`]: the first pause between its quick retries (doubling, jittered).
+    pub quick_pause: Duration,
+    /// [`Outbox::deliver_now`]: the longest pause between its quick retries.
+    pub quick_pause_cap: Duration,
     /// After an uncertain create (timeout, 5xx, crash), how long the helpdesk may still be
     /// working on that request: the search by key waits until then, because a search that
     /// runs while the first create is still being processed finds nothing and would lead to a
@@ -254,9 +271,41 @@ impl Default for DeliverOptions {
             lock_wait: Duration::from_secs(10),
             backoff_base: Duration::from_secs(30),
             backoff_cap: Duration::from_secs(3600),
+            unreachable_cap: Duration::from_secs(60),
+            quick_pause: Duration::from_millis(500),
+            quick_pause_cap: Duration::from_secs(8),
             settle: Duration::from_secs(30),
         }
     }
+}
+
+impl DeliverOptions {
+    /// The options every caller uses (tray worker, `desksidectl agent run`, `ticket submit`,
+    /// `outbox flush`): attempts from `tickets.max_attempts`, and a settle window longer than
+    /// `helpdesk.timeout_s`, so no caller searches by key while its own (or another's) create
+    /// may still be running.
+    #[must_use]
+    pub fn from_config(config: &deskside_config::Config) -> Self {
+        Self {
+            max_attempts: u32::try_from(config.tickets.max_attempts).unwrap_or(u32::MAX),
+            settle: Duration::from_secs(config.helpdesk.timeout_s.saturating_add(5)),
+            ..Self::default()
+        }
+    }
+
+    /// The longest backoff for a failure of this kind.
+    const fn cap(&self, unreachable: bool) -> Duration {
+        if unreachable {
+            self.unreachable_cap
+        } else {
+            self.backoff_cap
+        }
+    }
+}
+
+/// Milliseconds as stored (saturating).
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 /// The delay before attempt `attempts + 1`: `base · 2^(attempts-1)`, capped, then scaled by a
@@ -285,6 +334,15 @@ pub(crate) fn rfc3339(ms: i64) -> String {
                 .ok()
         })
         .unwrap_or_default()
+}
+
+/// Whether a failed attempt ends the ticket's round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// A `deliver_due` run: one attempt per ticket, the round ends with it.
+    Ends,
+    /// Inside `deliver_now`: quick retries follow; the call ends the round.
+    Continues,
 }
 
 /// The durable outbox.
@@ -427,13 +485,15 @@ impl Outbox {
         let due = self.store.due(now_ms(), options.ignore_backoff)?;
         let mut events = Vec::new();
         for id in due {
-            events.push(self.attempt(connector, id, options).await?);
+            events.push(self.attempt(connector, id, options, Round::Ends).await?);
         }
         Ok(events)
     }
 
     /// Tries to deliver one ticket now, retrying transient failures while `budget` lasts (the
-    /// `ticket submit` path: "send it now if you can"). Returns the ticket's final entry.
+    /// `ticket submit` path: "send it now if you can"). Returns the ticket's final entry. The
+    /// whole call is one round: if the ticket is still queued after its quick retries, its
+    /// backoff grows by one step, not by one per retry.
     ///
     /// # Errors
     /// As [`Outbox::deliver_due`].
@@ -453,18 +513,19 @@ impl Outbox {
             Err(e) => return Err(e),
         };
         self.store.recover_sending()?;
-        let mut round = 0_u32;
-        loop {
+        let mut failed = false;
+        let mut retries = 0_u32;
+        let entry = loop {
             let entry = self.get(id)?;
             if entry.state != State::Queued {
-                return Ok(entry);
+                break entry;
             }
             let hold = self.store.hold_until(id)?;
             let now = now_ms();
             if hold > now {
                 let wait = Duration::from_millis(u64::try_from(hold - now).unwrap_or(0));
                 if tokio::time::Instant::now() + wait > deadline {
-                    return Ok(entry);
+                    break entry;
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -473,35 +534,83 @@ impl Outbox {
             let left = deadline
                 .saturating_duration_since(tokio::time::Instant::now())
                 .max(Duration::from_secs(1));
-            if tokio::time::timeout(left, self.attempt(connector, id, options))
-                .await
-                .is_err()
-            {
-                let wait = backoff(round + 1, options.backoff_base, options.backoff_cap);
-                let next = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
-                self.store.abandon(id, next)?;
-                return self.get(id);
+            let attempt = self.attempt(connector, id, options, Round::Continues);
+            match tokio::time::timeout(left, attempt).await {
+                Err(_) => {
+                    self.store.abandon(id)?;
+                    failed = true;
+                    break self.get(id)?;
+                }
+                Ok(outcome) => {
+                    if matches!(outcome?, Event::Retrying { .. }) {
+                        failed = true;
+                    }
+                }
             }
-            round += 1;
+            retries += 1;
             let entry = self.get(id)?;
             if entry.state != State::Queued {
-                return Ok(entry);
+                break entry;
             }
             // An earlier create may still be in progress at the helpdesk: the user is told it
             // is queued now rather than kept waiting out the settle window.
             if self.store.settling(id, options.settle)? {
-                return Ok(entry);
+                break entry;
             }
-            // Short in-session backoff; the long one recorded on the ticket applies afterwards.
-            let pause = backoff(round, Duration::from_millis(500), Duration::from_secs(8));
+            // Short pauses between the quick retries of this round.
+            let pause = backoff(retries, options.quick_pause, options.quick_pause_cap);
             let hold = self.store.hold_until(id)?;
             let hold_wait = Duration::from_millis(u64::try_from(hold - now_ms()).unwrap_or(0));
             let wait = pause.max(hold_wait);
             if tokio::time::Instant::now() + wait >= deadline {
-                return Ok(entry);
+                break entry;
             }
             tokio::time::sleep(wait).await;
+        };
+        if failed && entry.state == State::Queued {
+            self.end_round(id, options)?;
+            return self.get(id);
         }
+        Ok(entry)
+    }
+
+    /// Whether a queued ticket waits because the helpdesk could not be reached (the worker
+    /// then probes it every few seconds).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn waiting_for_helpdesk(&self) -> Result<bool, OutboxError> {
+        self.store.waiting_for_helpdesk()
+    }
+
+    /// The highest change counter (compare with [`Entry::seq`] to notice changes made by
+    /// another process).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn last_seq(&self) -> Result<i64, OutboxError> {
+        self.store.last_seq()
+    }
+
+    /// A failed round of ticket `id` is over: one more round counted, the next attempt set
+    /// by the backoff for the kind of failure (never before `Retry-After` or a settle time
+    /// already set), or the ticket fails when out of rounds.
+    fn end_round(&self, id: i64, options: &DeliverOptions) -> Result<(), OutboxError> {
+        let row = self.store.round_row(id)?;
+        let rounds = row.rounds.saturating_add(1);
+        if rounds >= options.max_attempts {
+            let entry = self.get(id)?;
+            let reason = format!(
+                "gave up after {rounds} attempts; last error: {}",
+                entry.error.as_deref().unwrap_or("unknown")
+            );
+            return self.store.mark_failed(id, &reason);
+        }
+        let wait = backoff(rounds, options.backoff_base, options.cap(row.unreachable));
+        let next = (now_ms() + ms(wait))
+            .max(row.hold_until)
+            .max(row.next_attempt_at);
+        self.store.end_round(id, rounds, next)
     }
 
     /// Asks the helpdesk for the status of delivered tickets not yet closed, and stores it.
@@ -531,12 +640,15 @@ impl Outbox {
         Ok(changed)
     }
 
-    /// One attempt on ticket `id`; the caller holds the delivery lock.
+    /// One attempt on ticket `id`; the caller holds the delivery lock. With
+    /// [`Round::Ends`] a transient failure ends the ticket's round (backoff grows); with
+    /// [`Round::Continues`] the caller retries soon and ends the round itself.
     async fn attempt<C: Connector>(
         &self,
         connector: &C,
         id: i64,
         options: &DeliverOptions,
+        round: Round,
     ) -> Result<Event, OutboxError> {
         let row = self.store.begin_attempt(id)?;
         let outgoing = self.store.outgoing(id)?;
@@ -560,7 +672,7 @@ impl Outbox {
                     remote = Some(found);
                 }
                 Ok(None) => {}
-                Err(e) => return self.fail(id, &e, row.attempts, options),
+                Err(e) => return self.fail(id, &e, row.rounds, options, round),
             }
         }
         let remote = match remote {
@@ -580,14 +692,14 @@ impl Outbox {
                             // progress there, so the next attempt may search at once.
                             self.store.clear_create_started(id)?;
                         }
-                        return self.fail(id, &e, row.attempts, options);
+                        return self.fail(id, &e, row.rounds, options, round);
                     }
                 }
             }
         };
         if connector.attaches_separately() && !row.attached && !outgoing.attachments.is_empty() {
             if let Err(e) = connector.attach(&remote, &outgoing).await {
-                return self.fail(id, &e, row.attempts, options);
+                return self.fail(id, &e, row.rounds, options, round);
             }
             self.store.mark_attached(id)?;
         }
@@ -599,8 +711,9 @@ impl Outbox {
         &self,
         id: i64,
         e: &SendError,
-        attempts: u32,
+        rounds: u32,
         options: &DeliverOptions,
+        round: Round,
     ) -> Result<Event, OutboxError> {
         match e {
             SendError::Permanent { reason } => {
@@ -615,18 +728,34 @@ impl Outbox {
                 retry_after,
                 ..
             } => {
-                if attempts >= options.max_attempts {
-                    let reason = format!("gave up after {attempts} attempts; last error: {reason}");
-                    self.store.mark_failed(id, &reason)?;
-                    return Ok(Event::Failed { id, reason });
-                }
+                let unreachable = e.is_unreachable();
                 let now = now_ms();
-                let wait = backoff(attempts, options.backoff_base, options.backoff_cap);
-                let next = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
-                let hold = retry_after.map_or(0, |d| {
-                    now + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
-                });
-                self.store.mark_retry(id, reason, next.max(hold), hold)?;
+                let hold = retry_after.map_or(0, |d| now + ms(d));
+                let (rounds, next) = match round {
+                    Round::Ends => {
+                        let rounds = rounds.saturating_add(1);
+                        if rounds >= options.max_attempts {
+                            let reason =
+                                format!("gave up after {rounds} attempts; last error: {reason}");
+                            self.store.mark_failed(id, &reason)?;
+                            return Ok(Event::Failed { id, reason });
+                        }
+                        let wait = backoff(rounds, options.backoff_base, options.cap(unreachable));
+                        (rounds, now + ms(wait))
+                    }
+                    // The caller retries within its round and sets the backoff at its end.
+                    Round::Continues => (rounds, now),
+                };
+                self.store.mark_retry(
+                    id,
+                    &store::Retry {
+                        reason,
+                        next: next.max(hold),
+                        hold,
+                        unreachable,
+                        rounds,
+                    },
+                )?;
                 Ok(Event::Retrying {
                     id,
                     reason: reason.clone(),

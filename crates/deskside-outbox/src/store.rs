@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     maybe_created   INTEGER NOT NULL DEFAULT 0,
     create_started_at INTEGER NOT NULL DEFAULT 0,
     attached        INTEGER NOT NULL DEFAULT 0,
+    rounds          INTEGER NOT NULL DEFAULT 0,
+    unreachable     INTEGER NOT NULL DEFAULT 0,
     remote_id       TEXT,
     remote_url      TEXT,
     error           TEXT,
@@ -45,18 +47,54 @@ CREATE TABLE IF NOT EXISTS attachments (
     data         BLOB NOT NULL,
     PRIMARY KEY (ticket_id, idx)
 );
-PRAGMA user_version = 1;
 ";
+
+/// Columns added after the first release, with their definitions: an outbox file written by
+/// an older Deskside gets them when opened (the defaults are what those rows meant).
+const ADDED_COLUMNS: &[(&str, &str)] = &[
+    // When the last create request started (0 = never).
+    ("create_started_at", "INTEGER NOT NULL DEFAULT 0"),
+    // Failed delivery rounds (the backoff exponent), not counting quick retries.
+    ("rounds", "INTEGER NOT NULL DEFAULT 0"),
+    // The last failure got no answer from the helpdesk (refused, reset, timed out).
+    ("unreachable", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// The schema version written by this code.
+const USER_VERSION: i64 = 2;
 
 /// The row fields an attempt needs.
 #[derive(Debug)]
 pub(crate) struct AttemptRow {
-    pub(crate) attempts: u32,
+    /// Failed rounds so far (the backoff exponent).
+    pub(crate) rounds: u32,
     pub(crate) maybe_created: bool,
     /// When the last create request started (ms since the epoch; 0 = never).
     pub(crate) create_started_at: i64,
     pub(crate) attached: bool,
     pub(crate) remote: Option<Remote>,
+}
+
+/// A transient failure as stored.
+#[derive(Debug)]
+pub(crate) struct Retry<'a> {
+    pub(crate) reason: &'a str,
+    /// When the next attempt is due (ms since the epoch).
+    pub(crate) next: i64,
+    /// `Retry-After`: no attempt before this, even when backoff is ignored.
+    pub(crate) hold: i64,
+    pub(crate) unreachable: bool,
+    /// Failed rounds, including this one if it counts.
+    pub(crate) rounds: u32,
+}
+
+/// The fields that decide when a failed round is tried again.
+#[derive(Debug)]
+pub(crate) struct RoundRow {
+    pub(crate) rounds: u32,
+    pub(crate) unreachable: bool,
+    pub(crate) hold_until: i64,
+    pub(crate) next_attempt_at: i64,
 }
 
 /// The ticket fields stored as JSON (attachments live in their own table).
@@ -107,16 +145,19 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
-        // Outboxes written before `create_started_at` existed get the column (0 = never).
-        let has_column = conn
-            .prepare("SELECT create_started_at FROM tickets LIMIT 0")
-            .is_ok();
-        if !has_column {
-            conn.execute_batch(
-                "ALTER TABLE tickets ADD COLUMN create_started_at INTEGER NOT NULL DEFAULT 0",
-            )
-            .map_err(fail)?;
+        for (column, definition) in ADDED_COLUMNS {
+            let has_column = conn
+                .prepare(&format!("SELECT {column} FROM tickets LIMIT 0"))
+                .is_ok();
+            if !has_column {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE tickets ADD COLUMN {column} {definition}"
+                ))
+                .map_err(fail)?;
+            }
         }
+        conn.pragma_update(None, "user_version", USER_VERSION)
+            .map_err(fail)?;
         Ok(Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
@@ -325,13 +366,13 @@ impl Store {
         self.update(id, "state = 'sending', attempts = attempts + 1", &[])?;
         self.with(|c| {
             c.query_row(
-                "SELECT attempts, maybe_created, attached, remote_id, remote_url, create_started_at
+                "SELECT rounds, maybe_created, attached, remote_id, remote_url, create_started_at
                  FROM tickets WHERE id = ?",
                 [id],
                 |r| {
                     let remote_id: Option<String> = r.get(3)?;
                     Ok(AttemptRow {
-                        attempts: r.get(0)?,
+                        rounds: r.get(0)?,
                         maybe_created: r.get(1)?,
                         create_started_at: r.get(5)?,
                         attached: r.get(2)?,
@@ -400,7 +441,7 @@ impl Store {
         let now = now_ms();
         self.update(
             id,
-            "state = 'delivered', error = NULL, delivered_at = ?, hold_until = 0",
+            "state = 'delivered', error = NULL, delivered_at = ?, hold_until = 0, rounds = 0, unreachable = 0",
             &[&now],
         )
     }
@@ -409,33 +450,80 @@ impl Store {
         self.update(id, "state = 'failed', error = ?", &[&reason])
     }
 
-    pub(crate) fn mark_retry(
-        &self,
-        id: i64,
-        reason: &str,
-        next: i64,
-        hold: i64,
-    ) -> Result<(), OutboxError> {
+    /// A transient failure: back to the queue until `next` (never before `hold`, the
+    /// helpdesk's `Retry-After`). `rounds` is the new count of failed rounds.
+    pub(crate) fn mark_retry(&self, id: i64, retry: &Retry<'_>) -> Result<(), OutboxError> {
         self.update(
             id,
-            "state = 'queued', error = ?, next_attempt_at = ?, hold_until = ?",
-            &[&reason, &next, &hold],
+            "state = 'queued', error = ?, next_attempt_at = ?, hold_until = ?, unreachable = ?, rounds = ?",
+            &[
+                &retry.reason,
+                &retry.next,
+                &retry.hold,
+                &retry.unreachable,
+                &retry.rounds,
+            ],
         )
     }
 
-    /// An attempt cut short by its caller: back to the queue, to be checked by key first.
-    pub(crate) fn abandon(&self, id: i64, next: i64) -> Result<(), OutboxError> {
+    /// What the end of a round needs: failed rounds, whether the helpdesk was unreachable,
+    /// `Retry-After` and the current next attempt.
+    pub(crate) fn round_row(&self, id: i64) -> Result<RoundRow, OutboxError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT rounds, unreachable, hold_until, next_attempt_at FROM tickets WHERE id = ?",
+                [id],
+                |r| {
+                    Ok(RoundRow {
+                        rounds: r.get(0)?,
+                        unreachable: r.get(1)?,
+                        hold_until: r.get(2)?,
+                        next_attempt_at: r.get(3)?,
+                    })
+                },
+            )
+        })
+    }
+
+    /// A failed round ends: the count goes up and the next attempt is set.
+    pub(crate) fn end_round(&self, id: i64, rounds: u32, next: i64) -> Result<(), OutboxError> {
+        self.update(id, "rounds = ?, next_attempt_at = ?", &[&rounds, &next])
+    }
+
+    /// An attempt cut short by its caller (no answer in time): back to the queue, to be
+    /// checked by key first.
+    pub(crate) fn abandon(&self, id: i64) -> Result<(), OutboxError> {
         self.update(
             id,
-            "state = 'queued', maybe_created = 1, next_attempt_at = ?, error = 'the helpdesk did not answer in time; it will be retried'",
-            &[&next],
+            "state = 'queued', maybe_created = 1, unreachable = 1, error = 'the helpdesk did not answer in time; it will be retried'",
+            &[],
         )
+    }
+
+    /// Whether a queued ticket waits because the helpdesk could not be reached.
+    pub(crate) fn waiting_for_helpdesk(&self) -> Result<bool, OutboxError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM tickets WHERE state IN ('queued', 'sending') AND unreachable = 1)",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// The highest change counter.
+    pub(crate) fn last_seq(&self) -> Result<i64, OutboxError> {
+        self.with(|c| {
+            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM tickets", [], |r| {
+                r.get(0)
+            })
+        })
     }
 
     pub(crate) fn requeue(&self, id: i64) -> Result<(), OutboxError> {
         self.update(
             id,
-            "state = CASE WHEN state = 'failed' THEN 'queued' ELSE state END, attempts = 0, next_attempt_at = 0, hold_until = 0",
+            "state = CASE WHEN state = 'failed' THEN 'queued' ELSE state END, attempts = 0, rounds = 0, unreachable = 0, next_attempt_at = 0, hold_until = 0",
             &[],
         )
     }

@@ -503,6 +503,7 @@ impl Connector for LandsLate {
             maybe_created: true,
             retry_after: None,
             in_flight: true,
+            unreachable: true,
         })
     }
     async fn find_by_key(&self, t: &Outgoing) -> Result<Option<Remote>, SendError> {
@@ -552,4 +553,205 @@ async fn a_create_still_in_progress_after_a_timeout_is_not_duplicated() {
         "{events:?}"
     );
     assert_eq!(fake.tickets().len(), 1, "no duplicate");
+}
+
+/// An RT connector for a loopback port where nothing listens (connection refused).
+fn rt_nowhere() -> Rt {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    rt_at(&format!("http://127.0.0.1:{port}/"))
+}
+
+/// Seconds from now until the entry's next attempt.
+fn secs_until_next(e: &deskside_outbox::Entry) -> i64 {
+    let at = time::OffsetDateTime::parse(
+        e.next_attempt_at.as_deref().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    (at - time::OffsetDateTime::now_utc()).whole_seconds()
+}
+
+/// Real defaults (30 s base, 1 h cap, 1 min while unreachable), quick retries sped up.
+fn submit_like() -> DeliverOptions {
+    DeliverOptions {
+        quick_pause: Duration::from_millis(5),
+        quick_pause_cap: Duration::from_millis(20),
+        ..DeliverOptions::default()
+    }
+}
+
+/// Bug: a ticket submitted while the helpdesk was unreachable was retried 9 times inside the
+/// submit window, each retry grew the backoff exponent, and the next attempt was set 51
+/// minutes later. The whole `deliver_now` call is one round, and an unreachable helpdesk
+/// caps the backoff at a minute.
+#[tokio::test]
+async fn backoff_after_nine_quick_retries_is_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox.sqlite3")).unwrap();
+    let entry = outbox.enqueue(ticket("Submitted offline"), "rt").unwrap();
+    let done = outbox
+        .deliver_now(
+            &rt_nowhere(),
+            entry.id,
+            &submit_like(),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.state, State::Queued);
+    assert!(done.attempts >= 9, "only {} quick retries", done.attempts);
+    let wait = secs_until_next(&done);
+    println!(
+        "after {} quick retries: next attempt in {wait} s",
+        done.attempts
+    );
+    assert!((0..=60).contains(&wait), "next attempt in {wait} s");
+    assert!(outbox.waiting_for_helpdesk().unwrap());
+
+    // A second failed round against a still unreachable helpdesk stays within the minute.
+    let events = outbox
+        .deliver_due(
+            &rt_nowhere(),
+            &DeliverOptions {
+                ignore_backoff: true,
+                ..submit_like()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Retrying { .. }]),
+        "{events:?}"
+    );
+    let wait = secs_until_next(&outbox.get(entry.id).unwrap());
+    assert!((0..=60).contains(&wait), "second round: {wait} s");
+}
+
+/// Answered errors (a 503) still back off by rounds, not by quick retries: one round of
+/// nine 503s waits the first step (15–30 s), not an hour; and such a ticket does not count
+/// as waiting for an unreachable helpdesk.
+#[tokio::test]
+async fn answered_errors_back_off_one_step_per_round() {
+    let (_dir, outbox, fake, server) = outbox_and_rt(Faults {
+        unavailable: 1000,
+        ..Faults::default()
+    })
+    .await;
+    let entry = outbox.enqueue(ticket("Helpdesk overloaded"), "rt").unwrap();
+    let done = outbox
+        .deliver_now(
+            &rt_for(&server),
+            entry.id,
+            &submit_like(),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.state, State::Queued);
+    assert!(done.attempts >= 9, "only {} quick retries", done.attempts);
+    let wait = secs_until_next(&done);
+    assert!((14..=30).contains(&wait), "next attempt in {wait} s");
+    assert!(!outbox.waiting_for_helpdesk().unwrap());
+    assert!(fake.tickets().is_empty());
+
+    // Later rounds grow past the unreachable cap: the helpdesk answered, it is overloaded.
+    let options = DeliverOptions {
+        ignore_backoff: true,
+        ..submit_like()
+    };
+    for _ in 0..3 {
+        outbox
+            .deliver_due(&rt_for(&server), &options)
+            .await
+            .unwrap();
+    }
+    let wait = secs_until_next(&outbox.get(entry.id).unwrap());
+    assert!((119..=240).contains(&wait), "round 4 of a 503: {wait} s");
+}
+
+/// Every caller derives its options from the config: a settle window longer than the request
+/// timeout (the tray once used 30 s with `timeout_s` = 40 and could search while its own
+/// create was still running, creating a duplicate).
+#[test]
+fn options_from_config_settle_beyond_the_request_timeout() {
+    let mut config = deskside_config::Config::default();
+    config.helpdesk.timeout_s = 40;
+    config.tickets.max_attempts = 7;
+    let o = DeliverOptions::from_config(&config);
+    assert_eq!(o.settle, Duration::from_secs(45));
+    assert_eq!(o.max_attempts, 7);
+    assert!(!o.ignore_backoff);
+    assert_eq!(o.unreachable_cap, Duration::from_secs(60));
+}
+
+/// An outbox file written before rounds, reachability and the settle time were recorded
+/// opens, keeps its tickets and delivers them.
+#[tokio::test]
+async fn an_outbox_with_the_first_schema_opens_and_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE tickets (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
+                subject TEXT NOT NULL, helpdesk TEXT NOT NULL, payload TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'delivered', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+                hold_until INTEGER NOT NULL DEFAULT 0, maybe_created INTEGER NOT NULL DEFAULT 0,
+                attached INTEGER NOT NULL DEFAULT 0, remote_id TEXT, remote_url TEXT, error TEXT,
+                status TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                delivered_at INTEGER, seq INTEGER NOT NULL DEFAULT 0);
+             CREATE INDEX tickets_due ON tickets (state, next_attempt_at);
+             CREATE TABLE attachments (
+                ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+                idx INTEGER NOT NULL, name TEXT NOT NULL, content_type TEXT NOT NULL,
+                data BLOB NOT NULL, PRIMARY KEY (ticket_id, idx));
+             INSERT INTO tickets (key, subject, helpdesk, payload, state, attempts, next_attempt_at,
+                created_at, updated_at, seq)
+             VALUES ('0b6f0f0e-8d0c-4a57-9a55-5d1f3f1b2c3d', 'Old ticket', 'rt',
+                '{\"body\":\"queued by an older Deskside\",\"urgency\":\"normal\",\"category\":null,\"contact\":null}',
+                'queued', 12, 4102444800000, 1700000000000, 1700000000000, 1);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let outbox = Outbox::open(&path).unwrap();
+    let old = outbox.list().unwrap();
+    assert_eq!(old.len(), 1);
+    assert_eq!(
+        (old[0].subject.as_str(), old[0].attempts),
+        ("Old ticket", 12)
+    );
+    assert!(!outbox.waiting_for_helpdesk().unwrap());
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+
+    let fake = FakeRt::new();
+    let server = fake.serve().await.unwrap();
+    // Due in 2100: only a flush that ignores the backoff takes it now.
+    let events = outbox
+        .deliver_due(
+            &rt_for(&server),
+            &DeliverOptions {
+                ignore_backoff: true,
+                ..quick()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&events[..], [Event::Delivered { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(fake.tickets().len(), 1);
+    // Opening it again changes nothing.
+    let again = Outbox::open(&path).unwrap();
+    assert_eq!(again.get(old[0].id).unwrap().state, State::Delivered);
 }
