@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use base64::Engine as _;
-use deskside_config::{LoadOptions, Loaded, Os};
+use deskside_config::Loaded;
 use deskside_device::SnapshotOptions;
 
 use crate::ipc::{AppInfo, ConfigLayer, IpcError};
@@ -20,7 +20,7 @@ const MAX_LOGO_BYTES: u64 = 512 * 1024;
 /// # Errors
 /// The config error, with its stable `config.*` code.
 pub fn load() -> Result<Loaded, IpcError> {
-    deskside_config::load(&LoadOptions::from_env(Os::current(), None)).map_err(IpcError::from)
+    Ok(deskside_agent::load_config()?)
 }
 
 /// Device-snapshot options from the config; the defaults when the config is broken (a
@@ -105,12 +105,12 @@ mod tests {
     fn load_text(dir: &Path, text: &str) -> Result<Loaded, IpcError> {
         let file = dir.join("deskside.toml");
         std::fs::write(&file, text).unwrap();
-        deskside_config::load(&LoadOptions::from_vars(
-            Os::Linux,
+        deskside_config::load(&deskside_config::LoadOptions::from_vars(
+            deskside_config::Os::Linux,
             Some(file),
             [("DESKSIDE_SYSTEM_CONFIG", ""), ("DESKSIDE_USER_CONFIG", "")],
         ))
-        .map_err(IpcError::from)
+        .map_err(|e| IpcError::from(deskside_agent::AgentError::from(e)))
     }
 
     #[test]

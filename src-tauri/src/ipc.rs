@@ -5,11 +5,9 @@
 //! `desksidectl fix|ticket|outbox|password … --json`), so a core crate can change its inner
 //! types without the UI noticing. TypeScript twins are generated into `ui/src/lib/bindings.ts`.
 
-use deskside_diagnostics::{CheckResult, DiagnoseError, Health, Progress, Report};
+use deskside_diagnostics::{CheckResult, Progress};
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// A screenshot taken for a ticket (`capture_screen`), for the user to look at before
 /// consenting; sent back in [`TicketDraft::screenshot_png_base64`] if they do.
@@ -46,129 +44,28 @@ impl IpcError {
     }
 }
 
-/// A core crate's message as the window shows it: capitalised, ending with a full stop (the
-/// crates' messages start in lower case because they are also used mid-sentence).
-#[must_use]
-pub fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
+/// A core crate's message as the window shows it (capitalised, with a full stop).
+pub use deskside_agent::text::sentence;
 
-impl From<deskside_config::ConfigError> for IpcError {
-    fn from(err: deskside_config::ConfigError) -> Self {
-        Self::new(
-            err.code(),
-            format!(
-                "Deskside's configuration has a problem, so it cannot check this computer: {err}. Ask your IT team to fix the file."
-            ),
-        )
+impl From<deskside_agent::AgentError> for IpcError {
+    fn from(err: deskside_agent::AgentError) -> Self {
+        Self::new(err.code(), err.message())
     }
 }
 
-impl From<DiagnoseError> for IpcError {
-    fn from(err: DiagnoseError) -> Self {
-        Self::new(err.code(), format!("Deskside {err}."))
-    }
-}
+// Health, ticket and password shapes live in `deskside-agent` (derived behind its `specta`
+// feature), shared with `desksidectl --json`; re-exported here for the commands.
+pub use deskside_agent::health::{HealthState, HealthStatus};
+pub use deskside_agent::password::{
+    ChecklistItem, PasswordChangeReport, PasswordChecklist, PasswordLink, PasswordLinks,
+    PasswordPolicy, PasswordPreflight, PasswordState, PasswordStatus, PreflightItem,
+    SavedCredential,
+};
+pub use deskside_agent::ticket::{
+    TicketAttachment, TicketDraft, TicketOptions, TicketPart, TicketPartOption, TicketParts,
+    TicketPreview, Urgency,
+};
 
-/// Overall health as the tray shows it; `unknown` until a check has run (or when it could
-/// not run).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum HealthStatus {
-    /// Not checked yet, or the check could not run.
-    Unknown,
-    /// Nothing fails or warns.
-    Healthy,
-    /// Something warns.
-    Degraded,
-    /// Something fails (or the configuration is broken).
-    Broken,
-}
-
-impl From<Health> for HealthStatus {
-    fn from(h: Health) -> Self {
-        match h {
-            Health::Healthy => Self::Healthy,
-            Health::Degraded => Self::Degraded,
-            Health::Broken => Self::Broken,
-        }
-    }
-}
-
-/// The last known health (background or manual run): payload of `get_health` and
-/// `HealthChanged`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct HealthState {
-    /// Overall status.
-    pub status: HealthStatus,
-    /// One sentence: the tray tooltip and the home screen's headline.
-    pub headline: String,
-    /// Root-cause check id (`net.dns`), or the config error code (`config.syntax`) when the
-    /// configuration is broken; null when healthy or unknown.
-    pub root_cause: Option<String>,
-    /// When this was determined (RFC 3339 UTC); null before the first check.
-    pub checked_at: Option<String>,
-}
-
-impl HealthState {
-    /// Before the first check.
-    #[must_use]
-    pub fn unknown() -> Self {
-        Self {
-            status: HealthStatus::Unknown,
-            headline: "Deskside has not checked this computer yet.".to_owned(),
-            root_cause: None,
-            checked_at: None,
-        }
-    }
-
-    /// The verdict of a diagnosis.
-    #[must_use]
-    pub fn from_report(report: &Report) -> Self {
-        Self {
-            status: report.diagnosis.status.into(),
-            headline: report.diagnosis.headline.clone(),
-            root_cause: report.diagnosis.root_cause.clone(),
-            checked_at: Some(report.started_at.clone()),
-        }
-    }
-
-    /// The configuration could not be loaded: shown as a problem, named by its code.
-    #[must_use]
-    pub fn config_problem(err: &IpcError) -> Self {
-        Self {
-            status: HealthStatus::Broken,
-            headline: "Deskside's configuration has a problem.".to_owned(),
-            root_cause: Some(err.code.clone()),
-            checked_at: Some(now_rfc3339()),
-        }
-    }
-
-    /// A diagnosis could not run at all (says nothing about the machine).
-    #[must_use]
-    pub fn cannot_run(err: &IpcError) -> Self {
-        Self {
-            status: HealthStatus::Unknown,
-            headline: err.message.clone(),
-            root_cause: None,
-            checked_at: Some(now_rfc3339()),
-        }
-    }
-}
-
-fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
 
 /// One config layer in effect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -415,155 +312,6 @@ pub enum FixProgress {
     },
 }
 
-// ---- tickets ----------------------------------------------------------------------------
-
-/// A part of a ticket the user can untick (and the config can forbid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum TicketPart {
-    /// The device snapshot.
-    Device,
-    /// The diagnosis report.
-    Diagnostics,
-    /// Fix results and the fix audit log.
-    Fixes,
-    /// Deskside's own log files.
-    Logs,
-    /// A screenshot the user chose.
-    Screenshot,
-}
-
-impl TicketPart {
-    /// Every part, in the form's order.
-    pub const ALL: [Self; 5] = [
-        Self::Device,
-        Self::Diagnostics,
-        Self::Fixes,
-        Self::Logs,
-        Self::Screenshot,
-    ];
-}
-
-/// Whether the config allows a part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct TicketPartOption {
-    /// The part.
-    pub part: TicketPart,
-    /// Allowed by the configuration.
-    pub allowed: bool,
-    /// Why not, when forbidden.
-    pub reason: Option<String>,
-}
-
-/// How tickets are filed here: payload of `get_ticket_options`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct TicketOptions {
-    /// A helpdesk (or email) is configured.
-    pub configured: bool,
-    /// Where tickets go, in words.
-    pub destination: Option<String>,
-    /// Categories offered in the form.
-    pub categories: Vec<String>,
-    /// The contact prefilled in the form.
-    pub default_contact: Option<String>,
-    /// Each part and whether it is allowed.
-    pub parts: Vec<TicketPartOption>,
-}
-
-/// Urgency of a ticket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum Urgency {
-    /// It can wait.
-    Low,
-    /// The default.
-    #[default]
-    Normal,
-    /// The user cannot work.
-    High,
-}
-
-/// The parts the user ticked.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct TicketParts {
-    /// Device snapshot.
-    pub device: bool,
-    /// Diagnosis report.
-    pub diagnostics: bool,
-    /// Fix results and audit entries.
-    pub fixes: bool,
-    /// Deskside's logs.
-    pub logs: bool,
-    /// The chosen screenshot (the user consented in the form, for this ticket).
-    pub screenshot: bool,
-}
-
-impl TicketParts {
-    /// Whether `part` is ticked.
-    #[must_use]
-    pub const fn has(self, part: TicketPart) -> bool {
-        match part {
-            TicketPart::Device => self.device,
-            TicketPart::Diagnostics => self.diagnostics,
-            TicketPart::Fixes => self.fixes,
-            TicketPart::Logs => self.logs,
-            TicketPart::Screenshot => self.screenshot,
-        }
-    }
-}
-
-/// What the user filled in: argument of `preview_ticket`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-pub struct TicketDraft {
-    /// Title.
-    pub subject: String,
-    /// The user's words.
-    pub description: String,
-    /// A category from the options, if chosen.
-    pub category: Option<String>,
-    /// Urgency.
-    pub urgency: Urgency,
-    /// How to reach the user.
-    pub contact: Option<String>,
-    /// Ticked parts.
-    pub parts: TicketParts,
-    /// The diagnosis to attach (`deskside.report/1` JSON); null = the shell's last one.
-    pub report: Option<serde_json::Value>,
-    /// Fix results tried (the `FixResult` JSON), with their re-test.
-    pub fix_results: Vec<serde_json::Value>,
-    /// The screenshot PNG, base64 (only with `parts.screenshot`).
-    pub screenshot_png_base64: Option<String>,
-}
-
-/// One attachment as it will be sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct TicketAttachment {
-    /// File name.
-    pub name: String,
-    /// Size.
-    pub bytes: u64,
-    /// MIME type.
-    pub kind: String,
-    /// The text (after redaction) for text attachments; null for images.
-    pub text: Option<String>,
-}
-
-/// Exactly what `submit_ticket(preview_id)` sends: payload of `preview_ticket`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct TicketPreview {
-    /// Handle of the built ticket, kept by the shell until submitted.
-    pub preview_id: String,
-    /// Title as sent.
-    pub subject: String,
-    /// The body: summary for the agent, then the user's words.
-    pub body: String,
-    /// Attachments as sent.
-    pub attachments: Vec<TicketAttachment>,
-    /// Values hidden by redaction.
-    pub redactions: u64,
-    /// Truncation notes and left-out parts, in words.
-    pub notes: Vec<String>,
-}
 
 /// Delivery state of an outbox ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -670,182 +418,6 @@ impl Drop for SecretText {
     }
 }
 
-/// Expiry state of the password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum PasswordState {
-    /// Valid, not yet in the warning window.
-    Ok,
-    /// Expires soon.
-    Warning,
-    /// Expired.
-    Expired,
-    /// Expired, grace logins left.
-    Grace,
-    /// Never expires.
-    Never,
-    /// Cannot tell.
-    Unknown,
-}
-
-/// The directory's password rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PasswordPolicy {
-    /// Minimum length.
-    pub min_length: u32,
-    /// Three of four character classes required.
-    pub complexity: bool,
-    /// Remembered previous passwords.
-    pub history: Option<u32>,
-    /// Maximum age, in days.
-    pub max_age_days: Option<u32>,
-    /// Wrong attempts before lockout.
-    pub lockout_threshold: Option<u32>,
-}
-
-/// Which help links the config has.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PasswordLinks {
-    /// `password.change_url`.
-    pub change: bool,
-    /// `password.reset_url`.
-    pub reset: bool,
-    /// `password.unlock_url`.
-    pub unlock: bool,
-}
-
-/// Payload of `get_password_status` and the `password-status` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PasswordStatus {
-    /// `password.source` is set.
-    pub configured: bool,
-    /// `ad`, `ldap`, `kerberos`, `manual`.
-    pub source: Option<String>,
-    /// The account.
-    pub account: Option<String>,
-    /// Expiry state.
-    pub state: PasswordState,
-    /// When it expires (RFC 3339).
-    pub expires_at: Option<String>,
-    /// Whole days left (negative once expired).
-    pub days_left: Option<i64>,
-    /// Grace logins left.
-    pub grace_logins: Option<u32>,
-    /// From the cache: the directory was not reachable.
-    pub cached: bool,
-    /// When the directory last answered (RFC 3339).
-    pub checked_at: Option<String>,
-    /// The directory's rules, when read.
-    pub policy: Option<PasswordPolicy>,
-    /// Why the state is unknown.
-    pub message: Option<String>,
-    /// Its stable code (`credential_needed`: Deskside needs the password once, see
-    /// `remember_password`; `directory_unreachable`, …).
-    pub problem: Option<String>,
-    /// Configured help links.
-    pub links: PasswordLinks,
-}
-
-impl PasswordStatus {
-    /// No source configured.
-    #[must_use]
-    pub fn not_configured(links: PasswordLinks) -> Self {
-        Self {
-            configured: false,
-            source: None,
-            account: None,
-            state: PasswordState::Unknown,
-            expires_at: None,
-            days_left: None,
-            grace_logins: None,
-            cached: false,
-            checked_at: None,
-            policy: None,
-            message: None,
-            problem: None,
-            links,
-        }
-    }
-}
-
-/// One line of the live checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct ChecklistItem {
-    /// `length`, `classes`, `account_name`, `match`, `strength`.
-    pub id: String,
-    /// Met.
-    pub ok: bool,
-    /// The rule in words.
-    pub label: String,
-}
-
-/// Payload of `check_new_password`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PasswordChecklist {
-    /// The rules.
-    pub items: Vec<ChecklistItem>,
-    /// zxcvbn score, 0–4.
-    pub score: u8,
-    /// zxcvbn's suggestions.
-    pub feedback: Vec<String>,
-    /// Every rule is met.
-    pub acceptable: bool,
-}
-
-/// One pre-flight condition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PreflightItem {
-    /// `directory`, `tls`, `vpn`, `clock`.
-    pub id: String,
-    /// Met.
-    pub ok: bool,
-    /// What is missing, or that it is fine.
-    pub message: String,
-}
-
-/// Payload of `password_preflight`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PasswordPreflight {
-    /// Everything is in place.
-    pub ok: bool,
-    /// Each condition.
-    pub items: Vec<PreflightItem>,
-}
-
-/// A saved credential the user must update by hand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct SavedCredential {
-    /// What it is (`Office Wi-Fi`).
-    pub name: String,
-    /// `wifi`, `vpn`, `mail`, `drive`, `keyring`, …
-    pub kind: String,
-    /// Where to update it.
-    pub hint: String,
-}
-
-/// Payload of `change_password`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct PasswordChangeReport {
-    /// Saved credentials Deskside updated.
-    pub updated: Vec<String>,
-    /// Saved credentials to update by hand.
-    pub to_update: Vec<SavedCredential>,
-    /// The status re-read after the change.
-    pub status: Option<PasswordStatus>,
-}
-
-/// Which configured page to open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum PasswordLink {
-    /// `password.change_url`.
-    Change,
-    /// `password.reset_url`.
-    Reset,
-    /// `password.unlock_url`.
-    Unlock,
-}
-
 /// The background check has a new password status: the `password-status` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct PasswordStatusChanged(pub PasswordStatus);
@@ -904,9 +476,10 @@ mod tests {
             [("DESKSIDE_SYSTEM_CONFIG", ""), ("DESKSIDE_USER_CONFIG", "")],
         ))
         .unwrap_err();
-        let ipc = IpcError::from(err);
+        let ipc = IpcError::from(deskside_agent::AgentError::from(err));
         assert_eq!(ipc.code, "config.unreadable");
-        let h = HealthState::config_problem(&ipc);
+        assert!(ipc.message.contains("Ask your IT team"), "{}", ipc.message);
+        let h = HealthState::config_problem(&ipc.code);
         assert_eq!(h.status, HealthStatus::Broken);
         assert_eq!(h.root_cause.as_deref(), Some("config.unreadable"));
     }

@@ -1,19 +1,20 @@
 //! Deskside's tray app: the thin Tauri 2 shell over the core crates. It owns only what needs a
 //! desktop — the tray icon and menu ([`tray`]), the one on-demand window ([`window`]), the IPC
-//! commands ([`commands`], typed by [`bindings`]), the background health task and its
-//! notifications ([`health`]) — and wires the plugins (single instance, autostart,
-//! notification, log, clipboard). Everything it knows about the machine comes from
-//! `deskside-diagnostics`, `deskside-device` and `deskside-config`.
+//! commands ([`commands`], typed by [`bindings`]), and the agent's voice ([`announce`]: tray
+//! icon, window events, notifications) — and wires the plugins (single instance, autostart,
+//! notification, log, clipboard). The background work (health, ticket delivery, password
+//! expiry) and every decision are `deskside-agent`'s; what it knows about the machine comes
+//! from the core crates.
 //!
 //! Lifecycle: the app starts in the tray with no window (unless `--open`/`--screen` or a
 //! second launch asks for one); closing the window destroys it, so its WebKit processes
 //! exit, and the app keeps running until Quit is chosen in the tray menu.
 
+mod announce;
 mod args;
 pub mod bindings;
 pub mod commands;
 mod config;
-pub mod health;
 pub mod ipc;
 mod open;
 pub mod outbox;
@@ -77,8 +78,18 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             tray::build(handle)?;
             // The benchmark (scripts/bench-app.sh) reads this line: cold start → tray ready.
             log::info!("tray ready in {} ms", started.elapsed().as_millis());
-            health::monitor::spawn(handle.clone());
-            health::password::spawn(handle.clone());
+            // The agent's background tasks, speaking through the tray.
+            let memory = &handle.state::<Shell>().memory;
+            let tray: std::sync::Arc<dyn deskside_agent::Announce> =
+                std::sync::Arc::new(announce::Tray(handle.clone()));
+            tauri::async_runtime::spawn(deskside_agent::health::run_monitor(
+                memory.health.clone(),
+                tray.clone(),
+            ));
+            tauri::async_runtime::spawn(deskside_agent::password::run_schedule(
+                memory.password.clone(),
+                tray,
+            ));
             outbox::spawn(handle.clone());
             if args.wants_window() {
                 window::open(handle, args.screen);

@@ -20,6 +20,7 @@ pub use glob::glob_match;
 pub mod linux;
 pub mod macos;
 pub mod model;
+pub mod netwatch;
 pub mod windows;
 
 pub use model::*;

@@ -1,21 +1,27 @@
 //! `run_diagnosis`: [`deskside_diagnostics::diagnose`] with its progress streamed to the UI as
-//! `DiagnosisProgress` events, and its verdict shown in the tray.
+//! `DiagnosisProgress` events; its verdict is published through the agent's health book (the
+//! tray repaints, the cause counts as announced).
 
+use deskside_agent::AgentError;
+use deskside_agent::health::{HealthState, Origin};
 use deskside_diagnostics::{Category, Progress, Report};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 use tokio::sync::mpsc;
 
-use crate::config;
-use crate::health::{Origin, publish};
-use crate::ipc::{DiagnosisProgress, HealthState, IpcError};
+use crate::announce::Tray;
+use crate::ipc::{DiagnosisProgress, IpcError};
+use crate::state::Shell;
 
 /// Run the checks of `categories` (all when empty).
 #[tauri::command]
 #[specta::specta]
 pub async fn run_diagnosis(app: AppHandle, categories: Vec<Category>) -> Result<Report, IpcError> {
-    let loaded = config::load().inspect_err(|err| {
-        publish(&app, HealthState::config_problem(err), None, Origin::Manual);
+    let shell = app.state::<Shell>();
+    let tray = Tray(app.clone());
+    let loaded = deskside_agent::load_config().inspect_err(|err| {
+        let state = HealthState::config_problem(&err.code());
+        shell.memory.health.publish(&tray, state, None, Origin::Manual);
     })?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Progress>();
     let forwarder = {
@@ -36,19 +42,14 @@ pub async fn run_diagnosis(app: AppHandle, categories: Vec<Category>) -> Result<
     }
     match result {
         Ok(report) => {
-            app.state::<crate::state::Shell>().set_report(&report);
-            publish(
-                &app,
-                HealthState::from_report(&report),
-                None,
-                Origin::Manual,
-            );
+            shell.memory.health.publish_report(&tray, &report, Origin::Manual);
             Ok(report)
         }
         Err(err) => {
-            let err = IpcError::from(err);
-            publish(&app, HealthState::cannot_run(&err), None, Origin::Manual);
-            Err(err)
+            let err = AgentError::Diagnose(err);
+            let state = HealthState::cannot_run(&err.message());
+            shell.memory.health.publish(&tray, state, None, Origin::Manual);
+            Err(err.into())
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `get_health`: the last known health, from the shell's state (no core call).
+//! `get_health`: the last known health, from the agent's memory (no core call).
 
 use tauri::State;
 

@@ -1,0 +1,120 @@
+//! The agent's one error type: what went wrong in a background or on-demand task, with the
+//! cause kept. [`AgentError::code`] is stable (the shells branch on it and send it across IPC
+//! and `--json`); [`AgentError::message`] is the sentence the employee sees.
+
+use crate::text::sentence;
+
+/// Errors of the agent's tasks.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// The configuration cannot be loaded.
+    #[error("Deskside's configuration has a problem")]
+    Config(#[source] deskside_config::ConfigError),
+    /// A diagnosis could not run at all.
+    #[error("the diagnosis could not run")]
+    Diagnose(#[source] deskside_diagnostics::DiagnoseError),
+    /// The passwords crate refused or failed.
+    #[error("the password request failed")]
+    Password(#[source] deskside_password::PasswordError),
+    /// The ticket could not be built.
+    #[error("the ticket could not be built")]
+    Evidence(#[source] deskside_evidence::EvidenceError),
+    /// The ticket outbox failed.
+    #[error("the ticket outbox failed")]
+    Outbox(#[source] deskside_outbox::OutboxError),
+    /// The configured helpdesk cannot be used (incomplete or wrong settings).
+    #[error("the helpdesk is not usable")]
+    Helpdesk(#[source] deskside_helpdesk::HelpdeskError),
+    /// A ticket preview was already sent or is too old.
+    #[error("the ticket preview is out of date")]
+    PreviewExpired,
+    /// The screenshot given for a ticket is larger than accepted.
+    #[error("the screenshot is too large")]
+    ScreenshotTooLarge,
+    /// The screenshot given for a ticket is not base64.
+    #[error("the screenshot cannot be read")]
+    ScreenshotUnreadable(#[source] base64::DecodeError),
+}
+
+impl AgentError {
+    /// Stable code: `config.*`, `diagnose.*`, `password.<code>[.<reason>]`, `evidence.*`,
+    /// `outbox.*`, `helpdesk.*`, `ticket.*`.
+    #[must_use]
+    pub fn code(&self) -> String {
+        match self {
+            Self::Config(e) => e.code().to_owned(),
+            Self::Diagnose(e) => e.code().to_owned(),
+            Self::Password(e) => {
+                let body = e.body();
+                match body.reason {
+                    Some(reason) => format!("password.{}.{}", body.code, reason.as_str()),
+                    None => format!("password.{}", body.code),
+                }
+            }
+            Self::Evidence(e) => e.code().to_owned(),
+            Self::Outbox(e) => e.code().to_owned(),
+            Self::Helpdesk(e) => e.code().to_owned(),
+            Self::PreviewExpired => "ticket.preview_expired".to_owned(),
+            Self::ScreenshotTooLarge => "ticket.screenshot_too_large".to_owned(),
+            Self::ScreenshotUnreadable(_) => "ticket.screenshot_unreadable".to_owned(),
+        }
+    }
+
+    /// What happened and what to do, as a sentence for the employee.
+    #[must_use]
+    pub fn message(&self) -> String {
+        match self {
+            Self::Config(e) => format!(
+                "Deskside's configuration has a problem, so it cannot check this computer: {e}. Ask your IT team to fix the file."
+            ),
+            Self::Diagnose(e) => format!("Deskside {e}."),
+            Self::Password(e) => sentence(&e.body().message),
+            Self::Evidence(e) => sentence(&e.to_string()),
+            Self::Outbox(e) => sentence(&e.to_string()),
+            Self::Helpdesk(deskside_helpdesk::HelpdeskError::NotConfigured) => "Requests cannot be sent from this computer: no helpdesk is set up. Copy the summary and send it to IT.".to_owned(),
+            Self::Helpdesk(e) => format!(
+                "Requests cannot be sent from this computer because its helpdesk settings are not usable ({e}). Copy the summary and send it to IT, and tell them about this message."
+            ),
+            Self::PreviewExpired => {
+                "This preview is out of date. Preview the ticket again, then send it.".to_owned()
+            }
+            Self::ScreenshotTooLarge => {
+                "The screenshot is too large. Choose a smaller image.".to_owned()
+            }
+            Self::ScreenshotUnreadable(_) => {
+                "The screenshot could not be read. Choose the image again.".to_owned()
+            }
+        }
+    }
+}
+
+impl From<deskside_config::ConfigError> for AgentError {
+    fn from(e: deskside_config::ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl From<deskside_password::PasswordError> for AgentError {
+    fn from(e: deskside_password::PasswordError) -> Self {
+        Self::Password(e)
+    }
+}
+
+impl From<deskside_evidence::EvidenceError> for AgentError {
+    fn from(e: deskside_evidence::EvidenceError) -> Self {
+        Self::Evidence(e)
+    }
+}
+
+impl From<deskside_outbox::OutboxError> for AgentError {
+    fn from(e: deskside_outbox::OutboxError) -> Self {
+        Self::Outbox(e)
+    }
+}
+
+impl From<deskside_helpdesk::HelpdeskError> for AgentError {
+    fn from(e: deskside_helpdesk::HelpdeskError) -> Self {
+        Self::Helpdesk(e)
+    }
+}

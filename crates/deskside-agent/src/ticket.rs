@@ -1,0 +1,705 @@
+//! Tickets from the shells: the form's options for this configuration, the one ticket policy
+//! (`[tickets]`: forbidden parts, redaction, caps) both shells apply, gathering the evidence a
+//! ticket may carry, building and redacting it with `deskside-evidence`, and keeping previews
+//! until they are sent — what the user saw is exactly what is queued, once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine as _;
+use deskside_diagnostics::Report;
+use deskside_evidence::{
+    BuildOptions, Evidence, LogFile, Part, Policy, Rendered, Screenshot, TicketRequest,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{AgentError, text};
+
+/// Audit entries attached with the fixes part.
+const AUDIT_ENTRIES: usize = 50;
+/// Log files attached with the logs part (the newest).
+pub const LOG_FILES: usize = 2;
+/// Largest screenshot accepted from the page.
+const MAX_SCREENSHOT_BYTES: usize = 8 * 1024 * 1024;
+/// Categories offered in the form (helpdesks map them to their own fields or the body).
+const CATEGORIES: &[&str] = &[
+    "Network and VPN",
+    "Email and calendar",
+    "Printing",
+    "Hardware",
+    "Software",
+    "Account and password",
+    "Other",
+];
+
+// ---- tickets ----------------------------------------------------------------------------
+
+/// A part of a ticket the user can untick (and the config can forbid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum TicketPart {
+    /// The device snapshot.
+    Device,
+    /// The diagnosis report.
+    Diagnostics,
+    /// Fix results and the fix audit log.
+    Fixes,
+    /// Deskside's own log files.
+    Logs,
+    /// A screenshot the user chose.
+    Screenshot,
+}
+
+impl TicketPart {
+    /// Every part, in the form's order.
+    pub const ALL: [Self; 5] = [
+        Self::Device,
+        Self::Diagnostics,
+        Self::Fixes,
+        Self::Logs,
+        Self::Screenshot,
+    ];
+}
+
+/// Whether the config allows a part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketPartOption {
+    /// The part.
+    pub part: TicketPart,
+    /// Allowed by the configuration.
+    pub allowed: bool,
+    /// Why not, when forbidden.
+    pub reason: Option<String>,
+}
+
+/// How tickets are filed here: payload of `get_ticket_options`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketOptions {
+    /// A helpdesk (or email) is configured.
+    pub configured: bool,
+    /// Where tickets go, in words.
+    pub destination: Option<String>,
+    /// Categories offered in the form.
+    pub categories: Vec<String>,
+    /// The contact prefilled in the form.
+    pub default_contact: Option<String>,
+    /// Each part and whether it is allowed.
+    pub parts: Vec<TicketPartOption>,
+}
+
+/// Urgency of a ticket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    /// It can wait.
+    Low,
+    /// The default.
+    #[default]
+    Normal,
+    /// The user cannot work.
+    High,
+}
+
+/// The parts the user ticked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketParts {
+    /// Device snapshot.
+    pub device: bool,
+    /// Diagnosis report.
+    pub diagnostics: bool,
+    /// Fix results and audit entries.
+    pub fixes: bool,
+    /// Deskside's logs.
+    pub logs: bool,
+    /// The chosen screenshot (the user consented in the form, for this ticket).
+    pub screenshot: bool,
+}
+
+impl TicketParts {
+    /// Whether `part` is ticked.
+    #[must_use]
+    pub const fn has(self, part: TicketPart) -> bool {
+        match part {
+            TicketPart::Device => self.device,
+            TicketPart::Diagnostics => self.diagnostics,
+            TicketPart::Fixes => self.fixes,
+            TicketPart::Logs => self.logs,
+            TicketPart::Screenshot => self.screenshot,
+        }
+    }
+}
+
+/// What the user filled in: argument of `preview_ticket`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketDraft {
+    /// Title.
+    pub subject: String,
+    /// The user's words.
+    pub description: String,
+    /// A category from the options, if chosen.
+    pub category: Option<String>,
+    /// Urgency.
+    pub urgency: Urgency,
+    /// How to reach the user.
+    pub contact: Option<String>,
+    /// Ticked parts.
+    pub parts: TicketParts,
+    /// The diagnosis to attach (`deskside.report/1` JSON); null = the shell's last one.
+    pub report: Option<serde_json::Value>,
+    /// Fix results tried (the `FixResult` JSON), with their re-test.
+    pub fix_results: Vec<serde_json::Value>,
+    /// The screenshot PNG, base64 (only with `parts.screenshot`).
+    pub screenshot_png_base64: Option<String>,
+}
+
+/// One attachment as it will be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketAttachment {
+    /// File name.
+    pub name: String,
+    /// Size.
+    pub bytes: u64,
+    /// MIME type.
+    pub kind: String,
+    /// The text (after redaction) for text attachments; null for images.
+    pub text: Option<String>,
+}
+
+/// Exactly what `submit_ticket(preview_id)` sends: payload of `preview_ticket`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketPreview {
+    /// Handle of the built ticket, kept by the shell until submitted.
+    pub preview_id: String,
+    /// Title as sent.
+    pub subject: String,
+    /// The body: summary for the agent, then the user's words.
+    pub body: String,
+    /// Attachments as sent.
+    pub attachments: Vec<TicketAttachment>,
+    /// Values hidden by redaction.
+    pub redactions: u64,
+    /// Truncation notes and left-out parts, in words.
+    pub notes: Vec<String>,
+}
+/// A built and redacted ticket, waiting for the user to send it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// What the user wrote (redacted copy inside `rendered`).
+    pub request: TicketRequest,
+    /// Subject, body and attachments exactly as previewed.
+    pub rendered: Rendered,
+}
+
+/// The evidence parts a form part stands for.
+fn parts_of(part: TicketPart) -> &'static [Part] {
+    match part {
+        TicketPart::Device => &[Part::Device],
+        TicketPart::Diagnostics => &[Part::Diagnosis],
+        TicketPart::Fixes => &[Part::Fixes, Part::Audit],
+        TicketPart::Logs => &[Part::Logs],
+        TicketPart::Screenshot => &[Part::Screenshot],
+    }
+}
+
+/// The `[tickets]` policy from the config.
+pub fn policy(config: &deskside_config::Config) -> Policy {
+    let t = &config.tickets;
+    Policy {
+        forbid: t.forbid.iter().filter_map(|p| Part::parse(p)).collect(),
+        redact_personal: t.redact_personal,
+        max_bundle_bytes: t.max_bundle_bytes,
+        max_log_bytes: t.max_log_bytes,
+    }
+}
+
+/// Where tickets go, in words for the user.
+fn destination(config: &deskside_config::Config) -> Option<String> {
+    let h = &config.helpdesk;
+    let kind = h.kind.as_deref()?;
+    Some(match kind {
+        "email" => {
+            h.to.as_ref()
+                .map_or_else(|| "IT by email".to_owned(), |to| format!("{to} by email"))
+        }
+        "rt" => "the IT helpdesk (Request Tracker)".to_owned(),
+        "redmine" => "the IT helpdesk (Redmine)".to_owned(),
+        "jsm" => "the IT service desk (Jira)".to_owned(),
+        "zendesk" => "the IT helpdesk (Zendesk)".to_owned(),
+        "freshservice" => "the IT helpdesk (Freshservice)".to_owned(),
+        "servicenow" => "the IT service desk (ServiceNow)".to_owned(),
+        "glpi" => "the IT helpdesk (GLPI)".to_owned(),
+        "zammad" => "the IT helpdesk (Zammad)".to_owned(),
+        _ => "the IT helpdesk".to_owned(),
+    })
+}
+
+/// The form's options for this configuration (pure, tested).
+#[must_use]
+pub fn options_for(
+    config: &deskside_config::Config,
+    default_contact: Option<String>,
+) -> TicketOptions {
+    let forbid = policy(config).forbid;
+    TicketOptions {
+        configured: config.helpdesk.kind.is_some(),
+        destination: destination(config),
+        categories: CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
+        default_contact,
+        parts: TicketPart::ALL
+            .into_iter()
+            .map(|part| {
+                let forbidden = parts_of(part).iter().any(|p| forbid.contains(p));
+                TicketPartOption {
+                    part,
+                    allowed: !forbidden,
+                    reason: forbidden.then(|| text::PART_FORBIDDEN.to_owned()),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// At most this many previews are kept (a user previewing again and again without sending).
+const MAX_PREVIEWS: usize = 8;
+
+/// What the shell can add to a ticket besides the form: its last report and its log files.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The last diagnosis, used when the form carries none.
+    pub last_report: Option<Report>,
+    /// Deskside's own log files, newest first.
+    pub log_files: Vec<PathBuf>,
+}
+
+/// The request as the evidence crate takes it, from the form.
+#[must_use]
+pub fn request_of(draft: &TicketDraft) -> TicketRequest {
+    TicketRequest {
+        subject: draft.subject.trim().to_owned(),
+        description: draft.description.trim().to_owned(),
+        category: draft.category.clone().filter(|c| !c.trim().is_empty()),
+        urgency: match draft.urgency {
+            Urgency::Low => deskside_evidence::Urgency::Low,
+            Urgency::Normal => deskside_evidence::Urgency::Normal,
+            Urgency::High => deskside_evidence::Urgency::High,
+        },
+        contact: draft.contact.clone().filter(|c| !c.trim().is_empty()),
+    }
+}
+
+/// The configured helpdesk's connector, or why tickets cannot be sent: checked before a
+/// ticket is queued, so nothing waits forever for a helpdesk that cannot be used.
+///
+/// # Errors
+/// [`AgentError::Helpdesk`]: not configured, or its settings are incomplete.
+pub fn connector(
+    config: &deskside_config::Config,
+) -> Result<deskside_helpdesk::Helpdesk, AgentError> {
+    let settings = deskside_helpdesk::Settings::from_config(&config.helpdesk)?;
+    Ok(deskside_helpdesk::from_config(&settings)?)
+}
+
+/// Built tickets waiting for the user to send them, each sent at most once.
+#[derive(Debug)]
+pub struct PreviewBook {
+    previews: Mutex<BTreeMap<u64, Prepared>>,
+    next: AtomicU64,
+}
+
+impl Default for PreviewBook {
+    fn default() -> Self {
+        Self {
+            previews: Mutex::new(BTreeMap::new()),
+            next: AtomicU64::new(1),
+        }
+    }
+}
+
+impl PreviewBook {
+    /// Keep a built ticket until it is sent; returns its handle. The oldest is dropped past
+    /// [`MAX_PREVIEWS`].
+    pub fn add(&self, prepared: Prepared) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::SeqCst);
+        let mut previews = self
+            .previews
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        previews.insert(id, prepared);
+        while previews.len() > MAX_PREVIEWS {
+            previews.pop_first();
+        }
+        id
+    }
+
+    /// Take a built ticket out (a preview is sent once).
+    ///
+    /// # Errors
+    /// [`AgentError::PreviewExpired`] for an unknown, sent or dropped preview.
+    pub fn take(&self, id: &str) -> Result<Prepared, AgentError> {
+        let id: u64 = id.parse().map_err(|_| AgentError::PreviewExpired)?;
+        self.previews
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id)
+            .ok_or(AgentError::PreviewExpired)
+    }
+}
+
+/// Build the preview for a form and keep it: the one call behind `preview_ticket`.
+///
+/// # Errors
+/// An unreadable screenshot, or the bundle cannot be built.
+pub async fn preview(
+    config: &deskside_config::Config,
+    draft: &TicketDraft,
+    sources: &Sources,
+    book: &PreviewBook,
+) -> Result<TicketPreview, AgentError> {
+    let evidence = gather(config, draft, sources).await?;
+    let (preview, prepared) = prepare(config, draft, request_of(draft), evidence)?;
+    let id = book.add(prepared);
+    Ok(TicketPreview {
+        preview_id: id.to_string(),
+        ..preview
+    })
+}
+/// Build, redact and render the ticket from gathered evidence: the preview the user sees and
+/// what `submit_ticket` will queue are made here, from the same rendering.
+pub fn prepare(
+    config: &deskside_config::Config,
+    draft: &TicketDraft,
+    request: TicketRequest,
+    evidence: Evidence,
+) -> Result<(TicketPreview, Prepared), AgentError> {
+    let unticked: BTreeSet<Part> = TicketPart::ALL
+        .into_iter()
+        .filter(|p| !draft.parts.has(*p))
+        .flat_map(|p| parts_of(p).iter().copied())
+        .collect();
+    let options = BuildOptions {
+        unticked,
+        policy: policy(config),
+    };
+    let bundle = deskside_evidence::build(&request, evidence, &options, OffsetDateTime::now_utc())
+        .map_err(AgentError::Evidence)?;
+    let rendered = deskside_evidence::render(&bundle).map_err(AgentError::Evidence)?;
+    let mut notes: Vec<String> = bundle.truncations.clone();
+    notes.extend(
+        bundle
+            .omitted
+            .iter()
+            .filter(|o| o.reason != "left out by the user")
+            .map(|o| format!("Not included: {} ({}).", o.part.as_str(), o.reason)),
+    );
+    let preview = TicketPreview {
+        preview_id: String::new(),
+        subject: rendered.subject.clone(),
+        body: rendered.body.clone(),
+        attachments: rendered
+            .attachments
+            .iter()
+            .map(|a| TicketAttachment {
+                name: a.name.clone(),
+                bytes: a.data.len() as u64,
+                kind: a.content_type.clone(),
+                text: (a.content_type.starts_with("text/") || a.content_type == "application/json")
+                    .then(|| String::from_utf8_lossy(&a.data).into_owned()),
+            })
+            .collect(),
+        redactions: bundle.redactions.secrets + bundle.redactions.personal,
+        notes,
+    };
+    Ok((preview, Prepared { request, rendered }))
+}
+
+/// Everything the ticket may carry; unticked parts are still gathered cheaply where they are
+/// in memory, and left out by `build` (which notes them).
+pub async fn gather(
+    config: &deskside_config::Config,
+    draft: &TicketDraft,
+    sources: &Sources,
+) -> Result<Evidence, AgentError> {
+    let parts = draft.parts;
+    let device = if parts.device {
+        let opts = deskside_device::SnapshotOptions {
+            vpn_patterns: config.vpn.interfaces.clone(),
+        };
+        serde_json::to_value(deskside_device::snapshot_with(&opts).await).ok()
+    } else {
+        None
+    };
+    let diagnosis = if parts.diagnostics {
+        draft.report.clone().or_else(|| {
+            sources
+                .last_report
+                .as_ref()
+                .and_then(|r| serde_json::to_value(r).ok())
+        })
+    } else {
+        None
+    };
+    let (fixes, audit) = if parts.fixes {
+        let audit = deskside_config::current_data_dir()
+            .map(|dir| {
+                deskside_fixes::AuditLog::new(
+                    dir,
+                    config.fixes.audit_max_bytes,
+                    config.fixes.audit_keep,
+                )
+                .last(AUDIT_ENTRIES)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| serde_json::to_value(e).ok())
+                .collect()
+            })
+            .unwrap_or_default();
+        (draft.fix_results.clone(), audit)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let logs = if parts.logs {
+        sources
+            .log_files
+            .iter()
+            .filter_map(|p| LogFile::read_tail(p, config.tickets.max_log_bytes).ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let screenshot = match (&draft.screenshot_png_base64, parts.screenshot) {
+        (Some(b64), true) => {
+            if b64.len() > MAX_SCREENSHOT_BYTES / 3 * 4 + 4 {
+                return Err(AgentError::ScreenshotTooLarge);
+            }
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(b64.as_bytes())
+                .map_err(AgentError::ScreenshotUnreadable)?;
+            // The form asks for consent for this ticket before it sends the image at all.
+            Some(Screenshot { png, consent: true })
+        }
+        _ => None,
+    };
+    Ok(Evidence {
+        device,
+        diagnosis,
+        fixes,
+        audit,
+        logs,
+        screenshot,
+    })
+}
+
+/// The newest [`LOG_FILES`] `.log` files in `dir`, newest first (Deskside's own logs).
+#[must_use]
+pub fn newest_logs(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "log"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    files.into_iter().take(LOG_FILES).map(|(_, p)| p).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> deskside_config::Config {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, text).unwrap();
+        deskside_config::load(&deskside_config::LoadOptions::from_vars(
+            deskside_config::Os::Linux,
+            Some(file),
+            [("DESKSIDE_SYSTEM_CONFIG", ""), ("DESKSIDE_USER_CONFIG", "")],
+        ))
+        .unwrap()
+        .config
+    }
+
+    #[test]
+    fn forbidden_parts_are_shown_off_with_the_reason() {
+        let c = config(
+            "[helpdesk]\nkind = \"email\"\nto = \"it@example.com\"\nfrom = \"d@example.com\"\nsmtp_host = \"127.0.0.1\"\n[tickets]\nforbid = [\"screenshot\", \"audit\"]\n",
+        );
+        let o = options_for(&c, None);
+        assert!(o.configured);
+        assert_eq!(o.destination.as_deref(), Some("it@example.com by email"));
+        let allowed = |p: TicketPart| o.parts.iter().find(|x| x.part == p).unwrap().allowed;
+        assert!(!allowed(TicketPart::Screenshot));
+        assert!(!allowed(TicketPart::Fixes), "fixes include the audit log");
+        assert!(allowed(TicketPart::Device) && allowed(TicketPart::Logs));
+        let off = o
+            .parts
+            .iter()
+            .find(|x| x.part == TicketPart::Screenshot)
+            .unwrap();
+        assert!(off.reason.as_deref().unwrap().contains("tickets.forbid"));
+    }
+
+    fn draft(parts: TicketParts) -> TicketDraft {
+        TicketDraft {
+            subject: "VPN down".into(),
+            description: "It says password=Planted-Secret-42 is wrong".into(),
+            category: None,
+            urgency: Urgency::High,
+            contact: None,
+            parts,
+            report: None,
+            fix_results: Vec::new(),
+            screenshot_png_base64: None,
+        }
+    }
+
+    fn request(d: &TicketDraft) -> TicketRequest {
+        TicketRequest {
+            subject: d.subject.clone(),
+            description: d.description.clone(),
+            category: None,
+            urgency: deskside_evidence::Urgency::High,
+            contact: None,
+        }
+    }
+
+    #[test]
+    fn the_preview_is_what_is_queued_and_no_planted_secret_survives() {
+        let c = config("[tickets]\nforbid = [\"logs\"]\n");
+        let parts = TicketParts {
+            device: true,
+            diagnostics: true,
+            fixes: true,
+            logs: true,
+            screenshot: false,
+        };
+        let d = draft(parts);
+        let evidence = Evidence {
+            device: Some(
+                serde_json::json!({"hostname": "lt-1", "notes": ["Authorization: Bearer Planted-Token-7"]}),
+            ),
+            diagnosis: Some(
+                serde_json::json!({"diagnosis": {"root_cause": "vpn.tunnel", "headline": "The VPN is down."}}),
+            ),
+            fixes: vec![
+                serde_json::json!({"id": "vpn.reconnect", "outcome": "not_fixed", "message": "token=Planted-Token-8"}),
+            ],
+            logs: vec![LogFile {
+                name: "deskside.log".into(),
+                original_bytes: 20,
+                content: b"log line".to_vec(),
+            }],
+            ..Evidence::default()
+        };
+        let (preview, prepared) = prepare(&c, &d, request(&d), evidence).unwrap();
+        let everything = format!(
+            "{}{}{:?}",
+            preview.body,
+            preview.subject,
+            preview
+                .attachments
+                .iter()
+                .map(|a| a.text.clone())
+                .collect::<Vec<_>>()
+        );
+        for planted in ["Planted-Secret-42", "Planted-Token-7", "Planted-Token-8"] {
+            assert!(
+                !everything.contains(planted),
+                "{planted} survived the preview"
+            );
+        }
+        assert!(preview.redactions >= 3);
+        assert_eq!(prepared.rendered.body, preview.body, "queued = previewed");
+        assert_eq!(
+            prepared.rendered.attachments.len(),
+            preview.attachments.len()
+        );
+        assert!(
+            preview.notes.iter().any(|n| n.contains("logs")),
+            "forbidden logs are noted: {:?}",
+            preview.notes
+        );
+        let json = preview.attachments[0].text.as_deref().unwrap();
+        assert!(json.contains("vpn.reconnect") && !json.contains("log line"));
+    }
+
+    #[test]
+    fn unticked_parts_are_left_out() {
+        let d = draft(TicketParts::default());
+        let evidence = Evidence {
+            device: Some(serde_json::json!({"hostname": "lt-unticked"})),
+            ..Evidence::default()
+        };
+        let (preview, _) = prepare(&config(""), &d, request(&d), evidence).unwrap();
+        assert!(
+            !preview.attachments[0]
+                .text
+                .as_deref()
+                .unwrap()
+                .contains("lt-unticked")
+        );
+    }
+
+    fn prepared(subject: &str) -> Prepared {
+        Prepared {
+            request: TicketRequest {
+                subject: subject.into(),
+                ..Default::default()
+            },
+            rendered: Rendered {
+                subject: subject.into(),
+                body: String::new(),
+                attachments: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_preview_is_sent_once_and_old_ones_expire() {
+        let book = PreviewBook::default();
+        let first = book.add(prepared("first")).to_string();
+        assert_eq!(book.take(&first).unwrap().request.subject, "first");
+        assert!(
+            matches!(book.take(&first), Err(AgentError::PreviewExpired)),
+            "a second submit finds nothing"
+        );
+        let ids: Vec<String> = (0..=MAX_PREVIEWS)
+            .map(|i| book.add(prepared(&i.to_string())).to_string())
+            .collect();
+        assert!(book.take(&ids[0]).is_err(), "the oldest was dropped");
+        assert!(book.take(&ids[MAX_PREVIEWS]).is_ok());
+        assert!(book.take("not-a-number").is_err());
+    }
+
+    #[test]
+    fn a_misconfigured_helpdesk_is_refused_before_anything_is_queued() {
+        // JSM with only a URL: no user, no token.
+        let err = connector(&config(
+            "[helpdesk]\nkind = \"jsm\"\nurl = \"https://desk.example.com\"\n",
+        ))
+        .unwrap_err();
+        assert!(err.code().starts_with("helpdesk."), "{}", err.code());
+        assert!(err.message().contains("not usable"), "{}", err.message());
+        let none = connector(&config("")).unwrap_err();
+        assert_eq!(none.code(), "helpdesk.not_configured");
+    }
+
+    #[test]
+    fn no_helpdesk_means_not_configured() {
+        let o = options_for(&config(""), None);
+        assert!(!o.configured);
+        assert_eq!(o.destination, None);
+    }
+}
