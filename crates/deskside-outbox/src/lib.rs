@@ -240,6 +240,9 @@ pub enum Event {
 pub struct DeliverOptions {
     /// Try queued tickets now even if their backoff has not expired (`Retry-After` still holds).
     pub ignore_backoff: bool,
+    /// The helpdesk just answered a [`probe`]: tickets that waited only because it was
+    /// unreachable are tried now (answered errors keep their backoff; `Retry-After` holds).
+    pub helpdesk_reachable: bool,
     /// Failed rounds before a ticket is failed (quick retries inside one
     /// [`Outbox::deliver_now`] call count once).
     pub max_attempts: u32,
@@ -267,6 +270,7 @@ impl Default for DeliverOptions {
     fn default() -> Self {
         Self {
             ignore_backoff: false,
+            helpdesk_reachable: false,
             max_attempts: 50,
             lock_wait: Duration::from_secs(10),
             backoff_base: Duration::from_secs(30),
@@ -482,7 +486,9 @@ impl Outbox {
     ) -> Result<Vec<Event>, OutboxError> {
         let _lock = lock::DeliveryLock::acquire(&self.lock_path, options.lock_wait).await?;
         self.store.recover_sending()?;
-        let due = self.store.due(now_ms(), options.ignore_backoff)?;
+        let due = self
+            .store
+            .due(now_ms(), options.ignore_backoff, options.helpdesk_reachable)?;
         let mut events = Vec::new();
         for id in due {
             events.push(self.attempt(connector, id, options, Round::Ends).await?);

@@ -342,13 +342,20 @@ impl Store {
         })
     }
 
-    pub(crate) fn due(&self, now: i64, ignore_backoff: bool) -> Result<Vec<i64>, OutboxError> {
+    /// Queued tickets to try now: due by their backoff, or any (`ignore_backoff`), or those
+    /// that waited only for an unreachable helpdesk (`reachable`); never before `hold_until`.
+    pub(crate) fn due(
+        &self,
+        now: i64,
+        ignore_backoff: bool,
+        reachable: bool,
+    ) -> Result<Vec<i64>, OutboxError> {
         self.with(|c| {
             let mut stmt = c.prepare(
                 "SELECT id FROM tickets WHERE state = 'queued' AND hold_until <= ?1
-                 AND (?2 OR next_attempt_at <= ?1) ORDER BY id",
+                 AND (?2 OR next_attempt_at <= ?1 OR (?3 AND unreachable = 1)) ORDER BY id",
             )?;
-            let rows = stmt.query_map(params![now, ignore_backoff], |r| r.get(0))?;
+            let rows = stmt.query_map(params![now, ignore_backoff, reachable], |r| r.get(0))?;
             rows.collect()
         })
     }

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use deskside_config::Loaded;
 use deskside_diagnostics::Category;
 
+mod agent;
 mod diagnose;
 mod fix;
 mod out;
@@ -75,6 +76,11 @@ enum Command {
     Password {
         #[command(subcommand)]
         command: password::PasswordCommand,
+    },
+    /// Run the tray app's background work headless (ticket delivery) until killed.
+    Agent {
+        #[command(subcommand)]
+        command: agent::AgentCommand,
     },
     /// Inspect the layered configuration.
     Config {
@@ -188,6 +194,7 @@ async fn run(cli: Cli) -> ExitCode {
             };
             password::run(loaded, command).await
         }
+        Command::Agent { command } => agent::run(cli.config, command).await,
         Command::Config { command } => {
             let Some(loaded) = load_config(cli.config) else {
                 return ExitCode::from(EXIT_CANNOT_RUN);

@@ -18,10 +18,13 @@ use deskside_evidence::{
     BuildOptions, Evidence, LogFile, Part, Policy, Screenshot, TicketRequest, Urgency,
 };
 use deskside_helpdesk::{Helpdesk, Settings};
-use deskside_outbox::{DeliverOptions, Entry, NewTicket, Outbox, OutboxError, State};
+use deskside_outbox::{DeliverOptions, Endpoint, Entry, NewTicket, Outbox, OutboxError, State};
 use serde_json::{Value, json};
 
 use crate::out::{EXIT_CANNOT_RUN, EXIT_PROBLEMS, eprintln_safe, print_json, print_out};
+
+/// How long `outbox flush` waits for the helpdesk to accept a connection.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Largest screenshot read from disk.
 const MAX_SCREENSHOT_BYTES: u64 = 20 * 1024 * 1024;
@@ -63,10 +66,11 @@ pub enum OutboxCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Try every due ticket now; exit 0 when nothing is left undelivered.
+    /// Send every queued ticket now, backoff or not, if the helpdesk can be reached (a
+    /// helpdesk's Retry-After still holds); exit 0 when nothing is left undelivered.
     Flush {
-        /// Also try tickets still waiting out their backoff (a helpdesk's Retry-After holds).
-        #[arg(long)]
+        /// Kept for scripts: a flush always ignores the backoff now.
+        #[arg(long, hide = true)]
         now: bool,
         /// Print JSON.
         #[arg(long)]
@@ -248,23 +252,42 @@ pub async fn run_outbox(loaded: Loaded, command: OutboxCommand) -> ExitCode {
             Ok(list) => print_list(&list, json),
             Err(e) => Failure::from(e).report(json),
         },
-        OutboxCommand::Flush { now, json } => {
-            let connector = match connector(&loaded.config) {
+        OutboxCommand::Flush { now: _, json } => {
+            let (connector, endpoint) = match connector_at(&loaded.config) {
                 Ok(c) => c,
                 Err(f) => return f.report(json),
             };
+            // The user's "send now": every queued ticket, backoff or not, once the helpdesk
+            // answers a probe (an unreachable one would only cost each ticket an attempt).
+            // `Retry-After` and the settle window still hold: never a duplicate.
             let options = DeliverOptions {
-                ignore_backoff: now,
-                ..deliver_options(&loaded.config)
+                ignore_backoff: true,
+                helpdesk_reachable: true,
+                ..DeliverOptions::from_config(&loaded.config)
             };
-            let mut busy = false;
-            match outbox.deliver_due(&connector, &options).await {
-                Ok(_) => {}
-                Err(OutboxError::Busy) => {
-                    busy = true;
-                    eprintln_safe(&format!("desksidectl: {}", OutboxError::Busy));
+            let mut unsent = false;
+            let reachable = match &endpoint {
+                Some(endpoint) => {
+                    let timeout = PROBE_TIMEOUT.min(options.settle);
+                    deskside_outbox::probe(endpoint, timeout).await
                 }
-                Err(e) => return Failure::from(e).report(json),
+                None => true,
+            };
+            if !reachable {
+                unsent = true;
+                eprintln_safe(&format!(
+                    "desksidectl: the helpdesk ({}) cannot be reached; the tickets stay queued and are sent when it answers",
+                    endpoint.map(|e| e.to_string()).unwrap_or_default()
+                ));
+            } else {
+                match outbox.deliver_due(&connector, &options).await {
+                    Ok(_) => {}
+                    Err(OutboxError::Busy) => {
+                        unsent = true;
+                        eprintln_safe(&format!("desksidectl: {}", OutboxError::Busy));
+                    }
+                    Err(e) => return Failure::from(e).report(json),
+                }
             }
             match outbox.list() {
                 Ok(list) => {
@@ -272,7 +295,7 @@ pub async fn run_outbox(loaded: Loaded, command: OutboxCommand) -> ExitCode {
                     let left = list.iter().any(|e| e.state != State::Delivered);
                     if printed != ExitCode::SUCCESS {
                         printed
-                    } else if left || busy {
+                    } else if left || unsent {
                         ExitCode::from(EXIT_PROBLEMS)
                     } else {
                         ExitCode::SUCCESS
@@ -321,19 +344,16 @@ fn export(outbox: &Outbox, id: i64, dir: &Path) -> Result<String, Failure> {
 }
 
 fn connector(config: &Config) -> Result<Helpdesk, Failure> {
-    let settings = Settings::from_config(&config.helpdesk)
-        .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))?;
-    deskside_helpdesk::from_config(&settings)
-        .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))
+    connector_at(config).map(|(c, _)| c)
 }
 
-fn deliver_options(config: &Config) -> DeliverOptions {
-    DeliverOptions {
-        max_attempts: u32::try_from(config.tickets.max_attempts).unwrap_or(u32::MAX),
-        // An uncertain create is searched for only after the helpdesk had time to finish it.
-        settle: std::time::Duration::from_secs(config.helpdesk.timeout_s.saturating_add(5)),
-        ..DeliverOptions::default()
-    }
+/// The connector and where its helpdesk listens (for the reachability probe).
+fn connector_at(config: &Config) -> Result<(Helpdesk, Option<Endpoint>), Failure> {
+    let settings = Settings::from_config(&config.helpdesk)
+        .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))?;
+    let connector = deskside_helpdesk::from_config(&settings)
+        .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))?;
+    Ok((connector, Endpoint::of(&settings)))
 }
 
 fn policy(config: &Config) -> Policy {
@@ -501,7 +521,12 @@ async fn submit(config: &Config, form: &TicketForm, no_send: bool) -> Result<Ent
     }
     let budget = Duration::from_secs(config.tickets.submit_wait_s);
     match outbox
-        .deliver_now(&connector, entry.id, &deliver_options(config), budget)
+        .deliver_now(
+            &connector,
+            entry.id,
+            &DeliverOptions::from_config(config),
+            budget,
+        )
         .await
     {
         Ok(e) => Ok(e),
