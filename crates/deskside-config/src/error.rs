@@ -108,12 +108,30 @@ pub enum ConfigError {
         /// The kind of layer that tried (`user`, `explicit`).
         layer: &'static str,
     },
+    /// A URL credentials are sent to is plain `http://` to another machine, and IT has not
+    /// allowed that host.
+    #[error(
+        "{file}: key `{key}` (in the {layer} config) is a plain http:// URL to {host}, which \
+         would send credentials unencrypted; use an https:// URL, or, if IT accepts the risk, \
+         allow the host in the system config file with `[security] allow_http_hosts = \
+         [\"{host}\"]`"
+    )]
+    InsecureUrl {
+        /// The file (or layer) that set the URL.
+        file: String,
+        /// The dotted path of the key.
+        key: String,
+        /// The kind of layer that set it (`system`, `policy`, …).
+        layer: &'static str,
+        /// The URL's host.
+        host: String,
+    },
 }
 
 impl ConfigError {
     /// A stable code for the kind of problem, for callers that branch on it (`config.unknown_key`,
     /// `config.wrong_type`, `config.syntax`, `config.invalid_value`, `config.unreadable`,
-    /// `config.too_large`, `config.not_utf8`, `config.admin_only`).
+    /// `config.too_large`, `config.not_utf8`, `config.admin_only`, `config.insecure_url`).
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unreadable { .. } => "config.unreadable",
@@ -124,6 +142,7 @@ impl ConfigError {
             Self::WrongType { .. } => "config.wrong_type",
             Self::InvalidValue { .. } => "config.invalid_value",
             Self::AdminOnly { .. } => "config.admin_only",
+            Self::InsecureUrl { .. } => "config.insecure_url",
         }
     }
 
@@ -134,7 +153,8 @@ impl ConfigError {
             | Self::UnknownLock { key, .. }
             | Self::WrongType { key, .. }
             | Self::InvalidValue { key, .. }
-            | Self::AdminOnly { key, .. } => Some(key),
+            | Self::AdminOnly { key, .. }
+            | Self::InsecureUrl { key, .. } => Some(key),
             Self::Unreadable { .. }
             | Self::TooLarge { .. }
             | Self::NotUtf8 { .. }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::ConfigError;
+use crate::owner::{self, Ownership};
 use crate::schema::{self, Kind, PartialConfig};
 
 /// The largest config file accepted, in bytes (1 MiB); real files are a few hundred bytes.
@@ -98,19 +99,27 @@ pub struct Layer {
     pub table: toml::Table,
     /// Dotted keys this layer locks; a section name such as `network` locks every key in it.
     pub locked: BTreeSet<String>,
+    /// Whether the layer's admin-only keys are honoured: checked on the file by
+    /// [`Layer::from_file`], assumed from the kind by [`Layer::from_str`].
+    pub owner: Ownership,
 }
 
 impl Layer {
     /// Reads and checks a layer file. A missing file is `Ok(None)` except for
-    /// [`SourceKind::Explicit`], where it is an error: the user asked for that file.
+    /// [`SourceKind::Explicit`], where it is an error: the user asked for that file. Whether the
+    /// layer is admin-owned is decided from the open file's owner and mode (see
+    /// [`crate::owner::decide`]).
     pub fn from_file(kind: SourceKind, path: &Path) -> Result<Option<Self>, ConfigError> {
-        let Some(text) = read_capped(path, kind == SourceKind::Explicit)? else {
+        let Some((text, facts)) = read_capped(path, kind == SourceKind::Explicit)? else {
             return Ok(None);
         };
-        Self::from_str(kind, Some(path), &text).map(Some)
+        let mut layer = Self::from_str(kind, Some(path), &text)?;
+        layer.owner = owner::decide(kind, facts);
+        Ok(Some(layer))
     }
 
     /// Parses and checks a layer from text; `path_label` names it in errors and provenance.
+    /// With no file to look at, ownership is assumed from the kind ([`Ownership::assumed`]).
     pub fn from_str(
         kind: SourceKind,
         path_label: Option<&Path>,
@@ -154,6 +163,7 @@ impl Layer {
             source,
             table,
             locked: BTreeSet::new(),
+            owner: Ownership::assumed(kind),
         })
     }
 
@@ -196,9 +206,12 @@ impl Layer {
     }
 }
 
-/// Reads a file of at most [`MAX_FILE_BYTES`] as UTF-8. `Ok(None)` when it does not exist and
-/// `required` is false.
-fn read_capped(path: &Path, required: bool) -> Result<Option<String>, ConfigError> {
+/// Reads a file of at most [`MAX_FILE_BYTES`] as UTF-8, with the ownership facts of the very file
+/// read. `Ok(None)` when it does not exist and `required` is false.
+fn read_capped(
+    path: &Path,
+    required: bool,
+) -> Result<Option<(String, owner::FileFacts)>, ConfigError> {
     let unreadable = |source| ConfigError::Unreadable {
         path: path.to_path_buf(),
         source,
@@ -224,6 +237,7 @@ fn read_capped(path: &Path, required: bool) -> Result<Option<String>, ConfigErro
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(meta.len()));
     }
+    let facts = owner::facts_of(&meta, path);
     // The metadata check is not enough for special files and files that grow while being read.
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
@@ -233,14 +247,16 @@ fn read_capped(path: &Path, required: bool) -> Result<Option<String>, ConfigErro
     if read > MAX_FILE_BYTES {
         return Err(too_large(read));
     }
-    String::from_utf8(bytes).map(Some).map_err(|e| {
-        let bad = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count();
-        ConfigError::NotUtf8 {
-            file: file_label.clone(),
-            line,
-        }
-    })
+    String::from_utf8(bytes)
+        .map(|text| Some((text, facts)))
+        .map_err(|e| {
+            let bad = e.utf8_error().valid_up_to();
+            let line = 1 + e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count();
+            ConfigError::NotUtf8 {
+                file: file_label.clone(),
+                line,
+            }
+        })
 }
 
 /// 1-based line and character column of a byte offset.

@@ -62,7 +62,7 @@
 //! | `fixes.audit_keep` | integer | `5` | ≤ 100 |
 //! | `fixes.actions` | list of tables | `[]` | system file or policy only; see below |
 //! | `helpdesk.kind` | string | unset | the ticket connector |
-//! | `helpdesk.url` | URL | unset | |
+//! | `helpdesk.url` | URL | unset | admin-only; `https://` (plain `http://` only to loopback or a host in `security.allow_http_hosts`) |
 //! | `helpdesk.queue` | string | unset | RT queue |
 //! | `helpdesk.token` | string | unset | RT token |
 //! | `helpdesk.project` | string | unset | Redmine project |
@@ -110,11 +110,24 @@
 //! | `password.other_credentials` | list of strings | `[]` | named to the user after a change |
 //! | `password.internal` | boolean | `false` | the directory needs the VPN |
 //! | `password.min_strength` | integer | `3` | zxcvbn score 0–4 |
+//! | `security.allow_http_hosts` | list of hosts | `[]` | admin-only; hosts credentials may reach over plain `http://` (a warning each) |
 //!
 //! An admin action (`[[fixes.actions]]`) has `id`, `title`, optional `description`, `program`
 //! (absolute path), `args` (list, no shell), `elevate` (default false), `timeout_s` (default 60,
-//! 1–3600) and `addresses` (check ids). Keys that run programs are refused with
-//! `config.admin_only` in the user and explicit layers.
+//! 1–3600) and `addresses` (check ids).
+//!
+//! # Admin-only keys and HTTPS
+//!
+//! Keys that carry or direct a credential, or run programs (`helpdesk.url`, the helpdesk
+//! secrets, `helpdesk.smtp_host`, `vpn.connection`, `fixes.actions`, `security.allow_http_hosts`)
+//! are honoured only from an admin-owned layer: the defaults, policy, and a system or explicit
+//! file owned by root and not writable by group or others (on Windows: the machine-wide system
+//! file only); see [`decide_ownership`]. From other layers they are dropped and each one becomes
+//! a note in [`Loaded::notes`]; `fixes.actions` in a user file, or an explicit file that is not
+//! admin-owned, is a `config.admin_only` error instead. A URL credentials are sent to must be
+//! `https://` unless its host is loopback or allowed by `security.allow_http_hosts`
+//! (`config.insecure_url` otherwise); each allowed plain-HTTP URL is a [`Loaded::warnings`]
+//! entry.
 //!
 //! The product default for `network.probe_urls` names a public connectivity-check endpoint; tests
 //! never use the defaults to reach the network.
@@ -124,6 +137,7 @@ mod layer;
 mod load;
 mod loaded;
 mod merge;
+mod owner;
 mod paths;
 mod schema;
 mod validate;
@@ -133,11 +147,13 @@ pub use layer::{Layer, MAX_FILE_BYTES, Source, SourceKind};
 pub use load::{EnvLookup, LoadOptions, load};
 pub use loaded::{Loaded, Provenance};
 pub use merge::load_layers;
+pub use owner::{FileFacts, Ownership, decide as decide_ownership};
 pub use paths::{
     ConfigPaths, ENV_DATA, ENV_EXPLICIT, ENV_SYSTEM, ENV_USER, Os, current_data_dir, data_dir,
     resolve as resolve_paths, system_path, user_path,
 };
 pub use schema::{
     AdminAction, AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, FixesConfig,
-    HelpdeskConfig, NetworkConfig, PasswordConfig, SystemConfig, TicketsConfig, VpnConfig,
+    HelpdeskConfig, NetworkConfig, PasswordConfig, SecurityConfig, SystemConfig, TicketsConfig,
+    VpnConfig,
 };

@@ -25,8 +25,12 @@ pub struct Loaded {
     pub config: Config,
     /// Provenance of every leaf key, by dotted path (`network.probe_urls`).
     pub provenance: BTreeMap<String, Provenance>,
-    /// Human-readable notes, such as overrides ignored because a key is locked.
+    /// Human-readable notes, such as overrides ignored because a key is locked, or admin-only
+    /// keys ignored because their layer is not admin-owned. Shells log them.
     pub notes: Vec<String>,
+    /// Accepted settings that weaken security, such as plain `http://` to a host in
+    /// `security.allow_http_hosts`; `config validate` prints them as warnings.
+    pub warnings: Vec<String>,
     /// The layers that took part, lowest precedence first, starting with the defaults.
     pub layers: Vec<Source>,
 }
@@ -34,7 +38,7 @@ pub struct Loaded {
 impl Loaded {
     /// The JSON for `config show`:
     /// `{"config": …, "keys": {"network.probe_urls": {"value", "source", "path", "locked"}, …},
-    /// "layers": [{"source", "path"}, …], "notes": […]}`.
+    /// "layers": [{"source", "path"}, …], "notes": […], "warnings": […]}`.
     pub fn to_show_json(&self) -> Value {
         let config = serde_json::to_value(&self.config).unwrap_or(Value::Null);
         let mut keys = serde_json::Map::new();
@@ -63,7 +67,13 @@ impl Loaded {
             .iter()
             .map(|s| json!({"source": s.kind.as_str(), "path": path_json(s)}))
             .collect();
-        json!({"config": config, "keys": keys, "layers": layers, "notes": self.notes})
+        json!({
+            "config": config,
+            "keys": keys,
+            "layers": layers,
+            "notes": self.notes,
+            "warnings": self.warnings,
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::error::ConfigError;
 use crate::layer::{Layer, Source, SourceKind};
 use crate::loaded::{Loaded, Provenance};
+use crate::owner::Ownership;
 use crate::schema::{self, Config};
 use crate::validate;
 
@@ -17,12 +18,21 @@ use crate::validate;
 /// explicit < policy); layers of the same kind apply in the order given. Each layer is checked
 /// alone first (unknown keys, wrong types, unknown lock entries), then the merged result is
 /// validated as a whole. When several layers lock the same key the highest-precedence one owns it.
+///
+/// Admin-only keys (credentials, the URLs they go to, programs, the plain-HTTP allow-list) are
+/// honoured only from admin-owned layers ([`Layer::owner`]); elsewhere they are dropped before
+/// merging and each one becomes a note. Keys that run programs are a [`ConfigError::AdminOnly`]
+/// error instead when a user file, or an explicit file that is not admin-owned, holds them.
 pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
     for layer in &layers {
         layer.check()?;
-        check_admin_only(layer)?;
+        check_program_keys(layer)?;
     }
     layers.sort_by_key(|l| l.source.kind);
+    let mut notes = Vec::new();
+    for layer in &mut layers {
+        notes.extend(drop_admin_only(layer));
+    }
 
     let defaults = defaults_table()?;
     let default_source = Source::default_values();
@@ -43,7 +53,6 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
             effective.insert(format!("{section}.{name}"), (value.clone(), None));
         }
     }
-    let mut notes = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
         for (section, values) in &layer.table {
             for (name, value) in values.as_table().into_iter().flatten() {
@@ -114,44 +123,77 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
                 line: None,
             }
         })?;
-    validate::check(&config, &provenance)?;
+    let warnings = validate::check(&config, &provenance)?;
 
     Ok(Loaded {
         config,
         provenance,
         notes,
+        warnings,
         layers: std::iter::once(default_source)
             .chain(layers.into_iter().map(|l| l.source))
             .collect(),
     })
 }
 
-/// Refuses keys only IT may set ([`schema::ADMIN_ONLY`]) in a layer a user controls.
-fn check_admin_only(layer: &Layer) -> Result<(), ConfigError> {
-    if matches!(
-        layer.source.kind,
-        SourceKind::Default | SourceKind::System | SourceKind::Policy
-    ) {
+/// Refuses keys that run programs ([`schema::PROGRAM_KEYS`]) in a user file or in an explicit
+/// file that is not admin-owned: no such file ever held them legitimately.
+fn check_program_keys(layer: &Layer) -> Result<(), ConfigError> {
+    let refused = match layer.source.kind {
+        SourceKind::User => true,
+        SourceKind::Explicit => !layer.owner.is_admin(),
+        SourceKind::Default | SourceKind::System | SourceKind::Policy => false,
+    };
+    if !refused {
         return Ok(());
     }
-    for key in schema::ADMIN_ONLY {
+    match schema::PROGRAM_KEYS.iter().find(|key| sets(layer, key)) {
+        Some(key) => Err(ConfigError::AdminOnly {
+            file: layer.source.location(),
+            key: (*key).to_owned(),
+            layer: layer.source.kind.as_str(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Removes the admin-only keys ([`schema::ADMIN_ONLY`]) from a layer that is not admin-owned,
+/// returning one note per key removed.
+fn drop_admin_only(layer: &mut Layer) -> Vec<String> {
+    let Ownership::NotAdmin { reason } = &layer.owner else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for (key, why) in schema::ADMIN_ONLY {
         let Some((section, name)) = key.split_once('.') else {
             continue;
         };
-        let present = layer
+        let removed = layer
+            .table
+            .get_mut(section)
+            .and_then(toml::Value::as_table_mut)
+            .and_then(|t| t.remove(name))
+            .is_some();
+        if removed {
+            notes.push(format!(
+                "`{key}` set in {} is ignored: only IT may set it ({why}), in the system config \
+                 file or a managed policy, and this {} file is not admin-owned: {reason}",
+                layer.source.location(),
+                layer.source.kind,
+            ));
+        }
+    }
+    notes
+}
+
+fn sets(layer: &Layer, key: &str) -> bool {
+    key.split_once('.').is_some_and(|(section, name)| {
+        layer
             .table
             .get(section)
             .and_then(toml::Value::as_table)
-            .is_some_and(|t| t.contains_key(name));
-        if present {
-            return Err(ConfigError::AdminOnly {
-                file: layer.source.location(),
-                key: (*key).to_owned(),
-                layer: layer.source.kind.as_str(),
-            });
-        }
-    }
-    Ok(())
+            .is_some_and(|t| t.contains_key(name))
+    })
 }
 
 fn defaults_table() -> Result<toml::Table, ConfigError> {

@@ -32,6 +32,8 @@ pub struct Config {
     pub tickets: TicketsConfig,
     /// Password expiry and change: the directory and when to warn.
     pub password: PasswordConfig,
+    /// Exceptions to the secure defaults, granted by IT only.
+    pub security: SecurityConfig,
 }
 
 /// `[network]`: how internet reachability and connection quality are judged.
@@ -506,6 +508,17 @@ impl Default for PasswordConfig {
     }
 }
 
+/// `[security]`: exceptions to the secure defaults. Admin-only: honoured from the system file
+/// and managed policy, ignored (with a note) from files a user controls.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default)]
+pub struct SecurityConfig {
+    /// Hosts a credential may be sent to over plain `http://` (a URL such as `helpdesk.url`
+    /// must otherwise be `https://`, or point at this machine). Each use is a warning in
+    /// `desksidectl config validate`.
+    pub allow_http_hosts: Vec<String>,
+}
+
 /// What a user must write for a key; drives "expected …" in error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -582,12 +595,37 @@ const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
 /// The sections, in the order they appear in [`Config`].
 pub(crate) const SECTIONS: &[&str] = &[
     "network", "vpn", "disk", "clock", "system", "app", "branding", "fixes", "helpdesk", "tickets",
-    "password",
+    "password", "security",
 ];
 
-/// Keys only IT may set: accepted from the system file and managed policy, refused elsewhere,
-/// because they run programs.
-pub(crate) const ADMIN_ONLY: &[&str] = &["fixes.actions"];
+/// Keys only IT may set, with why: honoured only from an admin-owned layer (the system file when
+/// root owns it and nobody else may write it, an admin-owned explicit file, managed policy).
+/// From any other layer they are ignored with a note, except [`PROGRAM_KEYS`], which a user or
+/// explicit file may not even contain.
+pub(crate) const ADMIN_ONLY: &[(&str, &str)] = &[
+    ("fixes.actions", "it runs programs"),
+    ("helpdesk.url", "helpdesk credentials are sent to it"),
+    ("helpdesk.token", "it is a helpdesk credential"),
+    ("helpdesk.api_key", "it is a helpdesk credential"),
+    ("helpdesk.password", "it is a helpdesk credential"),
+    ("helpdesk.app_token", "it is a helpdesk credential"),
+    ("helpdesk.secret", "it is a helpdesk credential"),
+    ("helpdesk.smtp_password", "it is a helpdesk credential"),
+    ("helpdesk.smtp_host", "the SMTP login is sent to it"),
+    (
+        "vpn.connection",
+        "the VPN reconnect runs it with administrator rights",
+    ),
+    (
+        "security.allow_http_hosts",
+        "it lets credentials travel unencrypted",
+    ),
+];
+
+/// Admin-only keys that run programs: in a user file, or an explicit file that is not
+/// admin-owned, they are a `config.admin_only` error rather than a note, since no stale file
+/// ever held them legitimately.
+pub(crate) const PROGRAM_KEYS: &[&str] = &["fixes.actions"];
 
 /// Every leaf key, in documentation order.
 pub(crate) const KEYS: &[KeySpec] = &[
@@ -682,6 +720,7 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("password", "other_credentials", Kind::TextList),
     key("password", "internal", Kind::Bool),
     key("password", "min_strength", Kind::Count),
+    key("security", "allow_http_hosts", Kind::TextList),
 ];
 
 /// The schema entry for `section.name`, if there is one.
@@ -707,6 +746,7 @@ pub(crate) struct PartialConfig {
     helpdesk: Option<PartialHelpdesk>,
     tickets: Option<PartialTickets>,
     password: Option<PartialPassword>,
+    security: Option<PartialSecurity>,
 }
 
 // The fields are only checked, never read: the layer keeps its `toml::Table` for merging.
@@ -881,6 +921,13 @@ struct PartialPassword {
     min_strength: Option<u64>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialSecurity {
+    allow_http_hosts: Option<Vec<String>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -908,6 +955,18 @@ mod tests {
         assert_eq!(from_config, from_table);
         let sections: BTreeSet<&str> = KEYS.iter().map(|k| k.section).collect();
         assert_eq!(sections, SECTIONS.iter().copied().collect());
+    }
+
+    #[test]
+    fn admin_only_keys_exist_and_program_keys_are_among_them() {
+        for (key, why) in ADMIN_ONLY {
+            let (section, name) = key.split_once('.').unwrap();
+            assert!(find(section, name).is_some(), "{key} is not a key");
+            assert!(!why.is_empty());
+        }
+        for key in PROGRAM_KEYS {
+            assert!(ADMIN_ONLY.iter().any(|(k, _)| k == key), "{key}");
+        }
     }
 
     /// docs/config.md shows every key (commented out when it has no default) under its section,

@@ -16,12 +16,34 @@ const MAX_TIMEOUT_MS: u64 = 60_000;
 /// Longest DNS name (RFC 1035, textual form).
 const MAX_NAME_LEN: usize = 253;
 
-/// Validates `config`; the first problem found is returned.
+/// Reads one URL key from the merged config.
+type ReadUrl = fn(&Config) -> Option<&str>;
+
+/// URLs a credential is sent to, with how to read each from the config. They must be
+/// `https://` unless the host is this machine or in `security.allow_http_hosts`. A new
+/// credential-bearing URL (such as `server.url`) joins with one line here.
+const CREDENTIAL_URLS: &[(&str, ReadUrl)] = &[("helpdesk.url", |c| c.helpdesk.url.as_deref())];
+
+/// Validates `config`; the first problem found is returned. On success, the warnings: accepted
+/// settings that weaken security.
 pub(crate) fn check(
     config: &Config,
     provenance: &BTreeMap<String, Provenance>,
-) -> Result<(), ConfigError> {
+) -> Result<Vec<String>, ConfigError> {
     let c = Checker { provenance };
+    check_values(&c, config)?;
+    let allowed = check_allow_list(&c, &config.security.allow_http_hosts)?;
+    let mut warnings = Vec::new();
+    for (key, read) in CREDENTIAL_URLS {
+        if let Some(text) = read(config) {
+            warnings.extend(c.credential_url(key, text, &allowed)?);
+        }
+    }
+    Ok(warnings)
+}
+
+/// Ranges, orderings and shapes of every section.
+fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
     let n = &config.network;
     c.non_empty_list("network.probe_urls", &n.probe_urls)?;
     c.urls("network.probe_urls", &n.probe_urls)?;
@@ -66,7 +88,7 @@ pub(crate) fn check(
     c.names("vpn.internal_names", &v.internal_names)?;
     c.urls("vpn.internal_urls", &v.internal_urls)?;
     c.positive("vpn.handshake_max_age_s", v.handshake_max_age_s)?;
-    check_vpn_client(&c, v)?;
+    check_vpn_client(c, v)?;
 
     let d = &config.disk;
     c.paths("disk.paths", &d.paths)?;
@@ -113,10 +135,45 @@ pub(crate) fn check(
             ),
         );
     }
-    check_fixes(&c, &config.fixes)?;
-    check_tickets(&c, &config.helpdesk, &config.tickets)?;
-    check_password(&c, &config.password)?;
+    check_fixes(c, &config.fixes)?;
+    check_tickets(c, &config.helpdesk, &config.tickets)?;
+    check_password(c, &config.password)?;
     Ok(())
+}
+
+/// `security.allow_http_hosts`: bare host names or IP addresses (IPv6 in brackets), returned
+/// in the normalised form URL hosts are compared in.
+fn check_allow_list(c: &Checker<'_>, hosts: &[String]) -> Result<Vec<String>, ConfigError> {
+    let key = "security.allow_http_hosts";
+    let mut out = Vec::new();
+    for (i, entry) in hosts.iter().enumerate() {
+        let parsed = url::Host::parse(entry.trim())
+            .ok()
+            .filter(|_| !entry.contains('*') && !entry.trim().is_empty());
+        let Some(host) = parsed else {
+            c.fail(
+                key,
+                format!(
+                    "{}expected a host name such as \"helpdesk.corp.example\" (no scheme, port, \
+                     path or wildcard; IPv6 in brackets), found {:?}",
+                    item(hosts.len(), i),
+                    shorten(entry)
+                ),
+            )?;
+            continue;
+        };
+        out.push(host.to_string());
+    }
+    Ok(out)
+}
+
+/// Whether `host` is this machine: 127.0.0.0/8, `::1` or `localhost`.
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }
 
 /// Fix and action ids: lowercase ASCII letters, digits, `.`, `_`, `-`; 1 to 64 characters.
@@ -501,6 +558,45 @@ impl Checker<'_> {
                 self.file(high_key)
             ),
         )
+    }
+
+    /// A URL credentials are sent to: `https://`, or plain `http://` to this machine (no
+    /// warning) or to a host in `allowed` (a warning, returned). Anything else is
+    /// [`ConfigError::InsecureUrl`]. The URL's shape was checked by [`Checker::urls`] already.
+    fn credential_url(
+        &self,
+        key: &str,
+        text: &str,
+        allowed: &[String],
+    ) -> Result<Option<String>, ConfigError> {
+        let Ok(url) = url::Url::parse(text) else {
+            return Ok(None);
+        };
+        let Some(host) = url.host() else {
+            return Ok(None);
+        };
+        if url.scheme() != "http" || is_loopback(&host) {
+            return Ok(None);
+        }
+        let shown = host.to_string();
+        if allowed.contains(&shown) {
+            return Ok(Some(format!(
+                "`{key}` sends credentials over plain http:// to {shown}, unencrypted; it is \
+                 allowed by security.allow_http_hosts (from {}); move the server to https:// \
+                 and remove the exception",
+                self.file("security.allow_http_hosts")
+            )));
+        }
+        let layer = self
+            .provenance
+            .get(key)
+            .map_or("default", |p| p.source.kind.as_str());
+        Err(ConfigError::InsecureUrl {
+            file: self.file(key),
+            key: key.to_owned(),
+            layer,
+            host: shorten(&shown),
+        })
     }
 
     fn non_empty_list(&self, key: &str, list: &[String]) -> Result<(), ConfigError> {

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use deskside_config::{Layer, Source, SourceKind, load_layers};
+use deskside_config::{Layer, Ownership, Source, SourceKind, load_layers};
 
 fn layer(kind: SourceKind, path: &str, text: &str) -> Layer {
     Layer::from_str(kind, Some(Path::new(path)), text).unwrap()
@@ -24,6 +24,7 @@ fn policy(text: &str, locked: &[&str]) -> Layer {
         },
         table: text.parse().unwrap(),
         locked: locked.iter().map(|s| (*s).to_owned()).collect(),
+        owner: Ownership::Admin,
     }
 }
 
