@@ -61,7 +61,7 @@ impl Desktop {
     pub fn from_env() -> Option<Self> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Some(Self {
-            os: Os::current()?,
+            os: Os::supported()?,
             x11_display: var("DISPLAY"),
             wayland_display: var("WAYLAND_DISPLAY"),
         })

@@ -14,12 +14,15 @@ pub const ENV_USER: &str = "DESKSIDE_USER_CONFIG";
 /// The environment variable replacing the data directory (audit log, outbox, caches).
 pub const ENV_DATA: &str = "DESKSIDE_DATA_DIR";
 
-/// The operating system whose path rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The operating systems Deskside knows, passed as a value so OS-specific logic (config paths,
+/// fix plans, parsers) is tested on any OS. The one `Os` of the workspace: `deskside-platform`
+/// re-exports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Os {
-    /// Linux and other Unix-likes that follow the XDG base-directory rules.
+    /// Linux, and other Unix-likes that follow the XDG base-directory rules.
     Linux,
-    /// Windows.
+    /// Windows 10/11.
     Windows,
     /// macOS.
     Macos,
@@ -27,13 +30,29 @@ pub enum Os {
 
 impl Os {
     /// The OS this binary was built for; Unix-likes other than macOS follow the Linux rules.
-    pub fn current() -> Self {
+    #[must_use]
+    pub const fn current() -> Self {
         if cfg!(windows) {
             Self::Windows
         } else if cfg!(target_os = "macos") {
             Self::Macos
         } else {
             Self::Linux
+        }
+    }
+
+    /// The OS this binary was built for when Deskside supports it as such (Linux, Windows,
+    /// macOS), `None` on any other (a BSD), where OS-specific collectors must not guess.
+    #[must_use]
+    pub const fn supported() -> Option<Self> {
+        if cfg!(target_os = "linux") {
+            Some(Self::Linux)
+        } else if cfg!(target_os = "windows") {
+            Some(Self::Windows)
+        } else if cfg!(target_os = "macos") {
+            Some(Self::Macos)
+        } else {
+            None
         }
     }
 }

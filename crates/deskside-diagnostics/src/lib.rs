@@ -61,7 +61,7 @@ pub async fn diagnose(
     progress: Option<UnboundedSender<Progress>>,
 ) -> Result<Report, DiagnoseError> {
     let net = deskside_platform::collect::network_state().await?;
-    let os = Os::current().unwrap_or(Os::Linux);
+    let os = Os::current();
     let ctx = Arc::new(Context::new(config, os, net));
     Ok(run(ctx, &catalog::select(categories), progress).await)
 }
@@ -77,7 +77,7 @@ pub async fn diagnose_checks(
     progress: Option<UnboundedSender<Progress>>,
 ) -> Result<Report, DiagnoseError> {
     let net = deskside_platform::collect::network_state().await?;
-    let os = Os::current().unwrap_or(Os::Linux);
+    let os = Os::current();
     let ctx = Arc::new(Context::new(config, os, net));
     Ok(run(ctx, &catalog::with_dependencies(ids), progress).await)
 }

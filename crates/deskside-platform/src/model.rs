@@ -8,35 +8,10 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-/// The operating systems Deskside knows; passed as a value so OS-specific logic is testable
-/// anywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "lowercase")]
-pub enum Os {
-    /// Linux distributions.
-    Linux,
-    /// Microsoft Windows 10/11.
-    Windows,
-    /// Apple macOS.
-    Macos,
-}
-
-impl Os {
-    /// The OS this binary was built for, or `None` on one Deskside does not support.
-    #[must_use]
-    pub const fn current() -> Option<Self> {
-        if cfg!(target_os = "linux") {
-            Some(Self::Linux)
-        } else if cfg!(target_os = "windows") {
-            Some(Self::Windows)
-        } else if cfg!(target_os = "macos") {
-            Some(Self::Macos)
-        } else {
-            None
-        }
-    }
-}
+/// The operating systems Deskside knows, passed as a value so OS-specific logic is testable
+/// anywhere; one enum for the workspace, owned by `deskside-config` (whose path rules need it
+/// and which depends on nothing else of Deskside).
+pub use deskside_config::Os;
 
 /// What kind of link an interface is, as far as the OS tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
