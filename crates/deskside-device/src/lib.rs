@@ -13,9 +13,7 @@ mod render;
 
 use std::time::Instant;
 
-use deskside_platform::{
-    Battery, Hardware, InterfaceKind, NetworkState, OsInfo, Volume, collect, glob_match,
-};
+use deskside_platform::{Battery, Hardware, NetworkState, OsInfo, Volume, collect};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -25,7 +23,7 @@ pub use render::render_text;
 pub const SCHEMA: &str = "deskside.device/1";
 
 /// Interface-name patterns that mean "VPN" even when the OS does not report a tunnel
-/// (`*` any run, `?` one character; see [`glob_match`]).
+/// (`*` any run, `?` one character; see [`deskside_platform::glob_match`]).
 pub const DEFAULT_VPN_PATTERNS: &[&str] = &["wg*", "tun*", "utun*", "ppp*", "tap*", "ipsec*"];
 
 /// Processor identity.
@@ -208,17 +206,13 @@ fn local_facts() -> (Vec<String>, LocalFacts) {
     (notes, facts)
 }
 
-/// Interfaces that look like VPN links: kind [`InterfaceKind::Tunnel`], or a name matching
-/// one of `patterns` ([`glob_match`]). In interface order.
+/// Interfaces that look like VPN links ([`NetworkState::vpn_interfaces`]: kind
+/// [`deskside_platform::InterfaceKind::Tunnel`], or a name matching one of `patterns`). In interface order.
 #[must_use]
 pub fn vpn_interfaces(network: &NetworkState, patterns: &[String]) -> Vec<String> {
     network
-        .interfaces
-        .iter()
-        .filter(|i| {
-            i.kind == InterfaceKind::Tunnel || patterns.iter().any(|p| glob_match(p, &i.name))
-        })
-        .filter(|i| i.kind != InterfaceKind::Loopback)
+        .vpn_interfaces(patterns)
+        .into_iter()
         .map(|i| i.name.clone())
         .collect()
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use deskside_config::Config;
 use deskside_netprobe::dns::{self, Resolution};
 use deskside_netprobe::http::{self, Exchange};
-use deskside_platform::{Interface, InterfaceKind, NetworkState, Os, glob_match};
+use deskside_platform::{Interface, InterfaceKind, NetworkState, Os};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use tokio::sync::OnceCell;
@@ -163,13 +163,7 @@ impl Context {
     /// configured pattern.
     #[must_use]
     pub fn is_vpn(&self, iface: &Interface) -> bool {
-        iface.kind == InterfaceKind::Tunnel
-            || self
-                .config
-                .vpn
-                .interfaces
-                .iter()
-                .any(|p| glob_match(p, &iface.name))
+        iface.is_vpn(&self.config.vpn.interfaces)
     }
 
     /// Interfaces that can carry the machine's own uplink: not loopback, not VPN, not
@@ -191,11 +185,7 @@ impl Context {
     /// Interfaces that look like VPN tunnels.
     #[must_use]
     pub fn vpn_interfaces(&self) -> Vec<&Interface> {
-        self.net
-            .interfaces
-            .iter()
-            .filter(|i| i.kind != InterfaceKind::Loopback && self.is_vpn(i))
-            .collect()
+        self.net.vpn_interfaces(&self.config.vpn.interfaces)
     }
 }
 

@@ -3,10 +3,10 @@
 //! `config.admin_only`). An action runs its program with its arguments — no shell, no
 //! expansion — within its time limit, and its output (capped) is shown to the user.
 //!
-//! On Unix the program must be a regular file owned by root and not writable by group or
-//! others, and so must every directory above it (a root-owned sticky directory such as `/tmp`
-//! is accepted: nobody else can rename what root put there). Otherwise anyone who can write
-//! the file or swap a directory could make the button — possibly elevated — run their code.
+//! The program must pass the root-file rule of [`crate::trusted`] (on Unix: a regular file
+//! owned by root, not writable by group or others, and so every folder above it). Otherwise
+//! anyone who can write the file or swap a folder could make the button — possibly elevated —
+//! run their code.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -15,99 +15,18 @@ use deskside_config::AdminAction;
 use serde::Serialize;
 
 use crate::FixError;
+use crate::trusted::{self, Role};
 
 /// Output shown to the user is cut at this many bytes.
 pub const MAX_OUTPUT_BYTES: usize = 16 * 1024;
 
-fn unsafe_program(path: &Path, problem: impl Into<String>) -> FixError {
-    FixError::ActionUnsafeProgram {
-        path: path.display().to_string(),
-        problem: problem.into(),
-    }
-}
-
-/// Refuse a program that someone other than root could change.
+/// Refuse a program that someone other than root could change (the rule of [`trusted`]).
 ///
 /// # Errors
-/// [`FixError::ActionUnsafeProgram`] saying what is wrong and what to do.
-#[cfg(unix)]
+/// [`FixError::UnsafeFile`] (code `fix.action_unsafe_program`) saying what is wrong and what
+/// to do.
 pub fn check_program(path: &Path) -> Result<(), FixError> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    if !path.is_absolute() {
-        return Err(unsafe_program(path, "the program must be an absolute path"));
-    }
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|e| unsafe_program(path, format!("it cannot be read ({e})")))?;
-    if meta.file_type().is_symlink() {
-        return Err(unsafe_program(
-            path,
-            "it is a symbolic link; name the real file",
-        ));
-    }
-    if !meta.is_file() {
-        return Err(unsafe_program(path, "it is not a regular file"));
-    }
-    let mode = meta.permissions().mode();
-    if meta.uid() != 0 {
-        return Err(unsafe_program(
-            path,
-            format!(
-                "it is owned by uid {}, not root; run `chown root` on it",
-                meta.uid()
-            ),
-        ));
-    }
-    if mode & 0o022 != 0 {
-        return Err(unsafe_program(
-            path,
-            format!(
-                "it is writable by {} (mode {:o}); run `chmod go-w` on it",
-                if mode & 0o002 != 0 {
-                    "everyone"
-                } else {
-                    "its group"
-                },
-                mode & 0o7777
-            ),
-        ));
-    }
-    if mode & 0o111 == 0 {
-        return Err(unsafe_program(path, "it is not executable"));
-    }
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        let m = std::fs::metadata(d).map_err(|e| {
-            unsafe_program(path, format!("folder {} cannot be read ({e})", d.display()))
-        })?;
-        let dmode = m.permissions().mode();
-        let sticky = dmode & 0o1000 != 0;
-        if m.uid() != 0 || (dmode & 0o022 != 0 && !sticky) {
-            return Err(unsafe_program(
-                path,
-                format!(
-                    "folder {} is not owned by root or others can write to it (mode {:o}); move the program to a root-only folder",
-                    d.display(),
-                    dmode & 0o7777
-                ),
-            ));
-        }
-        dir = d.parent();
-    }
-    Ok(())
-}
-
-/// Windows and other systems: only an absolute path is required here (ACL checks are not
-/// implemented yet; see docs/fixes.md).
-///
-/// # Errors
-/// [`FixError::ActionUnsafeProgram`] for a relative path.
-#[cfg(not(unix))]
-pub fn check_program(path: &Path) -> Result<(), FixError> {
-    if path.is_absolute() {
-        Ok(())
-    } else {
-        Err(unsafe_program(path, "the program must be an absolute path"))
-    }
+    trusted::check(Role::ActionProgram, path)
 }
 
 /// What an action left behind.
@@ -150,7 +69,7 @@ pub fn cap_output(text: &str, max: usize) -> String {
 /// Run `action` (after [`check_program`]).
 ///
 /// # Errors
-/// [`FixError::ActionUnsafeProgram`] when the program is refused; [`FixError::Exec`] when it
+/// [`FixError::UnsafeFile`] when the program is refused; [`FixError::Exec`] when it
 /// cannot be started.
 pub async fn run(action: &AdminAction) -> Result<ActionRun, FixError> {
     let program = Path::new(&action.program);
@@ -186,9 +105,9 @@ pub async fn run(action: &AdminAction) -> Result<ActionRun, FixError> {
             timed_out: true,
             duration_ms: elapsed(),
         }),
-        Err(e) => Err(FixError::Exec {
+        Err(source) => Err(FixError::Exec {
             program: action.program.clone(),
-            reason: e.to_string(),
+            source,
         }),
     }
 }

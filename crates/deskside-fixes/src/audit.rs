@@ -131,14 +131,11 @@ impl AuditLog {
     /// # Errors
     /// [`FixError::Audit`] when the directory or file cannot be written.
     pub fn append(&self, entry: &AuditEntry) -> Result<(), FixError> {
-        let err = |e: std::io::Error| FixError::Audit {
-            path: self.path().display().to_string(),
-            reason: e.to_string(),
+        let err = |source: std::io::Error| FixError::Audit {
+            path: self.path(),
+            source,
         };
-        let mut line = serde_json::to_string(entry).map_err(|e| FixError::Audit {
-            path: self.path().display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let mut line = serde_json::to_string(entry).map_err(|e| err(e.into()))?;
         line.push('\n');
         std::fs::create_dir_all(&self.dir).map_err(err)?;
         let current = std::fs::metadata(self.path()).map_or(0, |m| m.len());
@@ -196,8 +193,8 @@ fn read_entries(path: &Path) -> Result<Vec<AuditEntry>, FixError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
             return Err(FixError::Audit {
-                path: path.display().to_string(),
-                reason: e.to_string(),
+                path: path.to_path_buf(),
+                source: e,
             });
         }
     };

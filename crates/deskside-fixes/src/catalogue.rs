@@ -165,18 +165,13 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn at_least_twelve_unique_fixes_addressing_real_checks() {
+    fn at_least_twelve_unique_fixes() {
+        // That every address is a real check id is tested in deskside-fix-engine, which
+        // links the diagnostics.
         assert!(FIXES.len() >= 12);
         let mut seen = HashSet::new();
-        let checks: HashSet<&str> = deskside_diagnostics::catalog::CHECKS
-            .iter()
-            .map(|c| c.id)
-            .collect();
         for f in FIXES {
             assert!(seen.insert(f.id), "duplicate {}", f.id);
-            for a in f.addresses {
-                assert!(checks.contains(a), "{} addresses unknown check {a}", f.id);
-            }
             assert!(
                 !f.addresses.is_empty() || f.verify != Verify::Checks,
                 "{} verifies by checks but addresses none",

@@ -244,8 +244,40 @@ pub fn macos_invocation(helper: &str, req: &Request) -> (&'static str, Vec<Strin
     ("/usr/bin/osascript", args)
 }
 
+/// The helper's error answer: code and message, and for a refused file also the file, its
+/// role and the reason, so the app can rebuild the typed error ([`error_from_json`]).
 fn error_json(e: &FixError) -> Value {
-    json!({"error": {"code": e.code(), "message": e.to_string()}})
+    let mut error = json!({"code": e.code(), "message": e.to_string()});
+    if let FixError::UnsafeFile { role, path, reason } = e {
+        error["path"] = json!(path.display().to_string());
+        error["role"] = json!(role.as_str());
+        error["problem"] = json!(reason.to_string());
+    }
+    json!({ "error": error })
+}
+
+/// The typed error behind the helper's `{"error": …}` answer `v` (see `error_json`);
+/// codes the app does not branch on become [`FixError::Refused`] with the helper's message.
+#[must_use]
+pub fn error_from_json(v: &Value) -> FixError {
+    let text = |p: &str| v.pointer(p).and_then(Value::as_str);
+    let message = text("/error/message").unwrap_or("no result").to_owned();
+    match text("/error/code").unwrap_or("") {
+        "fix.not_applicable" => FixError::NotApplicable {
+            id: String::new(),
+            reason: message,
+        },
+        "fix.action_unsafe_program" | "fix.unsafe_file" => FixError::UnsafeFile {
+            role: text("/error/role")
+                .and_then(crate::trusted::Role::parse)
+                .unwrap_or(crate::trusted::Role::Program),
+            path: text("/error/path").unwrap_or("").into(),
+            reason: crate::trusted::Unsafe::Reported {
+                problem: text("/error/problem").map_or(message, str::to_owned),
+            },
+        },
+        _ => FixError::Refused { reason: message },
+    }
 }
 
 /// The helper's whole job: validate `argv`, load ONLY `system_config` (no environment, no user
@@ -299,13 +331,13 @@ async fn helper_inner(
             // The print queue is the system scheduler's: the caller's CUPS_SERVER (pkexec
             // scrubs it anyway) must not choose which socket root talks to.
             if def.id == "print.clear_queue" {
-                crate::print::detect(&mut facts, None);
+                crate::facts::detect_print(&mut facts, None);
             }
             let plan = match crate::plan::plan(deskside_config::Os::current(), def, &args, &facts) {
                 Ok(p) => p,
                 Err(e) => return Ok((1, error_json(&e))),
             };
-            Ok(run_plan(&plan, id).await)
+            run_plan(&plan, id).await
         }
         Request::Undo { id } => {
             let def = catalogue::find(&id).ok_or(FixError::NotInCatalogue { id: id.clone() })?;
@@ -318,7 +350,7 @@ async fn helper_inner(
                 &crate::UndoState::default(),
             )?;
             require_root()?;
-            Ok(run_plan(&plan, id).await)
+            run_plan(&plan, id).await
         }
         Request::Action { id } => {
             let action = config
@@ -343,24 +375,29 @@ async fn helper_inner(
     }
 }
 
-/// Runs a plan as root with the fixed safe `PATH`: exit code 1 when a step failed, and the
-/// steps as JSON with the fix id.
-async fn run_plan(plan: &crate::plan::Plan, id: String) -> (u8, Value) {
+/// Runs a plan as root: programs from the fixed safe `PATH`, and every program and config
+/// file under the root-file rule. Exit code 1 when a step failed, and the steps as JSON with
+/// the fix id.
+///
+/// # Errors
+/// [`FixError::UnsafeFile`] when a file the plan would run or read is not root's alone.
+async fn run_plan(plan: &crate::plan::Plan, id: String) -> Result<(u8, Value), FixError> {
     let run = crate::exec::execute(
         plan,
         &crate::exec::ExecOptions {
             safe_path: true,
+            as_root: true,
             data_dir: None,
             fix_id: id.clone(),
         },
     )
-    .await;
+    .await?;
     let code = u8::from(!run.ok);
     let mut value = serde_json::to_value(&run).unwrap_or(Value::Null);
     if let Some(obj) = value.as_object_mut() {
         obj.insert("id".into(), Value::from(id));
     }
-    (code, value)
+    Ok((code, value))
 }
 
 fn require_root() -> Result<(), FixError> {
@@ -380,17 +417,22 @@ pub fn system_config_path() -> Option<std::path::PathBuf> {
     deskside_config::system_path(deskside_config::Os::current(), &|_| None).filter(|p| p.exists())
 }
 
-/// Load only the system config file (defaults when there is none).
+/// Load only the system config file (defaults when there is none). It names the programs
+/// and the VPN config root will run, so it falls under the root-file rule itself when the
+/// helper runs as root.
 fn load_system_config(path: Option<&Path>) -> Result<deskside_config::Config, FixError> {
     let mut layers = Vec::new();
     if let Some(path) = path {
+        if crate::is_elevated() {
+            crate::trusted::check(crate::trusted::Role::SystemConfig, path)?;
+        }
         let layer = deskside_config::Layer::from_file(deskside_config::SourceKind::System, path)
-            .map_err(|e| refused(format!("the system config is invalid: {e}")))?;
+            .map_err(|source| FixError::SystemConfig { source })?;
         layers.extend(layer);
     }
     deskside_config::load_layers(layers)
         .map(|l| l.config)
-        .map_err(|e| refused(format!("the system config is invalid: {e}")))
+        .map_err(|source| FixError::SystemConfig { source })
 }
 
 /// The VPN client of the system config, for messages.

@@ -3,17 +3,22 @@
 //! our network namespace under the expected name, bounded waits for the network, and file
 //! clearing in-process. A failing step stops the plan unless it may fail; a fallback step runs
 //! only when the step before it failed.
+//!
+//! Run as root, a plan first passes the root-file rule ([`crate::trusted`]): every config
+//! file a step's program takes instructions from (a `wg-quick` config) and, in the privileged
+//! helper, every program — found in [`SAFE_PATH`] and then run by that absolute path — must be
+//! root's alone, or nothing runs.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc::UnboundedSender;
 
-use crate::UndoState;
-use crate::engine::FixEvent;
 use crate::files::{self, ClearRules};
 use crate::plan::{Action, Plan, Step};
+use crate::trusted::{self, Role};
+use crate::{FixError, UndoState};
 
 /// A fixed search path for programs run by the privileged helper: the caller's `PATH` is never
 /// trusted there.
@@ -71,11 +76,32 @@ pub struct PlanRun {
     pub bytes: Option<u64>,
 }
 
+/// A step starting or ending, for a caller that shows progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepEvent {
+    /// A step is starting.
+    Started {
+        /// Program, or `deskside` for in-process steps.
+        program: String,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+    /// A step ended, or was skipped.
+    Finished {
+        /// Its result.
+        step: StepResult,
+    },
+}
+
 /// Where and how a plan runs.
 #[derive(Debug, Clone, Default)]
 pub struct ExecOptions {
-    /// Run programs with [`SAFE_PATH`] instead of the inherited `PATH` (the privileged helper).
+    /// Run programs found in [`SAFE_PATH`], by absolute path, instead of through the
+    /// inherited `PATH` (the privileged helper). With `as_root`, each must pass the root-file
+    /// rule.
     pub safe_path: bool,
+    /// This process is administrator: the root-file rule applies before anything runs.
+    pub as_root: bool,
     /// Where undo data is saved.
     pub data_dir: Option<PathBuf>,
     /// The fix, for undo data.
@@ -83,23 +109,26 @@ pub struct ExecOptions {
 }
 
 /// Run every step of `plan`.
-pub async fn execute(plan: &Plan, opts: &ExecOptions) -> PlanRun {
-    execute_with(plan, opts, None).await
+///
+/// # Errors
+/// [`FixError::UnsafeFile`] when, run as root, a file the plan would make root run or read
+/// fails the root-file rule; nothing has run then.
+pub async fn execute(plan: &Plan, opts: &ExecOptions) -> Result<PlanRun, FixError> {
+    execute_with(plan, opts, &mut |_| {}).await
 }
 
-/// Run every step of `plan`, sending [`FixEvent::StepStarted`] before each step that runs and
-/// [`FixEvent::StepFinished`] after every step (a skipped step only gets the latter) on
-/// `progress`, if given. A closed receiver is ignored: progress never stops a fix.
+/// Run every step of `plan`, calling `on_event` with [`StepEvent::Started`] before each step
+/// that runs and [`StepEvent::Finished`] after every step (a skipped step only gets the
+/// latter).
+///
+/// # Errors
+/// As [`execute`].
 pub async fn execute_with(
     plan: &Plan,
     opts: &ExecOptions,
-    progress: Option<&UnboundedSender<FixEvent>>,
-) -> PlanRun {
-    let send = |event: FixEvent| {
-        if let Some(tx) = progress {
-            let _ = tx.send(event);
-        }
-    };
+    on_event: &mut (dyn FnMut(StepEvent) + Send),
+) -> Result<PlanRun, FixError> {
+    let programs = check_root_files(plan, opts)?;
     let mut run = PlanRun {
         ok: true,
         ..PlanRun::default()
@@ -115,17 +144,17 @@ pub async fn execute_with(
                 status: StepStatus::Skipped,
                 output: String::new(),
             };
-            send(FixEvent::StepFinished {
+            on_event(StepEvent::Finished {
                 step: skipped.clone(),
             });
             run.steps.push(skipped);
             continue;
         }
-        send(FixEvent::StepStarted {
+        on_event(StepEvent::Started {
             program: program.clone(),
             args: args.clone(),
         });
-        let (ok, output, bytes) = run_step(step, opts).await;
+        let (ok, output, bytes) = run_step(step, opts, &programs).await;
         if let Some(b) = bytes {
             run.bytes = Some(run.bytes.unwrap_or(0).saturating_add(b));
         }
@@ -144,18 +173,58 @@ pub async fn execute_with(
             },
             output: crate::actions::cap_output(output.trim_end(), STEP_OUTPUT_BYTES),
         };
-        send(FixEvent::StepFinished {
+        on_event(StepEvent::Finished {
             step: result.clone(),
         });
         run.steps.push(result);
     }
-    run
+    Ok(run)
 }
 
-async fn run_step(step: &Step, opts: &ExecOptions) -> (bool, String, Option<u64>) {
+/// The root-file rule for a plan run as root: the config file of each step that has one
+/// (the first candidate that exists — the one its program would read), and with
+/// `safe_path` each program as found in [`SAFE_PATH`]. Returns where each program was found,
+/// so the step runs exactly the file that was checked.
+fn check_root_files(
+    plan: &Plan,
+    opts: &ExecOptions,
+) -> Result<HashMap<&'static str, PathBuf>, FixError> {
+    let mut programs = HashMap::new();
+    if !opts.as_root {
+        return Ok(programs);
+    }
+    for step in &plan.steps {
+        if let Some(conf) = step
+            .config_candidates()
+            .into_iter()
+            .find(|p| std::fs::symlink_metadata(p).is_ok())
+        {
+            trusted::check(Role::Config, &conf)?;
+        }
+        if let Action::Run { program, .. } = &step.action
+            && opts.safe_path
+            && !programs.contains_key(program)
+            && let Some(found) = trusted::resolve(program, SAFE_PATH)
+        {
+            trusted::check(Role::Program, &found)?;
+            programs.insert(*program, found);
+        }
+    }
+    Ok(programs)
+}
+
+async fn run_step(
+    step: &Step,
+    opts: &ExecOptions,
+    programs: &HashMap<&'static str, PathBuf>,
+) -> (bool, String, Option<u64>) {
     match &step.action {
         Action::Run { program, args } => {
-            let mut cmd = deskside_exec::Cmd::new(*program)
+            let exe = programs.get(program).map_or_else(
+                || std::ffi::OsString::from(*program),
+                |p| p.clone().into_os_string(),
+            );
+            let mut cmd = deskside_exec::Cmd::new(exe)
                 .args(args)
                 .timeout(Duration::from_secs(90));
             if opts.safe_path {
@@ -345,6 +414,7 @@ async fn wait_network(iface: &str, limit: Duration) -> (bool, String, Option<u64
 mod tests {
     use super::*;
     use crate::plan::Step;
+    use std::path::Path;
 
     #[test]
     fn step_status_names_match_the_json() {
@@ -387,7 +457,7 @@ mod tests {
                 step(run("ip", &["-V"]), false, false),
             ],
         };
-        let r = execute(&plan, &ExecOptions::default()).await;
+        let r = execute(&plan, &ExecOptions::default()).await.unwrap();
         let statuses: Vec<StepStatus> = r.steps.iter().map(|s| s.status).collect();
         assert_eq!(
             statuses,
@@ -424,7 +494,7 @@ mod tests {
                 false,
             )],
         };
-        let r = execute(&plan, &ExecOptions::default()).await;
+        let r = execute(&plan, &ExecOptions::default()).await.unwrap();
         assert_eq!(r.steps[0].status, StepStatus::Failed);
         assert!(
             r.steps[0].output.contains("not signalled"),
@@ -449,7 +519,7 @@ mod tests {
                 step(run("gsettings", &["set", "x", "y", "z"]), false, false),
             ],
         };
-        let r = execute(&plan, &ExecOptions::default()).await;
+        let r = execute(&plan, &ExecOptions::default()).await.unwrap();
         assert_eq!(r.steps[0].status, StepStatus::Failed);
         assert_eq!(
             r.steps[1].status,
@@ -466,9 +536,78 @@ mod tests {
             steps: plan.steps[..1].to_vec(),
             ..plan
         };
-        let r = execute(&plan, &opts).await;
+        let r = execute(&plan, &opts).await.unwrap();
         assert!(r.ok);
         let saved = UndoState::load(dir.path(), "net.clear_proxy").unwrap();
         assert_eq!(saved.gnome_proxy_mode, Some(crate::plan::ProxyMode::Manual));
+    }
+
+    #[tokio::test]
+    async fn as_root_a_wg_quick_config_others_can_write_is_refused_before_anything_runs() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("wg9.conf");
+        std::fs::write(&conf, "[Interface]\nPostUp = touch /tmp/owned\n").unwrap();
+        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let conf_arg = conf.display().to_string();
+        let plan = Plan {
+            summary: String::new(),
+            changes: Vec::new(),
+            steps: vec![
+                step(run("ip", &["-V"]), false, false),
+                step(run("wg-quick", &["up", &conf_arg]), false, false),
+            ],
+        };
+        let root = ExecOptions {
+            as_root: true,
+            ..ExecOptions::default()
+        };
+        let mut events = 0;
+        let err = execute_with(&plan, &root, &mut |_| events += 1)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "fix.unsafe_file");
+        assert!(
+            matches!(&err, FixError::UnsafeFile { role: Role::Config, path, .. } if path == &conf),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("writable by everyone"), "{err}");
+        assert_eq!(events, 0, "not even the first step ran");
+        // Not administrator: the rule does not apply (the user runs only their own file).
+        let plan = Plan {
+            steps: plan.steps[..1].to_vec(),
+            ..plan
+        };
+        assert!(execute(&plan, &ExecOptions::default()).await.unwrap().ok);
+    }
+
+    #[tokio::test]
+    async fn the_helper_runs_each_program_from_the_safe_path_after_checking_it() {
+        let plan = Plan {
+            summary: String::new(),
+            changes: Vec::new(),
+            steps: vec![step(run("ip", &["-V"]), false, false)],
+        };
+        let helper = ExecOptions {
+            safe_path: true,
+            as_root: true,
+            ..ExecOptions::default()
+        };
+        let found = check_root_files(&plan, &helper).unwrap();
+        let ip = found.get("ip").expect("ip is installed in a safe folder");
+        assert!(
+            SAFE_PATH
+                .split(':')
+                .any(|d| ip.parent() == Some(Path::new(d))),
+            "{ip:?}"
+        );
+        let r = execute(&plan, &helper).await.unwrap();
+        assert_eq!(r.steps[0].program, "ip", "shown by name");
+        assert_eq!(r.steps[0].status, StepStatus::Ok, "{}", r.steps[0].output);
+        assert!(
+            check_root_files(&plan, &ExecOptions::default())
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! daemons run, the local DNS stub, DHCP clients, the proxy setting, temp and trash folders.
 //!
 //! The safety rule lives here. A system-wide daemon (NetworkManager, systemd-networkd,
-//! systemd-resolved, nscd, chronyd, timesyncd, logind; cupsd in [`crate::print`]) is reported only when it runs in
+//! systemd-resolved, nscd, chronyd, timesyncd, logind, cupsd) is reported only when it runs in
 //! the same network namespace as this process (`/proc/<pid>/ns/net` equals
 //! `/proc/self/ns/net`), and so is every process a fix may signal. Inside a test lab's network
 //! namespace the host's daemons are therefore invisible and never touched; a namespace link
@@ -19,6 +19,7 @@ use deskside_config::Config;
 use crate::args::{ConnectionName, VpnClient, WebUrl};
 use crate::catalogue::FixDef;
 use crate::plan::{DhcpKind, EnvProxy, Facts, IfaceFact};
+use crate::print;
 
 /// One UDP socket from `/proc/net/udp` or `/proc/net/udp6`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +194,7 @@ pub async fn gather(fix: &FixDef, config: &Config) -> Facts {
         "disk.clear_temp" => facts.temp_roots = temp_roots(config),
         "disk.empty_trash" => facts.trash_roots = trash_roots(),
         "print.clear_queue" => {
-            crate::print::detect(&mut facts, std::env::var("CUPS_SERVER").ok().as_deref());
+            detect_print(&mut facts, std::env::var("CUPS_SERVER").ok().as_deref());
         }
         _ => {}
     }
@@ -214,10 +215,7 @@ fn interfaces(state: &deskside_platform::NetworkState, vpn_patterns: &[String]) 
                 IpAddr::V6(_) => false,
             }),
             loopback: i.kind == InterfaceKind::Loopback,
-            tunnel: i.kind == InterfaceKind::Tunnel
-                || vpn_patterns
-                    .iter()
-                    .any(|p| deskside_platform::glob_match(p, &i.name)),
+            tunnel: i.is_vpn(vpn_patterns),
         })
         .collect()
 }
@@ -286,7 +284,7 @@ async fn proxy(facts: &mut Facts) {
 #[must_use]
 pub fn temp_roots(config: &Config) -> Vec<PathBuf> {
     let paths: Vec<PathBuf> = if config.disk.temp_paths.is_empty() {
-        deskside_diagnostics::checks::disk::default_temp_paths()
+        deskside_platform::temp::default_temp_paths()
     } else {
         config.disk.temp_paths.iter().map(PathBuf::from).collect()
     };
@@ -324,6 +322,37 @@ pub fn portal_from_evidence(evidence: &serde_json::Value) -> Option<WebUrl> {
         .iter()
         .filter_map(|p| p.get("location")?.as_str())
         .find_map(|loc| WebUrl::parse(loc).ok())
+}
+
+/// Fill the print facts: the scheduler (from `cups_server_env`, `None` in the helper) and the
+/// `cupsd` in our network namespace listening on its socket, with whether it is systemd's
+/// `cups.service`.
+pub fn detect_print(facts: &mut Facts, cups_server_env: Option<&str>) {
+    facts.cups_server = print::resolve(cups_server_env).ok();
+    facts.cupsd = None;
+    facts.cups_systemd = false;
+    #[cfg(target_os = "linux")]
+    if let Some(print::CupsServer::Socket(path)) = &facts.cups_server {
+        let inodes: std::collections::HashSet<u64> = std::fs::read_to_string("/proc/self/net/unix")
+            .map(|t| print::unix_listeners(&t, path).into_iter().collect())
+            .unwrap_or_default();
+        if inodes.is_empty() {
+            return;
+        }
+        let found = linux::same_netns_processes()
+            .into_iter()
+            .find(|p| p.comm == "cupsd" && linux::holds_socket(p.pid, &inodes));
+        if let Some(p) = found {
+            facts.cups_systemd = std::fs::read_to_string(format!("/proc/{}/cgroup", p.pid))
+                .ok()
+                .and_then(|c| print::systemd_unit(&c))
+                .is_some_and(|u| u == "cups.service");
+            facts.cupsd = Some(crate::plan::ProcFact {
+                pid: p.pid,
+                name: "cupsd".to_owned(),
+            });
+        }
+    }
 }
 
 /// Linux: processes in our network namespace.

@@ -1,47 +1,46 @@
-//! One-click fixes: the catalogue of built-in fixes, what each would change on this machine
-//! (preview), running it (apply) — through the narrow privileged helper when it needs
-//! administrator rights — proving it worked by re-running the checks it addresses (verify),
-//! undoing it where that makes sense, the audit log of all of that, and admin-defined actions
-//! from the system config.
+//! One-click fixes, the part that is safe to link into the privileged helper: the catalogue
+//! of built-in fixes, validated arguments, what each fix would change on this machine (facts
+//! and plans), running a plan, admin-defined actions and the rule for files root runs or
+//! reads, undo data, the audit log, and the helper's own strict entry point. The loop that
+//! previews, applies and proves a fix by re-running the diagnostics is `deskside-fix-engine`,
+//! kept apart so that this crate — and `deskside-elevate`, which runs as root — carries no
+//! diagnostics, DNS or HTTP code.
 //!
-//! The layers, and why they are apart:
+//! The layers, and why they are apart (each module depends only on those listed before it):
 //! - [`args`]: every value from outside becomes a validated type first (interface names, URLs,
 //!   connection names, minutes), so nothing from the UI or the network reaches a program
-//!   unchecked.
+//!   unchecked. [`catalogue`]: the built-in fixes as data.
+//! - [`print`]: pure CUPS parsers (`CUPS_SERVER`, `/proc/net/unix`, cgroups, `lpstat -o`).
 //! - [`plan`]: pure `(Os, args, facts) -> steps`; the Windows and macOS command lines are
 //!   tested on Linux, and programs can only be literals from an allow-list.
 //! - [`facts`]: what is on this machine, with the network-namespace safety rule.
-//! - [`exec`]: runs a plan's steps (no shell), [`files`] clears files in-process.
-//! - [`engine`]: list / preview / apply / verify / undo / `diagnose --fix`, and the audit log
-//!   ([`audit`]).
+//! - [`trusted`]: the root-file rule (owned by root, not group/world-writable, folders too)
+//!   for every file root runs or reads; [`actions`]: admin-defined actions under that rule.
+//! - [`exec`]: runs a plan's steps (no shell), [`files`] clears files in-process; the audit
+//!   log is [`audit`].
 //! - [`elevate`]: building the pkexec / UAC / macOS authorization invocation of
 //!   `deskside-elevate`, and the helper's own strict argument handling.
-//! - [`actions`]: admin-defined actions and the ownership check on their programs.
 
 pub mod actions;
 pub mod args;
 pub mod audit;
 pub mod catalogue;
 pub mod elevate;
-pub mod engine;
 pub mod exec;
 pub mod facts;
 pub mod files;
 pub mod plan;
 pub mod print;
+pub mod trusted;
 
 pub use args::{ConnectionName, DeferMinutes, FixArgs, InterfaceName, VpnClient, WebUrl};
 pub use audit::{AuditEntry, AuditLog, Phase};
 pub use catalogue::{FIXES, FixDef};
-pub use engine::{
-    ApplyResult, CheckStatus, Engine, FixEvent, FixInfo, FixKind, FixRun, Outcome, Preview,
-    RUN_SCHEMA, VerifyResult,
-};
-pub use exec::{StepResult, StepStatus};
+pub use exec::{StepEvent, StepResult, StepStatus};
 
 use serde::{Deserialize, Serialize};
 
-/// Errors from the fixes engine and the privileged helper.
+/// Errors from the fixes, the fix engine and the privileged helper.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FixError {
@@ -79,11 +78,20 @@ pub enum FixError {
         /// The fix or action.
         id: String,
     },
-    /// Administrator rights could not be obtained (no pkexec, helper missing, refused).
+    /// Administrator rights could not be obtained (no consent prompt here, helper missing,
+    /// prompt refused).
     #[error("administrator rights are needed but could not be obtained: {reason}")]
     ElevationUnavailable {
         /// Why.
         reason: String,
+    },
+    /// The consent prompt (pkexec, osascript) that starts the helper could not be run.
+    #[error(
+        "administrator rights are needed but the consent prompt could not be started: {source}"
+    )]
+    HelperNotStarted {
+        /// Why.
+        source: deskside_exec::ExecError,
     },
     /// The privileged helper refused the request (wrong arguments, not in the system config).
     #[error("the privileged helper refused: {reason}")]
@@ -91,21 +99,31 @@ pub enum FixError {
         /// Why.
         reason: String,
     },
-    /// An admin action's program could be changed by someone other than root.
-    #[error("admin action program {path} was refused: {problem}")]
-    ActionUnsafeProgram {
-        /// The program.
-        path: String,
+    /// The system config file the privileged helper reads is invalid.
+    #[error("the privileged helper refused: the system config is invalid: {source}")]
+    SystemConfig {
+        /// What is wrong with it.
+        source: deskside_config::ConfigError,
+    },
+    /// A file root would run or read (an admin action's program, a plan's program, a
+    /// `wg-quick` config, the system config) could be changed by someone other than root.
+    #[error("{role} {} was refused: {reason}", path.display())]
+    UnsafeFile {
+        /// What root would do with it.
+        role: trusted::Role,
+        /// The file.
+        path: std::path::PathBuf,
         /// What is wrong and how to correct it.
-        problem: String,
+        #[source]
+        reason: trusted::Unsafe,
     },
     /// A program could not be started.
-    #[error("could not run {program}: {reason}")]
+    #[error("could not run {program}: {source}")]
     Exec {
         /// The program.
         program: String,
         /// Why.
-        reason: String,
+        source: deskside_exec::ExecError,
     },
     /// The fix has no undo, or nothing was saved to undo.
     #[error("there is nothing to undo for `{id}`")]
@@ -114,30 +132,24 @@ pub enum FixError {
         id: String,
     },
     /// The audit log could not be written or read.
-    #[error("the audit log {path} could not be written: {reason}")]
+    #[error("the audit log {} could not be written or read: {source}", path.display())]
     Audit {
         /// The file.
-        path: String,
+        path: std::path::PathBuf,
         /// Why.
-        reason: String,
+        source: std::io::Error,
     },
     /// Saving or reading undo data failed.
-    #[error("could not save the settings needed to undo the fix ({path}): {reason}")]
+    #[error("could not save the settings needed to undo the fix ({}): {source}", path.display())]
     UndoState {
         /// The file.
-        path: String,
+        path: std::path::PathBuf,
         /// Why.
-        reason: String,
+        source: std::io::Error,
     },
     /// No data directory is known (no HOME, no DESKSIDE_DATA_DIR).
     #[error("no data directory is known for the audit log; set HOME or DESKSIDE_DATA_DIR")]
     NoDataDir,
-    /// Re-running the checks failed as a whole.
-    #[error("the re-test could not run: {reason}")]
-    Diagnose {
-        /// Why.
-        reason: String,
-    },
 }
 
 impl FixError {
@@ -150,15 +162,20 @@ impl FixError {
             Self::NotApplicable { .. } => "fix.not_applicable",
             Self::Disabled { .. } => "fix.disabled",
             Self::NoElevationNeeded { .. } => "fix.no_elevation_needed",
-            Self::ElevationUnavailable { .. } => "fix.elevation_unavailable",
-            Self::Refused { .. } => "fix.refused",
-            Self::ActionUnsafeProgram { .. } => "fix.action_unsafe_program",
+            Self::ElevationUnavailable { .. } | Self::HelperNotStarted { .. } => {
+                "fix.elevation_unavailable"
+            }
+            Self::Refused { .. } | Self::SystemConfig { .. } => "fix.refused",
+            Self::UnsafeFile {
+                role: trusted::Role::ActionProgram,
+                ..
+            } => "fix.action_unsafe_program",
+            Self::UnsafeFile { .. } => "fix.unsafe_file",
             Self::Exec { .. } => "fix.exec",
             Self::NothingToUndo { .. } => "fix.nothing_to_undo",
             Self::Audit { .. } => "fix.audit",
             Self::UndoState { .. } => "fix.undo_state",
             Self::NoDataDir => "fix.no_data_dir",
-            Self::Diagnose { .. } => "fix.diagnose",
         }
     }
 
@@ -201,15 +218,15 @@ impl UndoState {
     /// [`FixError::UndoState`] when it cannot be written.
     pub fn save(&self, data_dir: &std::path::Path, id: &str) -> Result<(), FixError> {
         let path = Self::path(data_dir, id);
-        let err = |reason: String| FixError::UndoState {
-            path: path.display().to_string(),
-            reason,
+        let err = |source: std::io::Error| FixError::UndoState {
+            path: path.clone(),
+            source,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+            std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let text = serde_json::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
-        std::fs::write(&path, text).map_err(|e| err(e.to_string()))
+        let text = serde_json::to_string_pretty(self).map_err(|e| err(e.into()))?;
+        std::fs::write(&path, text).map_err(err)
     }
 
     /// Forget what `id` saved (after a successful undo).

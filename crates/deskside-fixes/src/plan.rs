@@ -175,6 +175,28 @@ impl Step {
         self
     }
 
+    /// The file this step's program takes instructions from, as the candidates the program
+    /// tries in order (it reads the first that exists): a `wg-quick` config, given as a path
+    /// or found by interface name in wg-quick's folders. Its `PostUp`/`PreDown` lines run as
+    /// whoever runs `wg-quick`, so as root it falls under the root-file rule.
+    #[must_use]
+    pub fn config_candidates(&self) -> Vec<PathBuf> {
+        match &self.action {
+            Action::Run {
+                program: "wg-quick",
+                args,
+            } => match args.get(1) {
+                Some(conf) if conf.contains('/') => vec![PathBuf::from(conf)],
+                Some(name) => WG_QUICK_FOLDERS
+                    .iter()
+                    .map(|d| PathBuf::from(format!("{d}/{name}.conf")))
+                    .collect(),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
     /// The step as `(program, args)` for display and the audit log. In-process steps show as
     /// the program `deskside` with a verb: `deskside signal HUP 1234 dnsmasq`,
     /// `deskside wait-network eth0 15`, `deskside clear-files …`, `deskside sleep 300`.
@@ -368,6 +390,14 @@ pub struct Facts {
     /// Existing trash directories.
     pub trash_roots: Vec<PathBuf>,
 }
+
+/// Where `wg-quick` looks for `NAME.conf` when given an interface name (Linux, then the
+/// Homebrew prefixes of macOS).
+pub const WG_QUICK_FOLDERS: &[&str] = &[
+    "/etc/wireguard",
+    "/usr/local/etc/wireguard",
+    "/opt/homebrew/etc/wireguard",
+];
 
 /// What a fix would do: the steps and their description.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,8 @@
 //! listening socket at that path ([`unix_listeners`] + `/proc/<pid>/fd`). Only schedulers on a
 //! local socket are handled: a `CUPS_SERVER` naming a host is a print server elsewhere.
 //!
-//! The parsers are pure and fixture-tested; only [`detect`] reads the machine.
+//! Everything here is pure and fixture-tested; [`crate::facts::detect_print`] reads the
+//! machine with it.
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -182,37 +183,6 @@ pub fn parse_lpstat_jobs(success: bool, stdout: &str, stderr: &str) -> Queue {
         Queue::Empty
     } else {
         Queue::Jobs(jobs)
-    }
-}
-
-/// Fill the print facts: the scheduler (from `cups_server_env`, `None` in the helper) and the
-/// `cupsd` in our network namespace listening on its socket, with whether it is systemd's
-/// `cups.service`.
-pub(crate) fn detect(facts: &mut crate::plan::Facts, cups_server_env: Option<&str>) {
-    facts.cups_server = resolve(cups_server_env).ok();
-    facts.cupsd = None;
-    facts.cups_systemd = false;
-    #[cfg(target_os = "linux")]
-    if let Some(CupsServer::Socket(path)) = &facts.cups_server {
-        let inodes: std::collections::HashSet<u64> = std::fs::read_to_string("/proc/self/net/unix")
-            .map(|t| unix_listeners(&t, path).into_iter().collect())
-            .unwrap_or_default();
-        if inodes.is_empty() {
-            return;
-        }
-        let found = crate::facts::linux::same_netns_processes()
-            .into_iter()
-            .find(|p| p.comm == "cupsd" && crate::facts::linux::holds_socket(p.pid, &inodes));
-        if let Some(p) = found {
-            facts.cups_systemd = std::fs::read_to_string(format!("/proc/{}/cgroup", p.pid))
-                .ok()
-                .and_then(|c| systemd_unit(&c))
-                .is_some_and(|u| u == "cups.service");
-            facts.cupsd = Some(crate::plan::ProcFact {
-                pid: p.pid,
-                name: "cupsd".to_owned(),
-            });
-        }
     }
 }
 

@@ -281,20 +281,11 @@ async fn preflight_vpn(s: &Settings) -> Result<(), PasswordError> {
     }
 }
 
-/// Whether a VPN tunnel is up: an interface of tunnel kind or matching a `[vpn] interfaces`
-/// pattern, not down, with an address.
+/// Whether a VPN tunnel is up ([`deskside_platform::Interface::is_vpn_up`]: tunnel kind or a
+/// `[vpn] interfaces` pattern, not down, with an address).
 #[must_use]
 pub fn vpn_up(interfaces: &[deskside_platform::Interface], patterns: &[String]) -> bool {
-    use deskside_platform::{InterfaceKind, LinkState};
-    interfaces.iter().any(|i| {
-        (i.kind == InterfaceKind::Tunnel
-            || patterns
-                .iter()
-                .any(|p| deskside_platform::glob_match(p, &i.name)))
-            && i.kind != InterfaceKind::Loopback
-            && !matches!(i.state, LinkState::Down | LinkState::NoCarrier)
-            && !i.addresses.is_empty()
-    })
+    interfaces.iter().any(|i| i.is_vpn_up(patterns))
 }
 
 /// Changes the password: pre-flight (VPN, TLS, clock), bind with the current password, local

@@ -21,6 +21,8 @@ pub mod linux;
 pub mod macos;
 pub mod model;
 pub mod netwatch;
+pub mod temp;
+pub mod vpn;
 pub mod windows;
 
 pub use model::*;

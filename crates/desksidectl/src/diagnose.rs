@@ -103,7 +103,8 @@ fn render_verdict(report: &Report) -> String {
 /// `diagnose --fix`: diagnose, apply the auto-safe fixes for the root cause, re-test, and
 /// report before and after. Exit 0 when healthy at the end, 1 otherwise, 2 when it cannot run.
 pub async fn run_fix(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
-    let engine = deskside_fixes::Engine::new(loaded.config, deskside_config::current_data_dir());
+    let engine =
+        deskside_fix_engine::Engine::new(loaded.config, deskside_config::current_data_dir());
     let (tx, printer) = spawn_printer(!json);
     let result = engine.diagnose_and_fix(categories, Some(tx)).await;
     let _ = printer.await;
@@ -135,7 +136,7 @@ pub async fn run_fix(loaded: Loaded, categories: &[Category], json: bool) -> Exi
     }
 }
 
-fn render_fix_run(run: &deskside_fixes::FixRun) -> String {
+fn render_fix_run(run: &deskside_fix_engine::FixRun) -> String {
     let mut out = format!("\nBefore: {}", render_verdict(&run.before).trim_start());
     if run.before.diagnosis.status == Health::Healthy {
         out.push_str("Nothing to fix.\n");

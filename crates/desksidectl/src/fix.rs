@@ -1,5 +1,5 @@
 //! `desksidectl fix list|preview|apply|undo|log`: the one-click fixes on the command line, over
-//! `deskside_fixes::Engine`. Values from the command line are validated by the fixes crate's
+//! `deskside_fix_engine::Engine`. Values from the command line are validated by the fixes crate's
 //! argument types before anything runs; `--json` prints the documents described in
 //! `docs/fixes.md` (errors as `{"error": {"code", "message"}}`).
 //!
@@ -12,9 +12,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use deskside_config::Loaded;
+use deskside_fix_engine::{ApplyResult, Engine, Outcome, Preview};
 use deskside_fixes::{
-    ApplyResult, ConnectionName, DeferMinutes, Engine, FixArgs, FixError, InterfaceName, Outcome,
-    Preview, VpnClient, WebUrl,
+    ConnectionName, DeferMinutes, FixArgs, FixError, InterfaceName, VpnClient, WebUrl,
 };
 use serde_json::json;
 
@@ -177,7 +177,7 @@ pub async fn run(explicit: Option<PathBuf>, cmd: FixCommand) -> ExitCode {
                     if f.elevation {
                         tags.push("admin");
                     }
-                    if f.kind == deskside_fixes::FixKind::Action {
+                    if f.kind == deskside_fix_engine::FixKind::Action {
                         tags.push("action");
                     }
                     text.push_str(&format!(
@@ -318,7 +318,7 @@ fn not_confirmed(id: &str) -> ApplyResult {
             .to_owned(),
         code: Some("fix.not_confirmed".to_owned()),
         steps: Vec::new(),
-        verify: deskside_fixes::VerifyResult::default(),
+        verify: deskside_fix_engine::VerifyResult::default(),
         bytes: None,
     }
 }

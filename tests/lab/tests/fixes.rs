@@ -292,6 +292,38 @@ fn vpn_down_is_repaired_by_wg_quick() {
     assert!(ip(&lab, &["route", "get", "198.18.10.1"]).contains(&lab.vpn_interface()));
 }
 
+/// Regression: `vpn.connection` names a wg-quick config whose `PostUp` runs as root; a config
+/// anyone can write must be refused by the root-file rule before wg-quick runs, naming the file.
+#[test]
+fn a_world_writable_wg_quick_config_is_refused_and_the_tunnel_stays_down() {
+    let Some(lab) = lab_with(Fault::VpnDown) else {
+        return;
+    };
+    let conf = lab.wg_quick_conf();
+    let mode = std::fs::metadata(&conf).unwrap().permissions().mode();
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let run = apply(&lab, "vpn.reconnect", &lab.config_path(), &[]);
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(mode & 0o7777)).unwrap();
+    assert_eq!(run.json["outcome"], "refused", "{}", run.show());
+    assert_eq!(run.json["code"], "fix.unsafe_file", "{}", run.show());
+    let message = run.json["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(conf.to_str().unwrap()) && message.contains("writable by everyone"),
+        "{}",
+        run.show()
+    );
+    assert!(run.json["steps"].as_array().is_some_and(Vec::is_empty), "{}", run.show());
+    let out = lab.exec("wg", &["show", "interfaces"], &[]).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "",
+        "wg-quick must not have run"
+    );
+    // The same config, root's alone again, is used.
+    let run = apply(&lab, "vpn.reconnect", &lab.config_path(), &[]);
+    assert_eq!(run.json["outcome"], "fixed", "{}", run.show());
+}
+
 #[test]
 fn missing_default_route_is_repaired_by_reset_stack() {
     let Some(lab) = lab_with(Fault::NoDefaultRoute) else {

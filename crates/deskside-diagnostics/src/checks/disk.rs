@@ -125,22 +125,7 @@ pub async fn inodes(ctx: &Context) -> Outcome {
 /// Default temp/cache folders of the current OS and user (also what `disk.clear_temp` clears).
 #[must_use]
 pub fn default_temp_paths() -> Vec<PathBuf> {
-    let mut paths = vec![std::env::temp_dir()];
-    if cfg!(target_os = "linux") {
-        match std::env::var_os("XDG_CACHE_HOME") {
-            Some(c) => paths.push(PathBuf::from(c)),
-            None => {
-                if let Some(home) = std::env::var_os("HOME") {
-                    paths.push(PathBuf::from(home).join(".cache"));
-                }
-            }
-        }
-    } else if cfg!(target_os = "macos")
-        && let Some(home) = std::env::var_os("HOME")
-    {
-        paths.push(PathBuf::from(home).join("Library/Caches"));
-    }
-    paths
+    deskside_platform::temp::default_temp_paths()
 }
 
 /// Size of a directory tree: bytes, files visited, and whether the walk stopped early.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use deskside_netprobe::http;
 use deskside_netprobe::wireguard;
-use deskside_platform::{LinkState, Route};
+use deskside_platform::Route;
 use ipnet::IpNet;
 use serde_json::{Value, json};
 
@@ -35,7 +35,7 @@ pub async fn tunnel(ctx: &Context) -> Outcome {
             )
         };
     }
-    let Some(up) = tunnels.iter().find(|i| i.state == LinkState::Up) else {
+    let Some(up) = ctx.net.vpn_up(&ctx.config.vpn.interfaces) else {
         return Outcome::fail(
             format!(
                 "The VPN connection ({}) exists but is switched off.",
