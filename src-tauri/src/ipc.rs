@@ -165,122 +165,12 @@ pub struct Navigate {
     pub screen: Screen,
 }
 
-// ---- fixes ----------------------------------------------------------------------------
+// ---- fixes: shapes in `deskside_agent::fix` ----------------------------------------------
 
-/// A built-in fix or an admin action, as `list_fixes` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixInfo {
-    /// `net.flush_dns`, or the admin action's id.
-    pub id: String,
-    /// Short title for the button and the dialog.
-    pub title: String,
-    /// What it does, in plain language.
-    pub explanation: String,
-    /// Check ids it addresses.
-    pub addresses: Vec<String>,
-    /// Needs administrator approval.
-    pub elevation: bool,
-    /// Applied by `diagnose --fix` without asking.
-    pub auto: bool,
-    /// Can run on this computer now.
-    pub available: bool,
-    /// Why not, when unavailable.
-    pub reason: Option<String>,
-    /// Built-in or defined by IT.
-    pub kind: FixKind,
-}
-
-/// Where a fix comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum FixKind {
-    /// Deskside's catalogue.
-    Builtin,
-    /// `[[fixes.actions]]` in the managed config.
-    Action,
-}
-
-/// The arguments the UI may pass; validated by the fixes crate's types before use.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixArgs {
-    /// A network interface (`eth0`); null lets the fix choose.
-    pub interface: Option<String>,
-}
-
-/// What a fix would change: payload of `preview_fix`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixPreview {
-    /// The fix.
-    pub id: String,
-    /// One sentence.
-    pub summary: String,
-    /// Each change, one line.
-    pub changes: Vec<String>,
-    /// Bytes it would free.
-    pub bytes: Option<u64>,
-    /// Needs administrator approval.
-    pub elevation: bool,
-}
-
-/// How an applied fix ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum FixOutcome {
-    /// Applied and the re-test passed.
-    Fixed,
-    /// Applied, but the re-test still fails.
-    NotFixed,
-    /// A step failed.
-    Failed,
-    /// Not run (approval refused, not applicable, not allowed).
-    Refused,
-}
-
-/// One step a fix ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixStep {
-    /// The program (or the in-process operation's name).
-    pub program: String,
-    /// Its arguments.
-    pub args: Vec<String>,
-    /// `ok`, `failed`, `skipped`, …
-    pub status: String,
-    /// Captured output (capped by the fixes crate).
-    pub output: String,
-}
-
-/// One re-tested check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixVerifyCheck {
-    /// Check id.
-    pub id: String,
-    /// `pass`, `warn`, `fail`, `skip`, `error`.
-    pub status: String,
-}
-
-/// The re-test after a fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixVerify {
-    /// The addressed checks (and their dependencies).
-    pub checks: Vec<FixVerifyCheck>,
-    /// All of them pass.
-    pub passed: bool,
-}
-
-/// Payload of `apply_fix`: the shape of `desksidectl fix apply --json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct FixResult {
-    /// The fix.
-    pub id: String,
-    /// How it ended.
-    pub outcome: FixOutcome,
-    /// One sentence for the user.
-    pub message: String,
-    /// What ran.
-    pub steps: Vec<FixStep>,
-    /// The re-test, when the fix got that far.
-    pub verify: Option<FixVerify>,
-}
+pub use deskside_agent::fix::{
+    FixArgs, FixInfo, FixKind, FixOutcome, FixPreview, FixResult, FixStep, FixVerify,
+    FixVerifyCheck,
+};
 
 /// Live progress of `apply_fix`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, tauri_specta::Event)]

@@ -17,6 +17,12 @@ pub enum AgentError {
     /// The passwords crate refused or failed.
     #[error("the password request failed")]
     Password(#[source] deskside_password::PasswordError),
+    /// A fix was refused or failed before it ran.
+    #[error("the fix could not run")]
+    Fix(#[source] deskside_fixes::FixError),
+    /// The fix cannot run on this computer now (the reason, as a sentence).
+    #[error("the fix cannot run here")]
+    NotApplicable(String),
     /// The ticket could not be built.
     #[error("the ticket could not be built")]
     Evidence(#[source] deskside_evidence::EvidenceError),
@@ -38,7 +44,7 @@ pub enum AgentError {
 }
 
 impl AgentError {
-    /// Stable code: `config.*`, `diagnose.*`, `password.<code>[.<reason>]`, `evidence.*`,
+    /// Stable code: `config.*`, `diagnose.*`, `fix.*`, `password.<code>[.<reason>]`, `evidence.*`,
     /// `outbox.*`, `helpdesk.*`, `ticket.*`.
     #[must_use]
     pub fn code(&self) -> String {
@@ -52,6 +58,8 @@ impl AgentError {
                     None => format!("password.{}", body.code),
                 }
             }
+            Self::Fix(e) => e.code().to_owned(),
+            Self::NotApplicable(_) => "fix.not_applicable".to_owned(),
             Self::Evidence(e) => e.code().to_owned(),
             Self::Outbox(e) => e.code().to_owned(),
             Self::Helpdesk(e) => e.code().to_owned(),
@@ -70,6 +78,8 @@ impl AgentError {
             ),
             Self::Diagnose(e) => format!("Deskside {e}."),
             Self::Password(e) => sentence(&e.body().message),
+            Self::Fix(e) => sentence(&e.to_string()),
+            Self::NotApplicable(reason) => reason.clone(),
             Self::Evidence(e) => sentence(&e.to_string()),
             Self::Outbox(e) => sentence(&e.to_string()),
             Self::Helpdesk(deskside_helpdesk::HelpdeskError::NotConfigured) => "Requests cannot be sent from this computer: no helpdesk is set up. Copy the summary and send it to IT.".to_owned(),

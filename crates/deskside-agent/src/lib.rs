@@ -11,6 +11,7 @@
 
 pub mod delivery;
 mod error;
+pub mod fix;
 pub mod health;
 pub mod password;
 pub mod text;

@@ -4,6 +4,9 @@ use std::io::Cursor;
 
 use crate::CaptureError;
 
+/// Largest picture decoded: 64 Mi pixels (an 8K screen is 33 Mi).
+pub const MAX_PIXELS: u64 = 1 << 26;
+
 /// Width and height from a PNG's header (`IHDR`), or `None` if `data` is not a PNG.
 #[must_use]
 pub fn png_size(data: &[u8]) -> Option<(u32, u32)> {
@@ -40,9 +43,12 @@ pub fn decode_rgb(data: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     let mut decoder = png::Decoder::new(Cursor::new(data));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    // The header's size is not to be trusted: allocating for it aborted the process (fuzzing).
+    let (w, h) = (reader.info().width, reader.info().height);
     let size = reader
         .output_buffer_size()
-        .ok_or_else(|| "the image is too large".to_owned())?;
+        .filter(|_| u64::from(w) * u64::from(h) <= MAX_PIXELS)
+        .ok_or_else(|| format!("the image is too large ({w}×{h} pixels)"))?;
     let mut buf = vec![0; size];
     let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
     buf.truncate(info.buffer_size());

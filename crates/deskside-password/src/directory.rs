@@ -332,6 +332,32 @@ pub fn ldap_policy(attrs: &HashMap<String, Vec<String>>, min_strength: u8) -> Po
     }
 }
 
+/// The expiry from an OpenLDAP entry: `pwdChangedTime` + the policy's `pwdMaxAge`, else the
+/// ppolicy control's `timeBeforeExpiration` (seconds from `now`). Both numbers come from the
+/// server: an instant past year 9999 is as good as never (found by fuzzing: it used to panic).
+#[must_use]
+pub fn ldap_expiry(
+    policy: Option<&Policy>,
+    changed: Option<OffsetDateTime>,
+    time_before_expiration: Option<u64>,
+    now: OffsetDateTime,
+) -> Expiry {
+    let after = |from: OffsetDateTime, secs: u64| {
+        i64::try_from(secs)
+            .ok()
+            .and_then(|s| from.checked_add(time::Duration::seconds(s)))
+            .map_or(Expiry::Never, Expiry::At)
+    };
+    match (policy, changed) {
+        (Some(p), Some(changed)) => match p.max_age_s {
+            None => Expiry::Never,
+            Some(max) => after(changed, max),
+        },
+        (Some(p), None) if p.max_age_s.is_none() => Expiry::Never,
+        _ => time_before_expiration.map_or(Expiry::Unknown, |secs| after(now, secs)),
+    }
+}
+
 impl Session {
     /// Connects to `password.url` over LDAPS, or LDAP upgraded with StartTLS.
     ///
@@ -618,21 +644,12 @@ impl Session {
             None => None,
         };
         let changed = first(&user.attrs, "pwdChangedTime").and_then(parse_generalized_time);
-        let from_control = self
-            .bind_policy
-            .and_then(|p| p.time_before_expiration)
-            .and_then(|secs| i64::try_from(secs).ok())
-            .map(|secs| OffsetDateTime::now_utc() + time::Duration::seconds(secs));
-        let expiry = match (&policy, changed) {
-            (Some(p), Some(changed)) => match p.max_age_s {
-                None => Expiry::Never,
-                Some(max) => Expiry::At(
-                    changed + time::Duration::seconds(i64::try_from(max).unwrap_or(i64::MAX / 2)),
-                ),
-            },
-            (Some(p), None) if p.max_age_s.is_none() => Expiry::Never,
-            _ => from_control.map_or(Expiry::Unknown, Expiry::At),
-        };
+        let expiry = ldap_expiry(
+            policy.as_ref(),
+            changed,
+            self.bind_policy.and_then(|p| p.time_before_expiration),
+            OffsetDateTime::now_utc(),
+        );
         let must_change = first(&user.attrs, "pwdReset")
             .is_some_and(|v| v.eq_ignore_ascii_case("TRUE"))
             || self.bind_policy.and_then(|p| p.error) == Some(PolicyError::ChangeAfterReset);

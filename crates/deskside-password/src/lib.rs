@@ -46,6 +46,20 @@ pub use secret::Password;
 pub use settings::{Settings, SourceKind, logged_in_user};
 pub use status::{CachedReading, State, Status, days_left, state_of};
 
+/// The parsers of command output and server answers, re-exported for the fuzz targets in
+/// `fuzz/`; not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::ad::{
+        bind_error as ad_bind_error, domain_policy, modify_error as ad_modify_error, pso_policy,
+    };
+    pub use crate::directory::{ldap_expiry, ldap_policy};
+    pub use crate::kerberos::ticket_error;
+    pub use crate::ppolicy::{
+        bind_error as ppolicy_bind_error, modify_error as ppolicy_modify_error,
+    };
+}
+
 use std::path::{Path, PathBuf};
 
 use deskside_config::Config;
