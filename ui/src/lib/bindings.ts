@@ -175,7 +175,7 @@ async captureScreen() : Promise<Result<ScreenCapture, IpcError>> {
 }
 },
 /**
- * The password status; `refresh` asks the directory (the shell's last status otherwise, when
+ * The password status; `refresh` asks the directory (the agent's last status otherwise, when
  * it has one).
  */
 async getPasswordStatus(refresh: boolean) : Promise<Result<PasswordStatus, IpcError>> {
@@ -199,8 +199,8 @@ async checkNewPassword(newPassword: SecretText, confirm: SecretText) : Promise<R
 }
 },
 /**
- * What stands in the way of a change right now: whether Deskside can change the password
- * here at all, then the crate's pre-flight (the VPN when the directory is internal, the
+ * What stands in the way of a change right now: the core's one answer, including whether
+ * Deskside can change this password here at all (the VPN when the directory is internal, the
  * directory answering, TLS with the configured CA, the clock for AD).
  */
 async passwordPreflight() : Promise<Result<PasswordPreflight, IpcError>> {
