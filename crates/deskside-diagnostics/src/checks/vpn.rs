@@ -38,7 +38,7 @@ pub async fn tunnel(ctx: &Context) -> Outcome {
     let Some(up) = ctx.net.vpn_up(&ctx.config.vpn.interfaces) else {
         return Outcome::fail(
             format!(
-                "The VPN connection ({}) exists but is switched off.",
+                "The VPN connection ({}) exists but is switched off or has no address.",
                 tunnels[0].name
             ),
             json!({"tunnels": listed}),
