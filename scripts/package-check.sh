@@ -8,15 +8,21 @@ cd "$(dirname "$0")/.."
 
 deb=$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
 [[ -n $deb ]] || { echo "package-check: no .deb under target/release/bundle/deb (run tauri build first)" >&2; exit 1; }
-echo "package: $deb ($(du -h "$deb" | cut -f1))"
-
 fail() { echo "package-check: $*" >&2; exit 1; }
+# Size budget: 10 MB (decimal) for the whole .deb. See docs/benchmarks.md "Package size" for
+# what the release profile and the one-binary CLI each take off.
+max_bytes=10000000
+bytes=$(stat -c %s "$deb")
+echo "package: $deb ($bytes bytes, $(awk -v b="$bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }'); budget $max_bytes)"
+((bytes <= max_bytes)) || fail "the .deb is $bytes bytes, over the $max_bytes-byte budget"
 info=$(dpkg-deb --info "$deb")
 contents=$(dpkg-deb --contents "$deb")
 pkg=$(dpkg-deb --field "$deb" Package)
 grep -q "Depends:.*libwebkit2gtk-4.1-0" <<<"$info" || fail "Depends lacks libwebkit2gtk-4.1-0"
 grep -Eq "[ /]usr/bin/deskside$" <<<"$contents" || fail "no /usr/bin/deskside in the package"
-grep -Eq "[ /]usr/bin/desksidectl$" <<<"$contents" || fail "no /usr/bin/desksidectl in the package"
+# desksidectl is `deskside` under another name: a symlink made by the package's postinst.
+postinst=$(dpkg-deb --info "$deb" postinst 2>/dev/null || true)
+grep -q "ln -sfn deskside /usr/bin/desksidectl" <<<"$postinst" || fail "postinst does not link /usr/bin/desksidectl to deskside"
 grep -Eq "[ /]usr/libexec/deskside/deskside-elevate$" <<<"$contents" || fail "no fix helper /usr/libexec/deskside/deskside-elevate"
 grep -Eq "[ /]usr/share/polkit-1/actions/dev.deskside.fix.policy$" <<<"$contents" || fail "no polkit policy for the fix helper"
 grep -q "\.desktop$" <<<"$contents" || fail "no desktop entry in the package"
@@ -31,6 +37,7 @@ fi
 
 dpkg -i "$deb" || { apt-get install -y -f -o DPkg::Lock::Timeout=600; dpkg -i "$deb"; }
 [[ -x /usr/bin/deskside ]] || fail "/usr/bin/deskside missing after install"
+[[ $(readlink -f /usr/bin/desksidectl) == /usr/bin/deskside ]] || fail "/usr/bin/desksidectl is not a link to deskside after install"
 # The privileged helper refuses anything outside the catalogue (exit 2), as installed.
 set +e
 /usr/libexec/deskside/deskside-elevate apply not.a.fix >/dev/null 2>&1
@@ -38,6 +45,7 @@ rc=$?
 set -e
 [[ $rc == 2 ]] || fail "deskside-elevate accepted an unknown fix id (exit $rc, expected 2)"
 /usr/bin/desksidectl fix list --json >/dev/null || fail "desksidectl fix list failed after install"
+/usr/bin/desksidectl --version | grep -q "^desksidectl " || fail "the installed desksidectl did not run as the CLI"
 echo "installed CLI and fix helper: ok"
 
 work=$(mktemp -d)
