@@ -71,6 +71,12 @@ struct Args {
     /// Time limit for the app to start and its window to show the UI, in seconds.
     #[arg(long, default_value_t = 60)]
     startup_timeout: u64,
+    /// Right after the window opens, before anything is clicked, require Home to name this
+    /// check as the root cause: the app's first background check announces it while the window
+    /// is starting, and the window must not miss that announcement (regression: Home read the
+    /// health before subscribing to its updates and kept "not checked yet").
+    #[arg(long, value_name = "CHECK_ID")]
+    expect_home_cause: Option<String>,
     /// Time limit for one diagnosis, in seconds.
     #[arg(long, default_value_t = 90)]
     diagnosis_timeout: u64,
@@ -275,6 +281,18 @@ impl Scenario<'_> {
         self.wait_for("the window's UI (nav-home)", "nav-home", self.startup())
             .await?;
         self.timings.push(("window", t.elapsed().as_millis()));
+        if let Some(cause) = self.args.expect_home_cause.clone() {
+            self.wait_attr(
+                "home-root-cause",
+                "data-check",
+                &[cause.as_str()],
+                &[],
+                self.timeout(),
+            )
+            .await?;
+            self.screenshot("home-announced.png").await?;
+            say(&format!("home named {cause} as announced in the background"));
+        }
 
         self.diagnostics().await?;
         if let Some(fix) = self.args.fix.clone() {

@@ -51,7 +51,15 @@ fn captive_portal_is_named_as_captive_portal() {
 
 #[test]
 fn vpn_down_is_named_as_vpn_tunnel_problem() {
-    scenario("vpn-down", Some(Fault::VpnDown));
+    // The window opens while the first background check is announcing the VPN problem: Home
+    // must show it without a click (no update lost between reading and subscribing).
+    let cause = Fault::VpnDown.expected_check();
+    scenario_with(
+        "vpn-down",
+        Some(Fault::VpnDown),
+        &["--expect-home-cause", cause],
+        &["home-announced.png"],
+    );
 }
 
 #[test]
