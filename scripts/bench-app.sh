@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Tray-app benchmarks (root; Xvfb): cold start → tray ready; window open → page loaded;
 # idle CPU over IDLE_S seconds and resident memory (RSS and PSS) of the whole process tree
-# with the window closed, open, and closed again. Prints figures; asserts nothing.
+# with the window closed, open, and closed again, each with a breakdown of the main process's
+# RSS by mapping class (from /proc/PID/smaps). Prints figures; asserts nothing.
 #   APP=target/release/deskside IDLE_S=60 ./scripts/bench-app.sh
+# APP_ENV="NAME=VALUE ..." adds variables to the app's environment (to compare settings,
+# e.g. APP_ENV="GLIBC_TUNABLES=glibc.malloc.arena_max=8").
 # The app runs in a private network namespace with only loopback and a config pointing at
 # loopback, so its health checks reach nothing outside this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APP="${APP:-$PWD/target/release/deskside}"
 IDLE_S="${IDLE_S:-60}"
+APP_ENV="${APP_ENV:-}"
 [[ -x $APP ]] || { echo "bench-app: $APP not found (build it: cd src-tauri && npx tauri build --bundles deb)" >&2; exit 2; }
 
 if [[ ${1:-} != --inside ]]; then
@@ -19,7 +23,7 @@ if [[ ${1:-} != --inside ]]; then
   trap 'kill $xvfb 2>/dev/null; rm -rf "$work" 2>/dev/null || true' EXIT
   for _ in $(seq 50); do [[ -S /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work" DISPLAY="$display" NO_AT_BRIDGE=1 \
-    APP="$APP" IDLE_S="$IDLE_S" WORK="$work" CONFIG="$PWD/scripts/loopback-app.toml" unshare --net bash "$0" --inside
+    APP="$APP" IDLE_S="$IDLE_S" APP_ENV="$APP_ENV" WORK="$work" CONFIG="$PWD/scripts/loopback-app.toml" unshare --net bash "$0" --inside
   exit
 fi
 
@@ -55,6 +59,29 @@ mem() { # "RSS MiB / PSS MiB (processes)"
   done
   echo "RSS $((rss / 1024)) MiB, PSS $((pss / 1024)) MiB  [${names[*]}]"
 }
+breakdown() { # RSS of the main process by mapping class, largest first
+  local exe
+  exe=$(readlink "/proc/$app/exe")
+  echo "  main process ($(awk '/^Threads:/ {print $2}' "/proc/$app/status") threads), RSS by mapping:"
+  awk -v exe="$exe" '
+    /^[0-9a-f]+-[0-9a-f]+ / {
+      path = (NF >= 6) ? $6 : ""
+      if (path == exe)                                   class = "our binary"
+      else if (path ~ /libLLVM|_dri\.so|libgallium|libglapi|libGLX|libEGL|libGL\.|libgbm/) class = "Mesa GL + LLVM (GDK opens GL)"
+      else if (path ~ /libwebkit2gtk|libjavascriptcore/) class = "WebKitGTK + JavaScriptCore libs"
+      else if (path ~ /lib(gtk|gdk|glib|gio|gobject|gmodule|cairo|pango|harfbuzz|fontconfig|freetype|pixman|atk|ayatana|dbusmenu|rsvg|xml2|icu)/) class = "GTK, GLib, Cairo, Pango, ICU… libs"
+      else if (path ~ /\.so/)                            class = "other shared libraries"
+      else if (path == "[heap]")                         class = "heap (brk: main malloc arena)"
+      else if (path == "[stack]")                        class = "main thread stack"
+      else if (path == "" )                              class = "anonymous (malloc arenas, thread stacks, GTK/WebKit buffers)"
+      else if (path ~ /^\[/)                             class = "kernel ([vdso], [vvar], ...)"
+      else                                               class = "other files (fonts, caches, locale, memfd)"
+      next
+    }
+    /^Rss:/ { kb[class] += $2 }
+    END { for (c in kb) printf "%8.1f MiB  %s\n", kb[c] / 1024, c }
+  ' "/proc/$app/smaps" | sort -rn | sed 's/^/  /'
+}
 wait_log() { # pattern → waits up to 20 s
   for _ in $(seq 200); do grep -q "$1" "$WORK/app.log" && return 0; sleep 0.1; done
   echo "bench-app: timed out waiting for '$1'" >&2; cat "$WORK/app.log" >&2; exit 1
@@ -66,13 +93,15 @@ idle_cpu() {
 }
 
 start=$(date +%s%N)
-"$APP" >"$WORK/app.log" 2>&1 &
+# shellcheck disable=SC2086 # APP_ENV is a list of NAME=VALUE words
+env $APP_ENV "$APP" >"$WORK/app.log" 2>&1 &
 app=$!
 wait_log "tray ready"
 wall=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "cold start → tray ready: $(grep -o 'tray ready in [0-9]* ms' "$WORK/app.log") (in process), ${wall} ms wall"
 sleep 3 # let the first background check finish
 echo "window closed: $(mem)"
+breakdown
 echo "window closed: idle CPU $(idle_cpu)"
 
 start=$(date +%s%N)
@@ -82,11 +111,13 @@ wall=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "window open → page loaded: $(grep -o 'window ready in [0-9]* ms' "$WORK/app.log" | tail -1) (in process), ${wall} ms wall from the second launch"
 sleep 3
 echo "window open: $(mem)"
+breakdown
 echo "window open: idle CPU $(idle_cpu)"
 
 "$APP" --close >/dev/null 2>&1
 sleep 3
 echo "window closed again: $(mem)"
+breakdown
 "$APP" --quit >/dev/null 2>&1 || true
 for _ in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$app" 2>/dev/null && echo "bench-app: app still running after --quit" >&2
