@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the real helpdesk servers the ticket connector tests start on loopback (run as root,
-# called by scripts/bootstrap.sh after its apt packages): Request Tracker 5 and Redmine 5 from
+# called by scripts/bootstrap-tests.sh after its apt packages): Request Tracker 5 and Redmine 5 from
 # Debian (each needs something apt alone cannot give: a debconf preseed for RT, BUNDLER_VERSION
 # for Redmine), a template database per helpdesk with the test project, user and the
 # "Deskside Key" custom field, the aiosmtpd SMTP sink in a venv and the Prism validating mock.
