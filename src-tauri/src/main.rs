@@ -60,7 +60,9 @@ mod tests {
 
     #[test]
     fn the_cli_is_chosen_by_the_file_name_of_argv0() {
-        let name = |s: &str| invoked_as(Some(OsStr::new(s)));
+        fn name(s: &str) -> Option<&str> {
+            invoked_as(Some(OsStr::new(s)))
+        }
         assert_eq!(name("/usr/bin/desksidectl"), Some(CLI_NAME));
         assert_eq!(name("desksidectl"), Some(CLI_NAME));
         assert_ne!(name("/usr/bin/deskside"), Some(CLI_NAME));
