@@ -53,6 +53,9 @@ export LABD="${LABD:-$PWD/target/debug/deskside-labd}"
 echo "== cargo test (unit, integration, network lab)"
 cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-threads="$threads"
 
+echo "== fuzz smoke: every parser target for a few seconds (fuzz/README.md)"
+bash scripts/fuzz.sh
+
 echo "== package: release build and .deb (npm Tauri CLI)"
 npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
 # The CLI is the app's binary under another name; tauri.conf.json's beforeBuildCommand builds
