@@ -16,6 +16,7 @@ use std::ffi::OsString;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use deskside_secret::Secret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub use zeroize::Zeroizing;
 
@@ -59,16 +60,9 @@ pub enum ExecError {
     },
 }
 
-/// Bytes for a child's stdin that are secret (passwords): zeroed on drop, `<redacted>` in
-/// `Debug`, and no other way out than the child's stdin.
-#[derive(Clone)]
-struct SecretInput(Zeroizing<Vec<u8>>);
-
-impl std::fmt::Debug for SecretInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+/// Bytes for a child's stdin that are secret (passwords): the workspace's one [`Secret`], zeroed
+/// on drop, `<redacted>` in `Debug`, and no other way out than the child's stdin.
+type SecretInput = Secret<Vec<u8>>;
 
 /// A program to run: name or path, arguments, limits. Built with [`Cmd::new`].
 #[derive(Debug, Clone)]
@@ -97,8 +91,9 @@ impl Cmd {
     /// bytes stay in a zeroizing buffer, are never logged, and `Debug` prints `<redacted>`.
     /// If the child exits without reading them, that is not an error; its exit code tells.
     #[must_use]
-    pub fn stdin_secret(mut self, bytes: Zeroizing<Vec<u8>>) -> Self {
-        self.stdin = Some(SecretInput(bytes));
+    pub fn stdin_secret(mut self, mut bytes: Zeroizing<Vec<u8>>) -> Self {
+        // Moves the buffer (not a copy of its bytes) into the secret; `bytes` is left empty.
+        self.stdin = Some(SecretInput::from(std::mem::take(&mut *bytes)));
         self
     }
 
@@ -222,7 +217,7 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
         if let (Some(mut pipe), Some(input)) = (stdin, cmd.stdin.as_ref()) {
             // A child that exits (or closes stdin) before reading everything gives a broken
             // pipe here; that is its answer to judge by its exit code, not a runner failure.
-            if let Err(e) = pipe.write_all(input.0.as_slice()).await {
+            if let Err(e) = pipe.write_all(input.expose()).await {
                 tracing::debug!(program, error = %e.kind(), "child did not read all of its stdin");
             }
             // Dropping the pipe closes it: the child sees end of input.

@@ -1,33 +1,12 @@
-//! Secrets as a type: the value is reachable only through [`Secret::expose`], and `Debug`
-//! prints `<redacted>`, so a secret cannot reach a log line or an error message by accident.
-//! A config value `keyring:SERVICE/ACCOUNT` is read from the OS keyring (Secret Service on
-//! Linux, Keychain on macOS, Credential Manager on Windows) instead of the config file.
+//! Secrets as a type: the workspace's one [`Secret`] (from `deskside-secret`), zeroed on drop,
+//! reachable only through [`Secret::expose`], `<redacted>` in `Debug`, so a secret cannot reach
+//! a log line or an error message by accident. A config value `keyring:SERVICE/ACCOUNT` is read
+//! from the OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on
+//! Windows) instead of the config file.
 
 use crate::HelpdeskError;
 
-/// A secret string.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value, for the one place that must send it.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+pub use deskside_secret::Secret;
 
 /// The prefix of a keyring reference.
 pub const KEYRING_PREFIX: &str = "keyring:";

@@ -1,29 +1,30 @@
-//! The password type. A [`Password`] keeps its text in a `secrecy` box that is zeroed when
-//! dropped, prints as `<redacted>` in `Debug` and `Display`, and has no `Serialize`: the only way
-//! to the text is [`Password::expose`], called at the few places that hand it to the directory
-//! or the keyring. Copies the LDAP client makes while encoding a request are out of our reach;
-//! they live only for that request.
+//! The password type. A [`Password`] is the workspace's one [`Secret`] (from `deskside-secret`:
+//! zeroed when dropped, `<redacted>` in `Debug`, no `Serialize`) with the two things only a
+//! password needs: its length in characters and AD's `unicodePwd` encoding. The only way to the
+//! text is [`Password::expose`], called at the few places that hand it to the directory or the
+//! keyring. Copies the LDAP client makes while encoding a request are out of our reach; they live
+//! only for that request.
 
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
+use deskside_secret::Secret;
 use zeroize::Zeroizing;
 
 /// A password held in memory that is zeroed on drop and never printed.
 #[derive(Clone)]
-pub struct Password(SecretString);
+pub struct Password(Secret);
 
 impl Password {
     /// Wraps `text`; the caller's `String` is moved in, not copied.
     #[must_use]
     pub fn new(text: String) -> Self {
-        Self(SecretString::from(text))
+        Self(Secret::new(text))
     }
 
     /// The text, for the directory or keyring call that needs it. Never log it.
     #[must_use]
     pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.0.expose()
     }
 
     /// Number of characters (not bytes), for the length rule.
@@ -62,7 +63,7 @@ impl From<&str> for Password {
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        fmt::Debug::fmt(&self.0, f)
     }
 }
 
