@@ -27,15 +27,45 @@ pub enum AdExpiry {
     At(OffsetDateTime),
 }
 
+/// Why an AD time attribute could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdValueError {
+    /// The text is not a decimal number.
+    #[error("{text:?} is not {what} (a decimal number)")]
+    NotANumber {
+        /// The attribute value (a number, never a secret).
+        text: String,
+        /// What it should have been: `a FILETIME`, `an AD interval`.
+        what: &'static str,
+        /// The parse error.
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    /// A FILETIME below zero.
+    #[error("{value} is a negative FILETIME")]
+    NegativeFiletime {
+        /// The value read.
+        value: i64,
+    },
+}
+
+fn parse_i64(text: &str, what: &'static str) -> Result<i64, AdValueError> {
+    text.trim()
+        .parse()
+        .map_err(|source| AdValueError::NotANumber {
+            text: text.chars().take(40).collect(),
+            what,
+            source,
+        })
+}
+
 /// Parses a FILETIME attribute value (decimal text) such as `134435798256183000`.
 ///
 /// # Errors
-/// A description of the problem when the text is not a FILETIME.
-pub fn parse_filetime(text: &str) -> Result<AdExpiry, String> {
-    let value: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a FILETIME (a decimal number)"))?;
+/// [`AdValueError`] when the text is not a FILETIME.
+pub fn parse_filetime(text: &str) -> Result<AdExpiry, AdValueError> {
+    let value = parse_i64(text, "a FILETIME")?;
     if value == i64::MAX {
         return Ok(AdExpiry::Never);
     }
@@ -43,7 +73,7 @@ pub fn parse_filetime(text: &str) -> Result<AdExpiry, String> {
         return Ok(AdExpiry::MustChange);
     }
     if value < 0 {
-        return Err(format!("{value} is a negative FILETIME"));
+        return Err(AdValueError::NegativeFiletime { value });
     }
     let seconds = value / TICKS_PER_S - FILETIME_UNIX_OFFSET_S;
     let nanos = (value % TICKS_PER_S) * 100;
@@ -58,12 +88,9 @@ pub fn parse_filetime(text: &str) -> Result<AdExpiry, String> {
 /// `None` means "never" (0 or the minimum i64).
 ///
 /// # Errors
-/// A description of the problem when the text is not a number.
-pub fn parse_interval_s(text: &str) -> Result<Option<u64>, String> {
-    let value: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not an AD interval (a decimal number)"))?;
+/// [`AdValueError::NotANumber`] when the text is not a number.
+pub fn parse_interval_s(text: &str) -> Result<Option<u64>, AdValueError> {
+    let value = parse_i64(text, "an AD interval")?;
     if value == 0 || value == i64::MIN {
         return Ok(None);
     }
@@ -238,8 +265,27 @@ mod tests {
             unreachable!()
         };
         assert_eq!(epoch.unix_timestamp(), 0);
-        assert!(parse_filetime("soon").is_err());
-        assert!(parse_filetime("-5").is_err());
+        let err = parse_filetime("soon").unwrap_err();
+        assert!(matches!(err, AdValueError::NotANumber { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "\"soon\" is not a FILETIME (a decimal number)"
+        );
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the cause is kept"
+        );
+        assert_eq!(
+            parse_filetime("-5").unwrap_err(),
+            AdValueError::NegativeFiletime { value: -5 }
+        );
+        assert!(matches!(
+            parse_interval_s("x"),
+            Err(AdValueError::NotANumber {
+                what: "an AD interval",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod secret;
 mod settings;
 mod status;
 
-pub use ad::{AdExpiry, parse_filetime, parse_interval_s};
+pub use ad::{AdExpiry, AdValueError, parse_filetime, parse_interval_s};
 pub use credentials::{
     KeyringOutcome, KeyringUpdate, ManualCredential, NM_CONNECTIONS_DIR, OWN_SERVICE,
     nm_credentials, parse_nm_keyfile,
@@ -39,7 +39,7 @@ pub use kerberos::{
     principal as krb_principal,
 };
 pub use policy::{CheckItem, Checklist, DEFAULT_MIN_LENGTH, Policy, Strength, check_new_password};
-pub use ppolicy::{PolicyError, PolicyResponse, decode as decode_ppolicy};
+pub use ppolicy::{ControlError, PolicyError, PolicyResponse, decode as decode_ppolicy};
 pub use preflight::{Preflight, PreflightItem, preflight};
 pub use schedule::warning_due;
 pub use secret::Password;

@@ -69,16 +69,60 @@ impl PolicyError {
     }
 }
 
+/// Why a password-policy control's bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// The value ends where a BER element's tag or length should be.
+    #[error("unexpected end of BER value")]
+    Truncated,
+    /// A long-form BER length of 0 or more than 4 bytes, or cut short.
+    #[error("unsupported BER length")]
+    UnsupportedLength,
+    /// A BER element claims more bytes than are left.
+    #[error("BER element of {len} bytes but only {left} left")]
+    ElementTooLong {
+        /// The length the element claims.
+        len: usize,
+        /// The bytes left in the value.
+        left: usize,
+    },
+    /// An INTEGER or ENUMERATED with no content, or more than 8 bytes of it.
+    #[error("bad BER integer of {len} bytes")]
+    BadInteger {
+        /// Its content length.
+        len: usize,
+    },
+    /// The value is not a SEQUENCE.
+    #[error("expected a SEQUENCE, found tag {tag:#04x}")]
+    NotSequence {
+        /// The tag found.
+        tag: u8,
+    },
+    /// The `warning` CHOICE has an alternative RFC draft-behera does not define.
+    #[error("unknown warning choice {tag:#04x}")]
+    UnknownWarning {
+        /// The alternative's tag.
+        tag: u8,
+    },
+    /// The SEQUENCE holds an element other than `warning` or `error`.
+    #[error("unknown element {tag:#04x}")]
+    UnknownElement {
+        /// The element's tag.
+        tag: u8,
+    },
+}
+
 /// One BER element: tag byte and content.
-fn element(input: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
-    let (&tag, rest) = input.split_first().ok_or("unexpected end of BER value")?;
-    let (&first, rest) = rest.split_first().ok_or("missing BER length")?;
+fn element(input: &[u8]) -> Result<(u8, &[u8], &[u8]), ControlError> {
+    let (&tag, rest) = input.split_first().ok_or(ControlError::Truncated)?;
+    let (&first, rest) = rest.split_first().ok_or(ControlError::Truncated)?;
     let (len, rest) = if first < 0x80 {
         (usize::from(first), rest)
     } else {
         let n = usize::from(first & 0x7f);
         if n == 0 || n > 4 || rest.len() < n {
-            return Err("unsupported BER length".to_owned());
+            return Err(ControlError::UnsupportedLength);
         }
         let len = rest[..n]
             .iter()
@@ -86,17 +130,17 @@ fn element(input: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
         (len, &rest[n..])
     };
     if rest.len() < len {
-        return Err(format!(
-            "BER element of {len} bytes but only {} left",
-            rest.len()
-        ));
+        return Err(ControlError::ElementTooLong {
+            len,
+            left: rest.len(),
+        });
     }
     Ok((tag, &rest[..len], &rest[len..]))
 }
 
-fn unsigned(content: &[u8]) -> Result<u64, String> {
+fn unsigned(content: &[u8]) -> Result<u64, ControlError> {
     if content.is_empty() || content.len() > 8 {
-        return Err("bad BER integer".to_owned());
+        return Err(ControlError::BadInteger { len: content.len() });
     }
     if content[0] & 0x80 != 0 {
         // Negative: not meaningful for these fields.
@@ -110,11 +154,11 @@ fn unsigned(content: &[u8]) -> Result<u64, String> {
 /// Decodes the response control's value.
 ///
 /// # Errors
-/// A description when the bytes are not a `PasswordPolicyResponseValue`.
-pub fn decode(value: &[u8]) -> Result<PolicyResponse, String> {
+/// [`ControlError`] when the bytes are not a `PasswordPolicyResponseValue`.
+pub fn decode(value: &[u8]) -> Result<PolicyResponse, ControlError> {
     let (tag, mut body, _) = element(value)?;
     if tag != 0x30 {
-        return Err(format!("expected a SEQUENCE, found tag {tag:#04x}"));
+        return Err(ControlError::NotSequence { tag });
     }
     let mut out = PolicyResponse::default();
     while !body.is_empty() {
@@ -127,7 +171,7 @@ pub fn decode(value: &[u8]) -> Result<PolicyResponse, String> {
                 match inner {
                     0x80 => out.time_before_expiration = Some(n),
                     0x81 => out.grace_remaining = Some(u32::try_from(n).unwrap_or(u32::MAX)),
-                    other => return Err(format!("unknown warning choice {other:#04x}")),
+                    other => return Err(ControlError::UnknownWarning { tag: other }),
                 }
             }
             // error [1] ENUMERATED (primitive)
@@ -135,7 +179,7 @@ pub fn decode(value: &[u8]) -> Result<PolicyResponse, String> {
                 let n = unsigned(content)?;
                 out.error = Some(PolicyError::from_value(u8::try_from(n).unwrap_or(u8::MAX)));
             }
-            other => return Err(format!("unknown element {other:#04x}")),
+            other => return Err(ControlError::UnknownElement { tag: other }),
         }
         body = rest;
     }
@@ -246,6 +290,30 @@ mod tests {
         ] {
             assert!(decode(bad).is_err(), "{bad:?}");
         }
+        // Each problem is its own variant.
+        assert_eq!(decode(&[]), Err(ControlError::Truncated));
+        assert_eq!(
+            decode(&[0x04, 0x00]),
+            Err(ControlError::NotSequence { tag: 0x04 })
+        );
+        assert_eq!(
+            decode(&[0x30, 0x03, 0x99, 0x01, 0x00]),
+            Err(ControlError::UnknownElement { tag: 0x99 })
+        );
+        assert_eq!(
+            decode(&[0x30, 0x02, 0x81, 0x00]),
+            Err(ControlError::BadInteger { len: 0 })
+        );
+        assert_eq!(
+            decode(&[0x30, 0x05, 0xa0]),
+            Err(ControlError::ElementTooLong { len: 5, left: 1 })
+        );
+        assert_eq!(
+            decode(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff])
+                .unwrap_err()
+                .to_string(),
+            format!("BER element of {} bytes but only 0 left", 0xffff_ffff_usize)
+        );
         // Every prefix and every single-byte corruption of a valid value: never a panic.
         let good = [
             0x30, 0x0a, 0xa0, 0x05, 0x80, 0x03, 0x27, 0x8d, 0x00, 0x81, 0x01, 0x02,
