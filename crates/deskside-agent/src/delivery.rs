@@ -354,7 +354,8 @@ impl<A: Announce> Worker<A> {
             // The helpdesk still does not answer: any attempt would only fail again (and count
             // against the ticket). Keep probing instead; a user's "retry" still tries.
             if !reachable && !urgent {
-                plan.sleep = until_next_due(outbox, timing);
+                // The probe while waiting ends the sleep as soon as it answers.
+                plan.sleep = timing.max_sleep;
                 plan.probe = Some(endpoint.clone());
                 return;
             }
