@@ -66,7 +66,6 @@ pub use deskside_agent::ticket::{
     TicketPreview, Urgency,
 };
 
-
 /// One config layer in effect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct ConfigLayer {
@@ -202,69 +201,7 @@ pub enum FixProgress {
     },
 }
 
-
-/// Delivery state of an outbox ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxState {
-    /// Saved, waiting for (another) attempt.
-    Queued,
-    /// Being delivered now.
-    Sending,
-    /// The helpdesk has it.
-    Delivered,
-    /// Refused for good.
-    Failed,
-}
-
-/// The helpdesk's own id for a delivered ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct RemoteTicket {
-    /// `123`.
-    pub id: String,
-    /// Link for the user, when the helpdesk has one.
-    pub url: Option<String>,
-}
-
-/// What the helpdesk says about a delivered ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct TicketReply {
-    /// The helpdesk's status word (`open`, `resolved`, …).
-    pub status: String,
-    /// An agent replied.
-    pub answered: bool,
-    /// When it last changed.
-    pub updated_at: Option<String>,
-    /// The last reply's first line, when the API gives it.
-    pub summary: Option<String>,
-}
-
-/// One ticket of the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct OutboxTicket {
-    /// Local id.
-    pub id: i64,
-    /// Idempotency key.
-    pub key: String,
-    /// Title.
-    pub subject: String,
-    /// Delivery state.
-    pub state: OutboxState,
-    /// The helpdesk's id, once delivered.
-    pub remote: Option<RemoteTicket>,
-    /// Delivery attempts so far.
-    pub attempts: u32,
-    /// When the next attempt is due.
-    pub next_attempt_at: Option<String>,
-    /// The last error, in words.
-    pub error: Option<String>,
-    /// When it was created.
-    pub created_at: String,
-    /// The connector it went to (`rt`, `email`, …): an email has no ticket number to show.
-    pub helpdesk: String,
-    /// The helpdesk's status, when known.
-    pub reply: Option<TicketReply>,
-}
+pub use deskside_agent::ticket::{OutboxState, OutboxTicket, RemoteTicket, TicketReply};
 
 /// The outbox changed: payload of the `outbox-changed` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, tauri_specta::Event)]

@@ -9,20 +9,15 @@
 use std::sync::Arc;
 
 use deskside_agent::delivery::{Waker, Worker, WorkerOptions};
-use deskside_agent::ticket::Prepared;
+use deskside_agent::ticket::{Prepared, outbox_ticket};
 use deskside_agent::{Announce, Notice};
-use deskside_outbox::{Entry, NewTicket, Outbox, OutboxError, State};
+use deskside_outbox::{Entry, Outbox, OutboxError};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
 
 use crate::announce::Tray;
 use crate::config;
-use crate::ipc::{
-    IpcError, OutboxChanged, OutboxState, OutboxTicket, RemoteTicket, TicketReply, sentence,
-};
-
-/// A reply longer than this is cut in the UI's one-line summary.
-const REPLY_CHARS: usize = 160;
+use crate::ipc::{IpcError, OutboxChanged, OutboxTicket, sentence};
 
 /// The delivery worker's voice in the tray: the tray's notifications, gated by `app.notify`
 /// (read when a notice is due, so a changed setting applies at once).
@@ -54,54 +49,9 @@ fn open() -> Result<Outbox, IpcError> {
     Outbox::open_default().map_err(|e| outbox_error(&e))
 }
 
-/// An outbox entry as the UI shows it.
-#[must_use]
-pub fn ticket_dto(e: &Entry) -> OutboxTicket {
-    OutboxTicket {
-        id: e.id,
-        key: e.key.clone(),
-        subject: e.subject.clone(),
-        state: match e.state {
-            State::Queued => OutboxState::Queued,
-            State::Sending => OutboxState::Sending,
-            State::Delivered => OutboxState::Delivered,
-            State::Failed => OutboxState::Failed,
-        },
-        remote: e.remote.as_ref().map(|r| RemoteTicket {
-            id: r.id.clone(),
-            url: r.url.clone(),
-        }),
-        attempts: e.attempts,
-        next_attempt_at: e.next_attempt_at.clone(),
-        error: e.error.clone(),
-        created_at: e.created_at.clone(),
-        helpdesk: e.helpdesk.clone(),
-        reply: e.status.as_ref().map(|s| TicketReply {
-            status: s.status.clone(),
-            answered: s.last_reply.is_some(),
-            updated_at: s.last_reply_at.clone(),
-            summary: s.last_reply.as_deref().map(|r| {
-                let line = r
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("")
-                    .trim();
-                if line.chars().count() > REPLY_CHARS {
-                    format!(
-                        "{}…",
-                        line.chars().take(REPLY_CHARS - 1).collect::<String>()
-                    )
-                } else {
-                    line.to_owned()
-                }
-            }),
-        }),
-    }
-}
-
 /// Tell the window about these entries (the agent's `Announce::outbox_changed`).
 pub fn publish_entries(app: &AppHandle, entries: &[Entry]) {
-    let tickets = entries.iter().map(ticket_dto).collect();
+    let tickets = entries.iter().map(outbox_ticket).collect();
     if let Err(err) = (OutboxChanged { tickets }).emit(app) {
         log::warn!("cannot emit OutboxChanged: {err}");
     }
@@ -136,23 +86,11 @@ pub fn network_changed(app: &AppHandle) {
 /// (`outbox.disk_full`: nothing queued before is lost).
 pub async fn enqueue(app: &AppHandle, prepared: Prepared) -> Result<OutboxTicket, IpcError> {
     let loaded = config::load()?;
-    let kind = loaded.config.helpdesk.kind.clone().ok_or_else(|| {
-        IpcError::new(
-            "helpdesk.not_configured",
-            "Requests cannot be sent from this computer: no helpdesk is set up. Copy the summary and send it to IT.",
-        )
-    })?;
-    let outbox = open()?;
-    let entry = outbox
-        .enqueue(
-            NewTicket::from_rendered(prepared.rendered, &prepared.request),
-            &kind,
-        )
-        .map_err(|e| outbox_error(&e))?;
-    log::info!("ticket {} queued for {kind}", entry.id);
+    let (outbox, entry) = deskside_agent::ticket::enqueue(&loaded.config, prepared)?;
+    log::info!("ticket {} queued for {}", entry.id, entry.helpdesk);
     publish(app, &outbox);
     wake(app, false);
-    Ok(ticket_dto(&entry))
+    Ok(outbox_ticket(&entry))
 }
 
 /// Every ticket, newest first.
@@ -165,7 +103,7 @@ pub async fn list() -> Result<Vec<OutboxTicket>, IpcError> {
         .list()
         .map_err(|e| outbox_error(&e))?
         .iter()
-        .map(ticket_dto)
+        .map(outbox_ticket)
         .collect())
 }
 
@@ -178,7 +116,7 @@ pub async fn retry(app: &AppHandle, id: i64) -> Result<OutboxTicket, IpcError> {
     let entry = outbox.retry(id).map_err(|e| outbox_error(&e))?;
     publish(app, &outbox);
     wake(app, true);
-    Ok(ticket_dto(&entry))
+    Ok(outbox_ticket(&entry))
 }
 
 /// Ticket `id` as the text of an email to IT (`helpdesk.to` when the helpdesk is email).
@@ -204,43 +142,6 @@ pub fn spawn(app: AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_delivered_ticket_with_a_reply_reads_as_answered() {
-        let e = Entry {
-            id: 4,
-            key: "8c1f".into(),
-            subject: "VPN".into(),
-            state: State::Delivered,
-            remote: Some(deskside_helpdesk::Remote {
-                id: "123".into(),
-                url: Some("http://127.0.0.1:8080/Ticket/Display.html?id=123".into()),
-            }),
-            attempts: 1,
-            next_attempt_at: None,
-            error: None,
-            created_at: "2026-11-23T09:00:00Z".into(),
-            delivered_at: Some("2026-11-23T09:00:02Z".into()),
-            status: Some(deskside_helpdesk::RemoteStatus {
-                status: "open".into(),
-                last_reply: Some(
-                    "\n  We reset your VPN profile, please try again.\nBest, IT".into(),
-                ),
-                last_reply_at: Some("2026-11-23T10:00:00Z".into()),
-            }),
-            helpdesk: "rt".into(),
-            seq: 9,
-        };
-        let t = ticket_dto(&e);
-        assert_eq!(t.state, OutboxState::Delivered);
-        assert_eq!(t.remote.as_ref().map(|r| r.id.as_str()), Some("123"));
-        let reply = t.reply.unwrap();
-        assert!(reply.answered);
-        assert_eq!(
-            reply.summary.as_deref(),
-            Some("We reset your VPN profile, please try again.")
-        );
-    }
 
     #[test]
     fn outbox_errors_keep_their_code() {

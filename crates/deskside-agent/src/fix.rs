@@ -139,7 +139,10 @@ pub struct FixResult {
 /// A broken configuration.
 pub fn engine() -> Result<Engine, AgentError> {
     let loaded = crate::load_config()?;
-    Ok(Engine::new(loaded.config, deskside_config::current_data_dir()))
+    Ok(Engine::new(
+        loaded.config,
+        deskside_config::current_data_dir(),
+    ))
 }
 
 /// The page's arguments, validated.

@@ -514,6 +514,144 @@ pub fn newest_logs(dir: &Path) -> Vec<PathBuf> {
     files.into_iter().take(LOG_FILES).map(|(_, p)| p).collect()
 }
 
+// ---- the outbox as the shells show it ---------------------------------------------------
+
+/// A reply longer than this is cut in the one-line summary.
+const REPLY_CHARS: usize = 160;
+
+/// Delivery state of an outbox ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    /// Saved, waiting for (another) attempt.
+    Queued,
+    /// Being delivered now.
+    Sending,
+    /// The helpdesk has it.
+    Delivered,
+    /// Refused for good.
+    Failed,
+}
+
+/// The helpdesk's own id for a delivered ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RemoteTicket {
+    /// `123`.
+    pub id: String,
+    /// Link for the user, when the helpdesk has one.
+    pub url: Option<String>,
+}
+
+/// What the helpdesk says about a delivered ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TicketReply {
+    /// The helpdesk's status word (`open`, `resolved`, …).
+    pub status: String,
+    /// An agent replied.
+    pub answered: bool,
+    /// When it last changed.
+    pub updated_at: Option<String>,
+    /// The last reply's first line, when the API gives it.
+    pub summary: Option<String>,
+}
+
+/// One ticket of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OutboxTicket {
+    /// Local id.
+    pub id: i64,
+    /// Idempotency key.
+    pub key: String,
+    /// Title.
+    pub subject: String,
+    /// Delivery state.
+    pub state: OutboxState,
+    /// The helpdesk's id, once delivered.
+    pub remote: Option<RemoteTicket>,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt_at: Option<String>,
+    /// The last error, in words.
+    pub error: Option<String>,
+    /// When it was created.
+    pub created_at: String,
+    /// The connector it went to (`rt`, `email`, …): an email has no ticket number to show.
+    pub helpdesk: String,
+    /// The helpdesk's status, when known.
+    pub reply: Option<TicketReply>,
+}
+
+/// An outbox entry as the UI shows it.
+#[must_use]
+pub fn outbox_ticket(e: &deskside_outbox::Entry) -> OutboxTicket {
+    use deskside_outbox::State;
+    OutboxTicket {
+        id: e.id,
+        key: e.key.clone(),
+        subject: e.subject.clone(),
+        state: match e.state {
+            State::Queued => OutboxState::Queued,
+            State::Sending => OutboxState::Sending,
+            State::Delivered => OutboxState::Delivered,
+            State::Failed => OutboxState::Failed,
+        },
+        remote: e.remote.as_ref().map(|r| RemoteTicket {
+            id: r.id.clone(),
+            url: r.url.clone(),
+        }),
+        attempts: e.attempts,
+        next_attempt_at: e.next_attempt_at.clone(),
+        error: e.error.clone(),
+        created_at: e.created_at.clone(),
+        helpdesk: e.helpdesk.clone(),
+        reply: e.status.as_ref().map(|s| TicketReply {
+            status: s.status.clone(),
+            answered: s.last_reply.is_some(),
+            updated_at: s.last_reply_at.clone(),
+            summary: s.last_reply.as_deref().map(|r| {
+                let line = r
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim();
+                if line.chars().count() > REPLY_CHARS {
+                    format!(
+                        "{}…",
+                        line.chars().take(REPLY_CHARS - 1).collect::<String>()
+                    )
+                } else {
+                    line.to_owned()
+                }
+            }),
+        }),
+    }
+}
+
+/// Queue a previewed ticket durably for the configured helpdesk — checked first, so a ticket
+/// never waits forever for a helpdesk that cannot be used (incomplete settings are refused
+/// here, with what is missing). When this returns the ticket is on disk.
+///
+/// # Errors
+/// [`AgentError::Helpdesk`] (not configured or not usable), or the outbox cannot be opened or
+/// written (`outbox.disk_full`: nothing queued before is lost).
+pub fn enqueue(
+    config: &deskside_config::Config,
+    prepared: Prepared,
+) -> Result<(deskside_outbox::Outbox, deskside_outbox::Entry), AgentError> {
+    let connector = connector(config)?;
+    let outbox = deskside_outbox::Outbox::open_default()?;
+    let entry = outbox.enqueue(
+        deskside_outbox::NewTicket::from_rendered(prepared.rendered, &prepared.request),
+        deskside_helpdesk::Connector::kind(&connector),
+    )?;
+    Ok((outbox, entry))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -701,5 +839,42 @@ mod tests {
         let o = options_for(&config(""), None);
         assert!(!o.configured);
         assert_eq!(o.destination, None);
+    }
+
+    #[test]
+    fn a_delivered_ticket_with_a_reply_reads_as_answered() {
+        let e = deskside_outbox::Entry {
+            id: 4,
+            key: "8c1f".into(),
+            subject: "VPN".into(),
+            state: deskside_outbox::State::Delivered,
+            remote: Some(deskside_helpdesk::Remote {
+                id: "123".into(),
+                url: Some("http://127.0.0.1:8080/Ticket/Display.html?id=123".into()),
+            }),
+            attempts: 1,
+            next_attempt_at: None,
+            error: None,
+            created_at: "2026-11-23T09:00:00Z".into(),
+            delivered_at: Some("2026-11-23T09:00:02Z".into()),
+            status: Some(deskside_helpdesk::RemoteStatus {
+                status: "open".into(),
+                last_reply: Some(
+                    "\n  We reset your VPN profile, please try again.\nBest, IT".into(),
+                ),
+                last_reply_at: Some("2026-11-23T10:00:00Z".into()),
+            }),
+            helpdesk: "rt".into(),
+            seq: 9,
+        };
+        let t = outbox_ticket(&e);
+        assert_eq!(t.state, OutboxState::Delivered);
+        assert_eq!(t.remote.as_ref().map(|r| r.id.as_str()), Some("123"));
+        let reply = t.reply.unwrap();
+        assert!(reply.answered);
+        assert_eq!(
+            reply.summary.as_deref(),
+            Some("We reset your VPN profile, please try again.")
+        );
     }
 }

@@ -21,7 +21,10 @@ pub async fn run_diagnosis(app: AppHandle, categories: Vec<Category>) -> Result<
     let tray = Tray(app.clone());
     let loaded = deskside_agent::load_config().inspect_err(|err| {
         let state = HealthState::config_problem(&err.code());
-        shell.memory.health.publish(&tray, state, None, Origin::Manual);
+        shell
+            .memory
+            .health
+            .publish(&tray, state, None, Origin::Manual);
     })?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Progress>();
     let forwarder = {
@@ -42,13 +45,19 @@ pub async fn run_diagnosis(app: AppHandle, categories: Vec<Category>) -> Result<
     }
     match result {
         Ok(report) => {
-            shell.memory.health.publish_report(&tray, &report, Origin::Manual);
+            shell
+                .memory
+                .health
+                .publish_report(&tray, &report, Origin::Manual);
             Ok(report)
         }
         Err(err) => {
             let err = AgentError::Diagnose(err);
             let state = HealthState::cannot_run(&err.message());
-            shell.memory.health.publish(&tray, state, None, Origin::Manual);
+            shell
+                .memory
+                .health
+                .publish(&tray, state, None, Origin::Manual);
             Err(err.into())
         }
     }

@@ -42,7 +42,8 @@ pub async fn check_new_password(
     confirm: SecretText,
 ) -> Result<PasswordChecklist, IpcError> {
     let loaded = deskside_agent::load_config()?;
-    let settings = Settings::resolve(&loaded.config, None).map_err(deskside_agent::AgentError::from)?;
+    let settings =
+        Settings::resolve(&loaded.config, None).map_err(deskside_agent::AgentError::from)?;
     let policy = app
         .state::<Shell>()
         .memory
@@ -51,12 +52,9 @@ pub async fn check_new_password(
         .unwrap_or_else(|| deskside_password::Policy::local_only(settings.min_strength));
     let new = new_password.into_password();
     let confirm = confirm.into_password();
-    Ok(agent::checklist_dto(&deskside_password::check_new_password(
-        &policy,
-        &settings.account,
-        &new,
-        &confirm,
-    )))
+    Ok(agent::checklist_dto(
+        &deskside_password::check_new_password(&policy, &settings.account, &new, &confirm),
+    ))
 }
 
 /// What stands in the way of a change right now: the core's one answer, including whether
@@ -80,11 +78,13 @@ pub async fn change_password(
     confirm: SecretText,
 ) -> Result<PasswordChangeReport, IpcError> {
     if new_password.expose() != confirm.expose() {
-        return Err(deskside_agent::AgentError::Password(PasswordError::PolicyViolation {
-            reason: PolicyReason::Mismatch,
-            detail: None,
-        })
-        .into());
+        return Err(
+            deskside_agent::AgentError::Password(PasswordError::PolicyViolation {
+                reason: PolicyReason::Mismatch,
+                detail: None,
+            })
+            .into(),
+        );
     }
     drop(confirm);
     let loaded = deskside_agent::load_config()?;
