@@ -38,9 +38,18 @@ pub struct Loaded {
 impl Loaded {
     /// The JSON for `config show`:
     /// `{"config": …, "keys": {"network.probe_urls": {"value", "source", "path", "locked"}, …},
-    /// "layers": [{"source", "path"}, …], "notes": […], "warnings": […]}`.
+    /// "layers": [{"source", "path"}, …], "notes": […], "warnings": […]}`. Credentials show as
+    /// `<redacted>` (a `keyring:` reference is shown: it is not the secret).
     pub fn to_show_json(&self) -> Value {
-        let config = serde_json::to_value(&self.config).unwrap_or(Value::Null);
+        let mut config = serde_json::to_value(&self.config).unwrap_or(Value::Null);
+        for key in schema::SECRET_KEYS {
+            if let Some((section, name)) = key.split_once('.')
+                && let Some(value) = config.get_mut(section).and_then(|s| s.get_mut(name))
+                && value.as_str().is_some_and(|v| !v.starts_with("keyring:"))
+            {
+                *value = Value::from("<redacted>");
+            }
+        }
         let mut keys = serde_json::Map::new();
         for spec in schema::KEYS {
             let key = spec.dotted();

@@ -622,6 +622,17 @@ pub(crate) const ADMIN_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
+/// Keys holding a credential (or a `keyring:SERVICE/ACCOUNT` reference to one): `config show`
+/// prints `<redacted>` for a literal value.
+pub(crate) const SECRET_KEYS: &[&str] = &[
+    "helpdesk.token",
+    "helpdesk.api_key",
+    "helpdesk.password",
+    "helpdesk.app_token",
+    "helpdesk.secret",
+    "helpdesk.smtp_password",
+];
+
 /// Admin-only keys that run programs: in a user file, or an explicit file that is not
 /// admin-owned, they are a `config.admin_only` error rather than a note, since no stale file
 /// ever held them legitimately.

@@ -401,3 +401,22 @@ mod files {
         );
     }
 }
+
+#[test]
+fn config_show_redacts_credentials_but_not_keyring_references() {
+    let text = format!("{HELPDESK}api_key = \"keyring:deskside/redmine\"\n");
+    let loaded = load_layers(vec![layer(SourceKind::System, SYSTEM, &text)]).unwrap();
+    assert_eq!(loaded.config.helpdesk.token.as_deref(), Some("admin-token"));
+    let json = loaded.to_show_json();
+    assert_eq!(json["keys"]["helpdesk.token"]["value"], "<redacted>");
+    assert_eq!(json["config"]["helpdesk"]["token"], "<redacted>");
+    assert_eq!(
+        json["keys"]["helpdesk.api_key"]["value"],
+        "keyring:deskside/redmine"
+    );
+    assert!(!json.to_string().contains("admin-token"), "{json}");
+    assert_eq!(
+        json["keys"]["helpdesk.password"]["value"],
+        serde_json::Value::Null
+    );
+}

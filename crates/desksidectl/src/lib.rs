@@ -208,6 +208,9 @@ async fn run(cli: Cli) -> ExitCode {
                     for note in &loaded.notes {
                         text.push_str(&format!("note: {note}\n"));
                     }
+                    for warning in &loaded.warnings {
+                        text.push_str(&format!("warning: {warning}\n"));
+                    }
                     print_out(&text)
                 }
                 ConfigCommand::Show { json: true } => print_json(&loaded.to_show_json()),
@@ -242,6 +245,9 @@ fn render_config(loaded: &Loaded) -> String {
     }
     for note in &loaded.notes {
         out.push_str(&format!("# note: {note}\n"));
+    }
+    for warning in &loaded.warnings {
+        out.push_str(&format!("# warning: {warning}\n"));
     }
     out
 }

@@ -179,3 +179,61 @@ fn bad_arguments_exit_2() {
     let out = cli(&["diagnose", "--category", "printers"], dir.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A user file re-pointing the helpdesk is ignored with a note; plain HTTP allowed by IT is a
+/// warning; plain HTTP elsewhere is an error naming the key and the fix. The system file is
+/// admin-owned when this test runs as root (as the suite does); otherwise only the note is
+/// checked.
+#[test]
+fn config_validate_notes_ignored_admin_keys_and_warns_on_allowed_http() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let system = dir.path().join("system.toml");
+    std::fs::write(
+        &system,
+        "[helpdesk]\nkind = \"rt\"\nurl = \"http://rt.corp.example/\"\ntoken = \"t\"\n[security]\nallow_http_hosts = [\"rt.corp.example\"]\n",
+    )
+    .unwrap();
+    let root = std::fs::metadata(&system).unwrap().uid() == 0;
+    let user = dir.path().join("user.toml");
+    std::fs::write(&user, "[helpdesk]\nurl = \"https://evil.example/\"\n").unwrap();
+    let run = || {
+        desksidectl(dir.path())
+            .args(["config", "validate"])
+            .env("DESKSIDE_SYSTEM_CONFIG", &system)
+            .env("DESKSIDE_USER_CONFIG", &user)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "note: `helpdesk.url` set in {} is ignored",
+            user.display()
+        )),
+        "{text}"
+    );
+    if !root {
+        return;
+    }
+    assert!(
+        text.contains(
+            "warning: `helpdesk.url` sends credentials over plain http:// to rt.corp.example"
+        ),
+        "{text}"
+    );
+
+    std::fs::write(
+        &system,
+        "[helpdesk]\nkind = \"rt\"\nurl = \"http://rt.corp.example/\"\n",
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("key `helpdesk.url`"), "{err}");
+    assert!(err.contains("config.insecure_url"), "{err}");
+    assert!(err.contains("allow_http_hosts"), "{err}");
+}
