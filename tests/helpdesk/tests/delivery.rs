@@ -8,8 +8,12 @@
 
 #![expect(clippy::panic, reason = "test helpers fail the test with a message")]
 #![expect(
-    clippy::disallowed_methods,
-    reason = "runs the CLI under test as a separate process"
+    clippy::unwrap_used,
+    reason = "test helpers: a panic is the failure report"
+)]
+#![expect(
+    clippy::print_stdout,
+    reason = "the measured figures are the test's report"
 )]
 
 use std::path::PathBuf;
