@@ -49,22 +49,22 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
 start=$(date +%s)
 echo "== fuzz: build (sanitizer: $sanitizer)"
-(cd fuzz && cargo fuzz build -s "$sanitizer" ${FUZZ_JOBS:+--jobs "$FUZZ_JOBS"} 2>&1 | grep -E '^(error|warning: unused)|Finished' || true)
-build_s=$(( $(date +%s) - start ))
-if [ ! -x "fuzz/target/x86_64-unknown-linux-gnu/release/${order[0]}" ]; then
+if ! (cd fuzz && cargo fuzz build -s "$sanitizer" ${FUZZ_JOBS:+--jobs "$FUZZ_JOBS"}) >"$log_dir/build.log" 2>&1; then
+  tail -40 "$log_dir/build.log" >&2
   echo "fuzz: build failed" >&2
-  (cd fuzz && cargo fuzz build -s "$sanitizer" 2>&1 | tail -40) >&2
   exit 2
 fi
+build_s=$(( $(date +%s) - start ))
+bin="$root/fuzz/target/x86_64-unknown-linux-gnu/release"
 
 echo "== fuzz: ${secs}s per target"
 total_runs=0
 total_secs=0
 total_findings=0
-log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
 for t in "${order[@]}"; do
   if [ -z "${seeds[$t]+set}" ]; then
     echo "fuzz: unknown target $t" >&2
@@ -79,9 +79,8 @@ for t in "${order[@]}"; do
   before=$(find "$artifacts" -type f | wc -l)
   log="$log_dir/$t.log"
   status=0
-  (cd fuzz && cargo fuzz run -s "$sanitizer" "$t" "${dirs[@]}" -- \
-    -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" >"$log" 2>&1) || status=$?
+  "$bin/$t" "${dirs[@]}" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
   after=$(find "$artifacts" -type f | wc -l)
   findings=$((after - before))
   if [ "$status" -ne 0 ] && [ "$findings" -eq 0 ]; then

@@ -93,6 +93,15 @@ static SECRET_PREFIXED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| 
             ),
             "",
         ),
+        // key = value pairs, quoted or not: password=..., "api_key": "...", Secret: ...
+        // Before the schemes: in "token password=X" the scheme pattern took `password=` for the
+        // token and left X readable (found by fuzzing).
+        (
+            re(
+                r#"(?i)(\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|session[_-]?id|auth[_-]?token)[A-Za-z0-9_.-]*["']?[ \t]*(?:=|:)[ \t]*)(?:"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;&]+)"#,
+            ),
+            "",
+        ),
         // Authorization schemes anywhere in a line.
         (
             re(
@@ -106,13 +115,6 @@ static SECRET_PREFIXED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| 
         (
             re(
                 r"(?i)(--?(?:password|passwd|pass|token|secret|api-key|apikey|access-key|client-secret|auth-token)(?:[ \t]+|=))(?:'[^']*'|[^\s]+)",
-            ),
-            "",
-        ),
-        // key = value pairs, quoted or not: password=..., "api_key": "...", Secret: ...
-        (
-            re(
-                r#"(?i)(\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|session[_-]?id|auth[_-]?token)[A-Za-z0-9_.-]*["']?[ \t]*(?:=|:)[ \t]*)(?:"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;&]+)"#,
             ),
             "",
         ),
@@ -321,6 +323,18 @@ mod tests {
             let out = secrets(input);
             assert!(!out.contains(secret), "{input:?} -> {out:?}");
             assert!(out.contains("<redacted"), "{input:?} -> {out:?}");
+        }
+    }
+
+    #[test]
+    fn scheme_word_before_a_key_does_not_leak_its_value() {
+        for input in [
+            "token password=hunter2hunter2",
+            "Bearer secret: hunter2hunter2",
+            "basic api_key=hunter2hunter2 next",
+        ] {
+            let out = secrets(input);
+            assert!(!out.contains("hunter2hunter2"), "{input:?} -> {out:?}");
         }
     }
 
