@@ -3,14 +3,16 @@
 //! status updates the tray's Password entry (`password-status`), notices become desktop
 //! notifications, and a network change wakes the ticket worker.
 
+use deskside_agent::delivery::Waker;
 use deskside_agent::health::HealthState;
 use deskside_agent::password::PasswordStatus;
+use deskside_agent::ticket::outbox_ticket;
 use deskside_agent::{Announce, Notice};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event as _;
 
-use crate::ipc::{HealthChanged, PasswordStatusChanged, Screen};
+use crate::ipc::{HealthChanged, OutboxChanged, PasswordStatusChanged, Screen};
 
 /// The tray app as the agent's voice.
 #[derive(Debug, Clone)]
@@ -22,7 +24,10 @@ impl Announce for Tray {
     }
 
     fn outbox_changed(&self, entries: &[deskside_outbox::Entry]) {
-        crate::outbox::publish_entries(&self.0, entries);
+        let tickets = entries.iter().map(outbox_ticket).collect();
+        if let Err(err) = (OutboxChanged { tickets }).emit(&self.0) {
+            log::warn!("cannot emit OutboxChanged: {err}");
+        }
     }
 
     fn health_changed(&self, state: &HealthState) {
@@ -33,7 +38,10 @@ impl Announce for Tray {
     }
 
     fn network_changed(&self) {
-        crate::outbox::network_changed(&self.0);
+        // Queued tickets may go out now: wake the delivery worker (started in outbox.rs).
+        if let Some(waker) = self.0.try_state::<Waker>() {
+            waker.wake();
+        }
     }
 
     fn password_status(&self, status: &PasswordStatus) {

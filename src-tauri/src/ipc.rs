@@ -1,5 +1,5 @@
 //! Transport types of the IPC boundary (docs/ipc.md): the error every command returns, the
-//! shell's own DTOs (`HealthState`, `AppInfo`), the fix, ticket and password DTOs, and the
+//! shell's own types (`Screen`, `ScreenCapture`, `SecretText`), the agent's shapes re-exported, and the
 //! events. Core types (`Report`, `DeviceSnapshot`, …) cross the boundary as they are; the fix,
 //! ticket and password DTOs are the UI's view of the core crates' results (the shapes of
 //! `desksidectl fix|ticket|outbox|password … --json`), so a core crate can change its inner
@@ -66,34 +66,7 @@ pub use deskside_agent::ticket::{
     TicketPreview, Urgency,
 };
 
-/// One config layer in effect.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct ConfigLayer {
-    /// `default`, `system`, `user`, `explicit` or `policy`.
-    pub source: String,
-    /// The file, when the layer has one.
-    pub path: Option<String>,
-}
-
-/// What the About screen and the branding need: payload of `get_app_info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct AppInfo {
-    /// Deskside's version.
-    pub version: String,
-    /// `branding.organization`, when set.
-    pub organization: Option<String>,
-    /// `branding.accent_color` (`#rrggbb`).
-    pub accent_color: String,
-    /// `branding.logo_path` read into a `data:` URL (the CSP allows `img-src data:`); null when
-    /// unset or unreadable (then a line in `notes` says why).
-    pub logo_data_url: Option<String>,
-    /// The config layers in effect, lowest precedence first.
-    pub layers: Vec<ConfigLayer>,
-    /// Keys locked by a policy layer (managed by IT).
-    pub managed_keys: Vec<String>,
-    /// Notes from loading: ignored overrides, an unreadable logo.
-    pub notes: Vec<String>,
-}
+pub use deskside_agent::app::{AppInfo, ConfigLayer};
 
 /// A screen of the UI the shell can ask for (tray menu, `--screen`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, clap::ValueEnum)]

@@ -13,11 +13,10 @@ use deskside_agent::ticket::{Prepared, outbox_ticket};
 use deskside_agent::{Announce, Notice};
 use deskside_outbox::{Entry, Outbox, OutboxError};
 use tauri::{AppHandle, Manager};
-use tauri_specta::Event as _;
 
 use crate::announce::Tray;
 use crate::config;
-use crate::ipc::{IpcError, OutboxChanged, OutboxTicket, sentence};
+use crate::ipc::{IpcError, OutboxTicket, sentence};
 
 /// The delivery worker's voice in the tray: the tray's notifications, gated by `app.notify`
 /// (read when a notice is due, so a changed setting applies at once).
@@ -33,7 +32,7 @@ impl Announce for TicketVoice {
     }
 
     fn outbox_changed(&self, entries: &[Entry]) {
-        publish_entries(&self.0.0, entries);
+        self.0.outbox_changed(entries);
     }
 
     fn delivery(&self, event: &deskside_outbox::Event) {
@@ -49,17 +48,9 @@ fn open() -> Result<Outbox, IpcError> {
     Outbox::open_default().map_err(|e| outbox_error(&e))
 }
 
-/// Tell the window about these entries (the agent's `Announce::outbox_changed`).
-pub fn publish_entries(app: &AppHandle, entries: &[Entry]) {
-    let tickets = entries.iter().map(outbox_ticket).collect();
-    if let Err(err) = (OutboxChanged { tickets }).emit(app) {
-        log::warn!("cannot emit OutboxChanged: {err}");
-    }
-}
-
 fn publish(app: &AppHandle, outbox: &Outbox) {
     match outbox.list() {
-        Ok(entries) => publish_entries(app, &entries),
+        Ok(entries) => Tray(app.clone()).outbox_changed(&entries),
         Err(err) => log::warn!("cannot list the outbox: {}", err.code()),
     }
 }
@@ -72,11 +63,6 @@ fn wake(app: &AppHandle, urgent: bool) {
             waker.wake();
         }
     }
-}
-
-/// The network came back (a netlink notice, debounced by the health task): try now.
-pub fn network_changed(app: &AppHandle) {
-    wake(app, false);
 }
 
 /// Queue `prepared` durably and start delivering it. When this returns the ticket is on disk.

@@ -9,6 +9,7 @@
 //! implements: the tray paints its icon, sends window events and shows notifications; the CLI
 //! prints or logs.
 
+pub mod app;
 pub mod delivery;
 mod error;
 pub mod fix;

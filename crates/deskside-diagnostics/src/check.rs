@@ -162,3 +162,24 @@ impl std::fmt::Debug for CheckDef {
             .finish_non_exhaustive()
     }
 }
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CheckResult {
+    /// Check id.
+    pub id: String,
+    /// Category.
+    pub category: Category,
+    /// Status.
+    pub status: Status,
+    /// Plain-language summary.
+    pub summary: String,
+    /// What to do, when not passing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+    /// Structured evidence.
+    pub evidence: serde_json::Value,
+    /// Wall time of the check itself (after its dependencies finished), ms.
+    pub duration_ms: u64,
+}

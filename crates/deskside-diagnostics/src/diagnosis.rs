@@ -8,8 +8,7 @@
 
 use serde::Serialize;
 
-use crate::check::Status;
-use crate::report::CheckResult;
+use crate::check::{CheckResult, Status};
 
 /// Chains first (network, then VPN), then the independent checks, most disruptive first.
 pub const ROOT_CAUSE_ORDER: &[&str] = &[

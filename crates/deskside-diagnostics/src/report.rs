@@ -4,32 +4,11 @@
 
 use serde::Serialize;
 
-use crate::check::{Category, Status};
+pub use crate::check::CheckResult;
 use crate::diagnosis::Diagnosis;
 
 /// Schema identifier.
 pub const SCHEMA: &str = "deskside.report/1";
-
-/// One check's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CheckResult {
-    /// Check id.
-    pub id: String,
-    /// Category.
-    pub category: Category,
-    /// Status.
-    pub status: Status,
-    /// Plain-language summary.
-    pub summary: String,
-    /// What to do, when not passing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub advice: Option<String>,
-    /// Structured evidence.
-    pub evidence: serde_json::Value,
-    /// Wall time of the check itself (after its dependencies finished), ms.
-    pub duration_ms: u64,
-}
 
 /// A whole diagnosis run.
 #[derive(Debug, Clone, PartialEq, Serialize)]

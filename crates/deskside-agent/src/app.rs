@@ -1,0 +1,174 @@
+//! What the About screen and the branding show: the version, the organisation's branding (its
+//! logo inlined as a `data:` URL, so the window's CSP needs no file access), the config layers
+//! in effect, the keys IT locked, and the notes from loading.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use deskside_config::Loaded;
+use serde::{Deserialize, Serialize};
+
+/// A logo larger than this is not inlined (it would travel over IPC on every `get_app_info`).
+const MAX_LOGO_BYTES: u64 = 512 * 1024;
+
+/// Why a configured logo is not shown (a note, never an error).
+#[derive(Debug, thiserror::Error)]
+enum LogoError {
+    #[error("not a .png or .svg file")]
+    Kind,
+    #[error("{size} bytes; a logo may be at most {MAX_LOGO_BYTES} bytes")]
+    TooLarge { size: u64 },
+    #[error("{0}")]
+    Read(#[source] std::io::Error),
+}
+
+/// One config layer in effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ConfigLayer {
+    /// `default`, `system`, `user`, `explicit` or `policy`.
+    pub source: String,
+    /// The file, when the layer has one.
+    pub path: Option<String>,
+}
+
+/// What the About screen and the branding need: payload of `get_app_info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AppInfo {
+    /// Deskside's version.
+    pub version: String,
+    /// `branding.organization`, when set.
+    pub organization: Option<String>,
+    /// `branding.accent_color` (`#rrggbb`).
+    pub accent_color: String,
+    /// `branding.logo_path` read into a `data:` URL (the CSP allows `img-src data:`); null when
+    /// unset or unreadable (then a line in `notes` says why).
+    pub logo_data_url: Option<String>,
+    /// The config layers in effect, lowest precedence first.
+    pub layers: Vec<ConfigLayer>,
+    /// Keys locked by a policy layer (managed by IT).
+    pub managed_keys: Vec<String>,
+    /// Notes from loading: ignored overrides and keys, warnings (plain HTTP allowed), an
+    /// unreadable logo.
+    pub notes: Vec<String>,
+}
+
+/// What `get_app_info` returns for a loaded config.
+#[must_use]
+pub fn app_info(loaded: &Loaded, version: &str) -> AppInfo {
+    let branding = &loaded.config.branding;
+    // Ignored keys (a user file re-pointing an admin-only key) and warnings (plain HTTP
+    // allowed for a host) are both worth showing on the About screen.
+    let mut notes = loaded.notes.clone();
+    notes.extend(loaded.warnings.iter().cloned());
+    let logo_data_url =
+        branding
+            .logo_path
+            .as_deref()
+            .and_then(|p| match logo_data_url(Path::new(p)) {
+                Ok(url) => Some(url),
+                Err(why) => {
+                    notes.push(format!("branding.logo_path {p}: {why}"));
+                    None
+                }
+            });
+    AppInfo {
+        version: version.to_owned(),
+        organization: branding.organization.clone(),
+        accent_color: branding.accent_color.clone(),
+        logo_data_url,
+        layers: loaded
+            .layers
+            .iter()
+            .map(|s| ConfigLayer {
+                source: s.kind.as_str().to_owned(),
+                path: s.path.as_ref().map(|p| p.display().to_string()),
+            })
+            .collect(),
+        managed_keys: loaded
+            .provenance
+            .iter()
+            .filter(|(_, p)| p.locked)
+            .map(|(k, _)| k.clone())
+            .collect(),
+        notes,
+    }
+}
+
+fn logo_data_url(path: &Path) -> Result<String, LogoError> {
+    let mime = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        _ => return Err(LogoError::Kind),
+    };
+    let size = std::fs::metadata(path).map_err(LogoError::Read)?.len();
+    if size > MAX_LOGO_BYTES {
+        return Err(LogoError::TooLarge { size });
+    }
+    let bytes = std::fs::read(path).map_err(LogoError::Read)?;
+    Ok(format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(dir: &Path, text: &str) -> Result<Loaded, deskside_config::ConfigError> {
+        let file = dir.join("deskside.toml");
+        std::fs::write(&file, text).unwrap();
+        deskside_config::load(&deskside_config::LoadOptions::from_vars(
+            deskside_config::Os::Linux,
+            Some(file),
+            [("DESKSIDE_SYSTEM_CONFIG", ""), ("DESKSIDE_USER_CONFIG", "")],
+        ))
+    }
+
+    #[test]
+    fn app_info_inlines_the_logo_and_names_the_layers() {
+        let dir = tempfile::tempdir().unwrap();
+        let logo = dir.path().join("logo.svg");
+        std::fs::write(&logo, "<svg/>").unwrap();
+        let loaded = load_text(
+            dir.path(),
+            &format!(
+                "[branding]\norganization = \"Acme IT Help\"\nlogo_path = \"{}\"\n",
+                logo.display()
+            ),
+        )
+        .unwrap();
+        let info = app_info(&loaded, "0.1.0");
+        assert_eq!(info.organization.as_deref(), Some("Acme IT Help"));
+        assert_eq!(
+            info.logo_data_url.as_deref(),
+            Some("data:image/svg+xml;base64,PHN2Zy8+")
+        );
+        assert_eq!(
+            info.layers.first().map(|l| l.source.as_str()),
+            Some("default")
+        );
+        assert!(info.layers.iter().any(|l| l.source == "explicit"));
+        assert!(info.managed_keys.is_empty());
+    }
+
+    #[test]
+    fn unreadable_logo_is_a_note_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = load_text(
+            dir.path(),
+            "[branding]\nlogo_path = \"/nonexistent/logo.png\"\n",
+        )
+        .unwrap();
+        let info = app_info(&loaded, "0.1.0");
+        assert_eq!(info.logo_data_url, None);
+        assert!(info.notes.iter().any(|n| n.contains("logo_path")));
+    }
+}
