@@ -252,7 +252,9 @@ pub fn options_for(
 ) -> TicketOptions {
     let forbid = policy(config).forbid;
     TicketOptions {
-        configured: config.helpdesk.kind.is_some(),
+        // Usable, not merely named: a helpdesk missing a required key would leave every
+        // ticket waiting forever, so the form offers the copy-to-IT fallback instead.
+        configured: connector(config).is_ok(),
         destination: destination(config),
         categories: CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
         default_contact,
@@ -830,6 +832,10 @@ mod tests {
         .unwrap_err();
         assert!(err.code().starts_with("helpdesk."), "{}", err.code());
         assert!(err.message().contains("not usable"), "{}", err.message());
+        let jsm = config(
+            "[helpdesk]\nkind = \"jsm\"\nurl = \"https://desk.example.com\"\n",
+        );
+        assert!(!options_for(&jsm, None).configured, "the form must not offer to send");
         let none = connector(&config("")).unwrap_err();
         assert_eq!(none.code(), "helpdesk.not_configured");
     }
