@@ -832,10 +832,11 @@ mod tests {
         .unwrap_err();
         assert!(err.code().starts_with("helpdesk."), "{}", err.code());
         assert!(err.message().contains("not usable"), "{}", err.message());
-        let jsm = config(
-            "[helpdesk]\nkind = \"jsm\"\nurl = \"https://desk.example.com\"\n",
+        let jsm = config("[helpdesk]\nkind = \"jsm\"\nurl = \"https://desk.example.com\"\n");
+        assert!(
+            !options_for(&jsm, None).configured,
+            "the form must not offer to send"
         );
-        assert!(!options_for(&jsm, None).configured, "the form must not offer to send");
         let none = connector(&config("")).unwrap_err();
         assert_eq!(none.code(), "helpdesk.not_configured");
     }

@@ -291,7 +291,9 @@ impl Scenario<'_> {
             )
             .await?;
             self.screenshot("home-announced.png").await?;
-            say(&format!("home named {cause} as announced in the background"));
+            say(&format!(
+                "home named {cause} as announced in the background"
+            ));
         }
 
         self.diagnostics().await?;
