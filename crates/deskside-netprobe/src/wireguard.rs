@@ -23,11 +23,14 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Age of the last handshake at `now`.
+    /// Age of the last handshake at `now`; zero for a time in the future. (A time past what
+    /// `SystemTime` holds panicked here; found by fuzzing.)
     #[must_use]
     pub fn handshake_age(&self, now: SystemTime) -> Option<Duration> {
-        let at = UNIX_EPOCH + Duration::from_secs(self.last_handshake_unix?);
-        Some(now.duration_since(at).unwrap_or_default())
+        let at = UNIX_EPOCH.checked_add(Duration::from_secs(self.last_handshake_unix?));
+        Some(at.map_or(Duration::ZERO, |at| {
+            now.duration_since(at).unwrap_or_default()
+        }))
     }
 }
 
