@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The test command. In order: the test stack's setup (as root: scripts/bootstrap-tests.sh);
-# formatting; the web UI (type check, unit tests, build — the
-# Tauri shell embeds ui/dist, so it comes before any cargo build); clippy; the IPC bindings
-# drift check; unit, integration and network-lab tests; the Linux package; the end-to-end
-# tests that drive the real window over WebDriver inside the lab.
+# formatting; the web UI (type check, unit tests, build — the Tauri shell embeds ui/dist, so
+# it comes before any cargo build); clippy; the IPC bindings drift check; unit, integration
+# and network-lab tests; the Linux package; the end-to-end tests that drive the real window
+# over WebDriver inside the lab.
 #
 # Root is needed for the lab and the real-window tests; without it they skip with a message
 # unless DESKSIDE_LAB_REQUIRED=1 / DESKSIDE_E2E_REQUIRED=1 (CI sets both, so a skip fails).
