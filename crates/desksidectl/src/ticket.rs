@@ -356,18 +356,9 @@ fn connector_at(config: &Config) -> Result<(Helpdesk, Option<Endpoint>), Failure
     Ok((connector, Endpoint::of(&settings)))
 }
 
+/// The one `[tickets]` policy, shared with the tray app.
 fn policy(config: &Config) -> Policy {
-    Policy {
-        forbid: config
-            .tickets
-            .forbid
-            .iter()
-            .filter_map(|p| Part::parse(p))
-            .collect(),
-        redact_personal: config.tickets.redact_personal,
-        max_bundle_bytes: config.tickets.max_bundle_bytes,
-        max_log_bytes: config.tickets.max_log_bytes,
-    }
+    deskside_agent::ticket::policy(config)
 }
 
 /// Reads the form's files and takes the snapshots, then builds the redacted bundle.
