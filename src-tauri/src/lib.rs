@@ -16,7 +16,6 @@ pub mod bindings;
 pub mod commands;
 mod config;
 pub mod ipc;
-mod open;
 pub mod outbox;
 mod state;
 mod tray;

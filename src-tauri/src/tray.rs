@@ -8,7 +8,9 @@ use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
 
-use crate::ipc::{HealthState, HealthStatus, PasswordState, PasswordStatus, Screen};
+use deskside_agent::text;
+
+use crate::ipc::{HealthState, HealthStatus, PasswordStatus, Screen};
 use crate::state::Shell;
 use crate::window;
 
@@ -19,8 +21,6 @@ const RUN: &str = "run";
 const HELP: &str = "help";
 const PASSWORD: &str = "password";
 const QUIT: &str = "quit";
-/// Headlines longer than this are cut in the menu line.
-const MENU_HEADLINE_CHARS: usize = 72;
 
 /// The menu's headline line, kept to update its text.
 struct HeadlineItem(MenuItem<tauri::Wry>);
@@ -47,7 +47,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let headline = MenuItem::with_id(
         app,
         "headline",
-        menu_headline(&initial.headline),
+        text::menu_headline(&initial.headline),
         false,
         None::<&str>,
     )?;
@@ -113,7 +113,7 @@ pub fn show_health(app: &AppHandle, state: &HealthState) {
         }
     }
     if let Some(item) = app.try_state::<HeadlineItem>()
-        && let Err(err) = item.0.set_text(menu_headline(&state.headline))
+        && let Err(err) = item.0.set_text(text::menu_headline(&state.headline))
     {
         log::warn!("cannot update the tray menu: {err}");
     }
@@ -122,32 +122,10 @@ pub fn show_health(app: &AppHandle, state: &HealthState) {
 /// Show the password's expiry on the menu's Password entry.
 pub fn show_password(app: &AppHandle, status: &PasswordStatus) {
     if let Some(item) = app.try_state::<PasswordItem>()
-        && let Err(err) = item.0.set_text(password_label(status))
+        && let Err(err) = item.0.set_text(text::password_label(status))
     {
         log::warn!("cannot update the tray menu: {err}");
     }
-}
-
-/// The Password entry's text: a badge when the password needs attention.
-#[must_use]
-pub fn password_label(status: &PasswordStatus) -> String {
-    match (status.state, status.days_left) {
-        (PasswordState::Expired | PasswordState::Grace, _) => {
-            "Password: expired — change it".to_owned()
-        }
-        (PasswordState::Warning, Some(d)) if d <= 0 => "Password: expires today".to_owned(),
-        (PasswordState::Warning, Some(1)) => "Password: expires tomorrow".to_owned(),
-        (PasswordState::Warning, Some(d)) => format!("Password: expires in {d} days"),
-        _ => "Password".to_owned(),
-    }
-}
-
-fn menu_headline(headline: &str) -> String {
-    if headline.chars().count() <= MENU_HEADLINE_CHARS {
-        return headline.to_owned();
-    }
-    let cut: String = headline.chars().take(MENU_HEADLINE_CHARS - 1).collect();
-    format!("{}…", cut.trim_end())
 }
 
 #[cfg(test)]
@@ -165,28 +143,5 @@ mod tests {
             let img = icon(s).unwrap();
             assert_eq!((img.width(), img.height()), (64, 64));
         }
-    }
-
-    #[test]
-    fn the_password_entry_shows_the_expiry_only_when_it_matters() {
-        let mut s = PasswordStatus::not_configured(crate::ipc::PasswordLinks::default());
-        assert_eq!(password_label(&s), "Password");
-        s.state = PasswordState::Warning;
-        s.days_left = Some(3);
-        assert_eq!(password_label(&s), "Password: expires in 3 days");
-        s.days_left = Some(1);
-        assert_eq!(password_label(&s), "Password: expires tomorrow");
-        s.state = PasswordState::Expired;
-        assert_eq!(password_label(&s), "Password: expired — change it");
-        s.state = PasswordState::Ok;
-        s.days_left = Some(40);
-        assert_eq!(password_label(&s), "Password");
-    }
-
-    #[test]
-    fn long_headlines_are_cut_for_the_menu() {
-        assert_eq!(menu_headline("Short."), "Short.");
-        let long = "x".repeat(200);
-        assert_eq!(menu_headline(&long).chars().count(), MENU_HEADLINE_CHARS);
     }
 }

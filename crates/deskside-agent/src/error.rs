@@ -23,6 +23,15 @@ pub enum AgentError {
     /// The fix cannot run on this computer now (the reason, as a sentence).
     #[error("the fix cannot run here")]
     NotApplicable(String),
+    /// A configured web page's address is not a plain web address.
+    #[error("the configured page cannot be opened")]
+    BadUrl(#[source] deskside_fixes::FixError),
+    /// The browser could not be started.
+    #[error("the browser could not be opened: {detail}")]
+    OpenFailed {
+        /// What the opener said.
+        detail: String,
+    },
     /// The ticket could not be built.
     #[error("the ticket could not be built")]
     Evidence(#[source] deskside_evidence::EvidenceError),
@@ -44,7 +53,7 @@ pub enum AgentError {
 }
 
 impl AgentError {
-    /// Stable code: `config.*`, `diagnose.*`, `fix.*`, `password.<code>[.<reason>]`, `evidence.*`,
+    /// Stable code: `config.*`, `diagnose.*`, `fix.*`, `open.*`, `password.<code>[.<reason>]`, `evidence.*`,
     /// `outbox.*`, `helpdesk.*`, `ticket.*`.
     #[must_use]
     pub fn code(&self) -> String {
@@ -60,6 +69,8 @@ impl AgentError {
             }
             Self::Fix(e) => e.code().to_owned(),
             Self::NotApplicable(_) => "fix.not_applicable".to_owned(),
+            Self::BadUrl(_) => "open.bad_url".to_owned(),
+            Self::OpenFailed { .. } => "open.failed".to_owned(),
             Self::Evidence(e) => e.code().to_owned(),
             Self::Outbox(e) => e.code().to_owned(),
             Self::Helpdesk(e) => e.code().to_owned(),
@@ -80,6 +91,8 @@ impl AgentError {
             Self::Password(e) => sentence(&e.body().message),
             Self::Fix(e) => sentence(&e.to_string()),
             Self::NotApplicable(reason) => reason.clone(),
+            Self::BadUrl(e) => format!("The configured page cannot be opened ({e}). Tell IT."),
+            Self::OpenFailed { detail } => format!("The browser could not be opened ({detail})."),
             Self::Evidence(e) => sentence(&e.to_string()),
             Self::Outbox(e) => sentence(&e.to_string()),
             Self::Helpdesk(deskside_helpdesk::HelpdeskError::NotConfigured) => "Requests cannot be sent from this computer: no helpdesk is set up. Copy the summary and send it to IT.".to_owned(),

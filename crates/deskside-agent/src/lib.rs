@@ -14,6 +14,7 @@ pub mod delivery;
 mod error;
 pub mod fix;
 pub mod health;
+pub mod open;
 pub mod password;
 pub mod text;
 pub mod ticket;

@@ -42,6 +42,34 @@ pub fn password_warning(expired: bool, days_left: Option<i64>) -> Option<(String
     }
 }
 
+/// Headlines longer than this are cut in the tray menu's line.
+pub const MENU_HEADLINE_CHARS: usize = 72;
+
+/// The tray menu's headline line: cut with an ellipsis past [`MENU_HEADLINE_CHARS`].
+#[must_use]
+pub fn menu_headline(headline: &str) -> String {
+    if headline.chars().count() <= MENU_HEADLINE_CHARS {
+        return headline.to_owned();
+    }
+    let cut: String = headline.chars().take(MENU_HEADLINE_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The tray menu's Password entry: a badge when the password needs attention.
+#[must_use]
+pub fn password_label(status: &crate::password::PasswordStatus) -> String {
+    use crate::password::PasswordState;
+    match (status.state, status.days_left) {
+        (PasswordState::Expired | PasswordState::Grace, _) => {
+            "Password: expired — change it".to_owned()
+        }
+        (PasswordState::Warning, Some(d)) if d <= 0 => "Password: expires today".to_owned(),
+        (PasswordState::Warning, Some(1)) => "Password: expires tomorrow".to_owned(),
+        (PasswordState::Warning, Some(d)) => format!("Password: expires in {d} days"),
+        _ => "Password".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +79,29 @@ mod tests {
         assert_eq!(sentence("no helpdesk"), "No helpdesk.");
         assert_eq!(sentence("Done!"), "Done!");
         assert_eq!(sentence(""), ".");
+    }
+
+    #[test]
+    fn the_password_entry_shows_the_expiry_only_when_it_matters() {
+        use crate::password::{PasswordLinks, PasswordState, PasswordStatus};
+        let mut s = PasswordStatus::not_configured(PasswordLinks::default());
+        assert_eq!(password_label(&s), "Password");
+        s.state = PasswordState::Warning;
+        s.days_left = Some(3);
+        assert_eq!(password_label(&s), "Password: expires in 3 days");
+        s.days_left = Some(1);
+        assert_eq!(password_label(&s), "Password: expires tomorrow");
+        s.state = PasswordState::Expired;
+        assert_eq!(password_label(&s), "Password: expired — change it");
+        s.state = PasswordState::Ok;
+        s.days_left = Some(40);
+        assert_eq!(password_label(&s), "Password");
+    }
+
+    #[test]
+    fn long_headlines_are_cut_for_the_menu() {
+        assert_eq!(menu_headline("Short."), "Short.");
+        let long = "x".repeat(200);
+        assert_eq!(menu_headline(&long).chars().count(), MENU_HEADLINE_CHARS);
     }
 }

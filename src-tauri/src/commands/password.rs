@@ -147,5 +147,5 @@ pub async fn open_password_link(link: PasswordLink) -> Result<(), IpcError> {
             "Your IT team has not set up this page. Use \u{201c}Ask IT for help\u{201d} instead.",
         )
     })?;
-    crate::open::url(url).await
+    Ok(deskside_agent::open::url(url).await?)
 }

@@ -1,14 +1,14 @@
 //! Opening a web page in the user's browser (IT's password reset page, a ticket's link): the
 //! address is validated by the fixes crate's `WebUrl` (http/https, no credentials, no
 //! characters a launcher could misread) and handed as one argument to the OS's opener through
-//! `deskside-exec` — never through a shell.
+//! `deskside-exec` — never through a shell. The choice of opener is pure and tested for every OS.
 
 use std::time::Duration;
 
 use deskside_config::Os;
 use deskside_exec::Cmd;
 
-use crate::ipc::IpcError;
+use crate::AgentError;
 
 /// How long the opener may take to hand the address to the browser.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -26,36 +26,27 @@ pub fn opener(os: Os, url: &str) -> (&'static str, Vec<String>) {
 /// Open `url` in the browser.
 ///
 /// # Errors
-/// `open.bad_url` when the address is not a plain web address; `open.failed` when the opener
-/// could not run.
-pub async fn url(url: &str) -> Result<(), IpcError> {
-    let checked = deskside_fixes::WebUrl::parse(url).map_err(|e| {
-        IpcError::new(
-            "open.bad_url",
-            format!("The configured page cannot be opened ({e}). Tell IT."),
-        )
-    })?;
+/// [`AgentError::BadUrl`] when the address is not a plain web address (nothing runs);
+/// [`AgentError::OpenFailed`] when the opener could not run or failed.
+pub async fn url(url: &str) -> Result<(), AgentError> {
+    let checked = deskside_fixes::WebUrl::parse(url).map_err(AgentError::BadUrl)?;
     let (program, args) = opener(Os::current(), checked.as_str());
     let out = deskside_exec::run(&Cmd::new(program).args(args).timeout(OPEN_TIMEOUT))
         .await
-        .map_err(|e| {
-            IpcError::new(
-                "open.failed",
-                format!("The browser could not be opened: {e}."),
-            )
+        .map_err(|e| AgentError::OpenFailed {
+            detail: e.to_string(),
         })?;
     if out.success() {
         Ok(())
     } else {
-        Err(IpcError::new(
-            "open.failed",
-            format!(
-                "The browser could not be opened ({program} ended with code {}). The address is {}.",
+        Err(AgentError::OpenFailed {
+            detail: format!(
+                "{program} ended with code {}; the address is {}",
                 out.code
                     .map_or_else(|| "none".to_owned(), |c| c.to_string()),
                 checked.as_str()
             ),
-        ))
+        })
     }
 }
 
@@ -79,7 +70,7 @@ mod tests {
             "https://host/a b",
             "javascript:alert(1)",
         ] {
-            assert_eq!(url(bad).await.unwrap_err().code, "open.bad_url", "{bad}");
+            assert_eq!(url(bad).await.unwrap_err().code(), "open.bad_url", "{bad}");
         }
     }
 }
