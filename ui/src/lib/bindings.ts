@@ -304,7 +304,8 @@ layers: ConfigLayer[];
  */
 managed_keys: string[]; 
 /**
- * Notes from loading: ignored overrides, an unreadable logo.
+ * Notes from loading: ignored overrides and keys, warnings (plain HTTP allowed), an
+ * unreadable logo.
  */
 notes: string[] }
 /**
