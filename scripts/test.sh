@@ -38,10 +38,19 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== IPC bindings up to date (ui/src/lib/bindings.ts)"
-DESKSIDE_BINDINGS_CHECK=1 cargo test --locked -p deskside-app export_bindings -- --exact --quiet 2>&1 | tail -3 || {
+# The test's full path with --exact: a bare `export_bindings` matched nothing and the check
+# passed without running.
+bindings_out=$(DESKSIDE_BINDINGS_CHECK=1 cargo test --locked -p deskside-app --lib \
+  bindings::tests::export_bindings -- --exact 2>&1) || {
+  tail -20 <<<"$bindings_out" >&2
   echo "bindings.ts drifted from the Rust types: run 'cargo test -p deskside-app export_bindings' and commit" >&2
   exit 1
 }
+grep -q "test result: ok. 1 passed" <<<"$bindings_out" || {
+  echo "the bindings drift check did not run (no test matched)" >&2
+  exit 1
+}
+echo "bindings.ts matches the Rust types"
 
 echo "== build (desksidectl, lab tools)"
 cargo build --workspace --locked --bins
