@@ -12,7 +12,7 @@
 //! that, a round whose only work is those tickets probes first, so an outage costs no
 //! attempts. While delivering it polls the outbox's change counter so the shell can show
 //! `sending` live. What it tells the person (delivered, could not be sent, answered) goes
-//! through [`Announce`], with the texts in [`notices`].
+//! through [`Announce`], with the texts in [`crate::text::notices`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,51 +27,7 @@ use time::format_description::well_known::Rfc3339;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::Announce;
-
-/// What the worker tells the person: every user-facing text of ticket delivery.
-pub mod notices {
-    use crate::Notice;
-
-    /// Body of [`delivered`].
-    pub const DELIVERED_BODY: &str = "IT will get back to you. Open Deskside to see it.";
-    /// Title of [`failed`].
-    pub const FAILED_TITLE: &str = "Your request could not be sent to IT";
-    /// Body of [`failed`].
-    pub const FAILED_BODY: &str = "Open Deskside: you can copy it as an email instead.";
-    /// Body of [`answered`].
-    pub const ANSWERED_BODY: &str = "Open Deskside to see the reply.";
-
-    /// The helpdesk has the ticket, as number `remote_id`.
-    #[must_use]
-    pub fn delivered(remote_id: &str) -> Notice {
-        Notice {
-            title: format!("Your request was sent to IT as ticket #{remote_id}"),
-            body: DELIVERED_BODY.to_owned(),
-        }
-    }
-
-    /// The ticket was refused or ran out of attempts.
-    #[must_use]
-    pub fn failed() -> Notice {
-        Notice {
-            title: FAILED_TITLE.to_owned(),
-            body: FAILED_BODY.to_owned(),
-        }
-    }
-
-    /// IT replied to ticket `remote_id`.
-    #[must_use]
-    pub fn answered(remote_id: Option<&str>) -> Notice {
-        Notice {
-            title: match remote_id {
-                Some(id) => format!("Your ticket #{id} was answered"),
-                None => "Your ticket was answered".to_owned(),
-            },
-            body: ANSWERED_BODY.to_owned(),
-        }
-    }
-}
+use crate::{Announce, text};
 
 /// How often the worker looks, waits and probes.
 #[derive(Debug, Clone)]
@@ -323,7 +279,7 @@ impl<A: Announce> Worker<A> {
                     for e in &changed {
                         if e.status.as_ref().is_some_and(|s| s.last_reply.is_some()) {
                             let id = e.remote.as_ref().map(|r| r.id.as_str());
-                            self.announce.notify(&notices::answered(id));
+                            self.announce.notify(&text::notices::answered(id));
                         }
                     }
                     self.publish(&outbox);
@@ -409,11 +365,11 @@ impl<A: Announce> Worker<A> {
         match event {
             Event::Delivered { id, remote } => {
                 tracing::info!(id, remote = %remote.id, "ticket delivered");
-                self.announce.notify(&notices::delivered(&remote.id));
+                self.announce.notify(&text::notices::delivered(&remote.id));
             }
             Event::Failed { id, reason } => {
                 tracing::warn!(id, "ticket failed: {reason}");
-                self.announce.notify(&notices::failed());
+                self.announce.notify(&text::notices::failed());
             }
             Event::Retrying { id, reason } => {
                 tracing::info!(id, "ticket will be retried: {reason}");
@@ -459,14 +415,14 @@ mod tests {
 
     #[test]
     fn notices_name_the_ticket() {
-        let n = notices::delivered("123");
+        let n = text::notices::delivered("123");
         assert_eq!(n.title, "Your request was sent to IT as ticket #123");
         assert_eq!(
-            notices::answered(Some("9")).title,
+            text::notices::answered(Some("9")).title,
             "Your ticket #9 was answered"
         );
         assert_eq!(
-            notices::failed().title,
+            text::notices::failed().title,
             "Your request could not be sent to IT"
         );
     }

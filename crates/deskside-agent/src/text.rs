@@ -70,6 +70,50 @@ pub fn password_label(status: &crate::password::PasswordStatus) -> String {
     }
 }
 
+/// What the worker tells the person: every user-facing text of ticket delivery.
+pub mod notices {
+    use crate::Notice;
+
+    /// Body of [`delivered`].
+    pub const DELIVERED_BODY: &str = "IT will get back to you. Open Deskside to see it.";
+    /// Title of [`failed`].
+    pub const FAILED_TITLE: &str = "Your request could not be sent to IT";
+    /// Body of [`failed`].
+    pub const FAILED_BODY: &str = "Open Deskside: you can copy it as an email instead.";
+    /// Body of [`answered`].
+    pub const ANSWERED_BODY: &str = "Open Deskside to see the reply.";
+
+    /// The helpdesk has the ticket, as number `remote_id`.
+    #[must_use]
+    pub fn delivered(remote_id: &str) -> Notice {
+        Notice {
+            title: format!("Your request was sent to IT as ticket #{remote_id}"),
+            body: DELIVERED_BODY.to_owned(),
+        }
+    }
+
+    /// The ticket was refused or ran out of attempts.
+    #[must_use]
+    pub fn failed() -> Notice {
+        Notice {
+            title: FAILED_TITLE.to_owned(),
+            body: FAILED_BODY.to_owned(),
+        }
+    }
+
+    /// IT replied to ticket `remote_id`.
+    #[must_use]
+    pub fn answered(remote_id: Option<&str>) -> Notice {
+        Notice {
+            title: match remote_id {
+                Some(id) => format!("Your ticket #{id} was answered"),
+                None => "Your ticket was answered".to_owned(),
+            },
+            body: ANSWERED_BODY.to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
