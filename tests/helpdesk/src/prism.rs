@@ -7,14 +7,13 @@
 //! schema and it says so (`location: ["response", "body"]`) on a request that is fine. A request
 //! is therefore valid iff the answer is 2xx and no violation is located in the `request`.
 
-use std::ffi::OsString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::process::{Supervised, pick_port};
+use crate::process::{Supervised, start_on_fresh_port};
 use crate::{Exchange, HarnessError, Result};
 
 const NAME: &str = "Prism (JSM mock)";
@@ -40,17 +39,16 @@ impl Prism {
         let dir = tempfile::Builder::new()
             .prefix("deskside-prism-")
             .tempdir()?;
-        let port = pick_port()?;
-        let args: Vec<OsString> = vec![
-            "prism-run".into(),
-            dir.path().into(),
-            port.to_string().into(),
-            spec.into(),
-        ];
-        let server = Supervised::start(
+        let (port, server) = start_on_fresh_port(
             NAME,
-            &args,
-            port,
+            |port| {
+                vec![
+                    "prism-run".into(),
+                    dir.path().into(),
+                    port.to_string().into(),
+                    spec.clone().into(),
+                ]
+            },
             &dir.path().join("server.log"),
             Duration::from_secs(90),
         )?;

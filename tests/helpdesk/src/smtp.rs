@@ -1,13 +1,12 @@
 //! The SMTP sink: aiosmtpd on a loopback port storing every message it accepts in a Maildir,
 //! and the messages parsed back (MIME, attachments decoded) for the tests.
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
 use mail_parser::{MessageParser, MimeHeaders as _};
 
-use crate::process::{Supervised, pick_port};
+use crate::process::{Supervised, start_on_fresh_port};
 use crate::{RemoteFile, Result};
 
 const NAME: &str = "SMTP sink";
@@ -46,16 +45,16 @@ impl SmtpSink {
         let dir = tempfile::Builder::new()
             .prefix("deskside-smtp-")
             .tempdir()?;
-        let port = pick_port()?;
-        let args: Vec<OsString> = vec![
-            "smtp-run".into(),
-            dir.path().into(),
-            port.to_string().into(),
-        ];
-        let server = Supervised::start(
+        let maildir = dir.path().to_owned();
+        let (port, server) = start_on_fresh_port(
             NAME,
-            &args,
-            port,
+            |port| {
+                vec![
+                    "smtp-run".into(),
+                    maildir.clone().into(),
+                    port.to_string().into(),
+                ]
+            },
             &dir.path().join("server.log"),
             Duration::from_secs(30),
         )?;
