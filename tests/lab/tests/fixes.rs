@@ -312,7 +312,11 @@ fn a_world_writable_wg_quick_config_is_refused_and_the_tunnel_stays_down() {
         "{}",
         run.show()
     );
-    assert!(run.json["steps"].as_array().is_some_and(Vec::is_empty), "{}", run.show());
+    assert!(
+        run.json["steps"].as_array().is_some_and(Vec::is_empty),
+        "{}",
+        run.show()
+    );
     let out = lab.exec("wg", &["show", "interfaces"], &[]).unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
