@@ -40,6 +40,32 @@ pub fn encode_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, String
 /// # Errors
 /// The decoder's message.
 pub fn decode_rgb(data: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+    check_palette(data)?;
+    // The decoder is third-party code fed an untrusted file: a panic in it (one was found by
+    // fuzzing, see `check_palette`) is an unreadable image, not a crashed app.
+    std::panic::catch_unwind(|| decode_checked(data))
+        .unwrap_or_else(|_| Err("the image could not be decoded".to_owned()))
+}
+
+/// The `png` crate (0.18) panics expanding a palette whose length is not a multiple of three
+/// (found by fuzzing): such a file is refused before it reaches the decoder. A PLTE chunk
+/// holds at most 256 RGB entries.
+fn check_palette(data: &[u8]) -> Result<(), String> {
+    let mut rest = data.get(8..).unwrap_or_default();
+    while rest.len() >= 12 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        if &rest[4..8] == b"PLTE" && (!len.is_multiple_of(3) || len > 768) {
+            return Err(format!("the image's palette is malformed ({len} bytes)"));
+        }
+        let Some(next) = rest.get(12usize.saturating_add(len)..) else {
+            break;
+        };
+        rest = next;
+    }
+    Ok(())
+}
+
+fn decode_checked(data: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     let mut decoder = png::Decoder::new(Cursor::new(data));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
