@@ -4,6 +4,35 @@ use std::io::Cursor;
 
 use crate::CaptureError;
 
+/// Why pixels could not be turned into a PNG or back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// The encoder refused the pixels (a buffer of the wrong size).
+    #[error("the picture cannot be encoded as PNG: {0}")]
+    Encode(#[source] png::EncodingError),
+    /// The file is not a PNG the decoder can read.
+    #[error("the image cannot be read: {0}")]
+    Decode(#[source] png::DecodingError),
+    /// The header claims more pixels than [`MAX_PIXELS`].
+    #[error("the image is too large ({width}×{height} pixels)")]
+    TooLarge {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+    },
+    /// A `PLTE` chunk that is not 1 to 256 RGB entries.
+    #[error("the image's palette is malformed ({len} bytes)")]
+    Palette {
+        /// The chunk's length.
+        len: usize,
+    },
+    /// The decoder left a palette unexpanded, or panicked.
+    #[error("the image could not be decoded")]
+    Undecodable,
+}
+
 /// Largest picture decoded: 64 Mi pixels (an 8K screen is 33 Mi).
 pub const MAX_PIXELS: u64 = 1 << 26;
 
@@ -22,40 +51,39 @@ pub fn png_size(data: &[u8]) -> Option<(u32, u32)> {
 /// Encodes 8-bit RGB pixels (`width * height * 3` bytes) as a PNG.
 ///
 /// # Errors
-/// The encoder's message (wrong buffer size).
-pub fn encode_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, String> {
+/// [`ImageError::Encode`] (wrong buffer size).
+pub fn encode_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, ImageError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
-    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
-    writer.finish().map_err(|e| e.to_string())?;
+    let mut writer = encoder.write_header().map_err(ImageError::Encode)?;
+    writer.write_image_data(rgb).map_err(ImageError::Encode)?;
+    writer.finish().map_err(ImageError::Encode)?;
     Ok(out)
 }
 
 /// Decodes a PNG into 8-bit RGB pixels (grey, palette and alpha are converted; alpha dropped).
 ///
 /// # Errors
-/// The decoder's message.
-pub fn decode_rgb(data: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+/// [`ImageError`]: not a readable PNG, too large, a malformed palette.
+pub fn decode_rgb(data: &[u8]) -> Result<(u32, u32, Vec<u8>), ImageError> {
     check_palette(data)?;
     // The decoder is third-party code fed an untrusted file: a panic in it (one was found by
     // fuzzing, see `check_palette`) is an unreadable image, not a crashed app.
-    std::panic::catch_unwind(|| decode_checked(data))
-        .unwrap_or_else(|_| Err("the image could not be decoded".to_owned()))
+    std::panic::catch_unwind(|| decode_checked(data)).unwrap_or(Err(ImageError::Undecodable))
 }
 
 /// The `png` crate (0.18) panics expanding a palette whose length is not a multiple of three
 /// (found by fuzzing): such a file is refused before it reaches the decoder. A PLTE chunk
 /// holds at most 256 RGB entries.
-fn check_palette(data: &[u8]) -> Result<(), String> {
+fn check_palette(data: &[u8]) -> Result<(), ImageError> {
     let mut rest = data.get(8..).unwrap_or_default();
     while rest.len() >= 12 {
         let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         if &rest[4..8] == b"PLTE" && (!len.is_multiple_of(3) || len > 768) {
-            return Err(format!("the image's palette is malformed ({len} bytes)"));
+            return Err(ImageError::Palette { len });
         }
         let Some(next) = rest.get(12usize.saturating_add(len)..) else {
             break;
@@ -65,25 +93,28 @@ fn check_palette(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn decode_checked(data: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+fn decode_checked(data: &[u8]) -> Result<(u32, u32, Vec<u8>), ImageError> {
     let mut decoder = png::Decoder::new(Cursor::new(data));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut reader = decoder.read_info().map_err(ImageError::Decode)?;
     // The header's size is not to be trusted: allocating for it aborted the process (fuzzing).
     let (w, h) = (reader.info().width, reader.info().height);
     let size = reader
         .output_buffer_size()
         .filter(|_| u64::from(w) * u64::from(h) <= MAX_PIXELS)
-        .ok_or_else(|| format!("the image is too large ({w}×{h} pixels)"))?;
+        .ok_or(ImageError::TooLarge {
+            width: w,
+            height: h,
+        })?;
     let mut buf = vec![0; size];
-    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let info = reader.next_frame(&mut buf).map_err(ImageError::Decode)?;
     buf.truncate(info.buffer_size());
     let channels = match info.color_type {
         png::ColorType::Grayscale => 1,
         png::ColorType::GrayscaleAlpha => 2,
         png::ColorType::Rgb => 3,
         png::ColorType::Rgba => 4,
-        png::ColorType::Indexed => return Err("palette not expanded".to_owned()),
+        png::ColorType::Indexed => return Err(ImageError::Undecodable),
     };
     let mut rgb = Vec::with_capacity(info.width as usize * info.height as usize * 3);
     for row in buf.chunks(info.line_size) {
@@ -141,7 +172,7 @@ pub fn encode_fitting(
     let (mut w, mut h, mut pixels) = (width, height, rgb);
     let mut scaled = false;
     loop {
-        let png = encode_rgb(w, h, &pixels).map_err(CaptureError::Failed)?;
+        let png = encode_rgb(w, h, &pixels).map_err(|e| CaptureError::Failed(e.to_string()))?;
         if png.len() <= max_bytes {
             return Ok((png, w, h, scaled));
         }

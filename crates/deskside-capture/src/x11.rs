@@ -19,6 +19,23 @@ pub struct PixelLayout {
     pub masks: [u32; 3],
 }
 
+/// Why an X image cannot be converted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PixelError {
+    /// A pixel size other than 16, 24 or 32 bits.
+    #[error("{0} bits per pixel is not supported")]
+    Depth(u8),
+    /// Fewer bytes than the image needs.
+    #[error("the image has {got} bytes, {expected} expected")]
+    Short {
+        /// Bytes received.
+        got: usize,
+        /// Bytes needed.
+        expected: usize,
+    },
+}
+
 /// A `ZPixmap` image of `width` x `height` in `layout` → 8-bit RGB.
 ///
 /// # Errors
@@ -28,22 +45,21 @@ pub fn zpixmap_to_rgb(
     width: u32,
     height: u32,
     layout: PixelLayout,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, PixelError> {
     let bytes_pp = match layout.bits_per_pixel {
         16 => 2,
         24 => 3,
         32 => 4,
-        other => return Err(format!("{other} bits per pixel is not supported")),
+        other => return Err(PixelError::Depth(other)),
     };
     let (w, h) = (width as usize, height as usize);
     let pad = usize::from(layout.scanline_pad.max(8));
     let stride = (w * usize::from(layout.bits_per_pixel)).div_ceil(pad) * pad / 8;
     if data.len() < stride * h {
-        return Err(format!(
-            "the image has {} bytes, {} expected",
-            data.len(),
-            stride * h
-        ));
+        return Err(PixelError::Short {
+            got: data.len(),
+            expected: stride * h,
+        });
     }
     let channel = |pixel: u32, mask: u32| -> u8 {
         if mask == 0 {
@@ -185,6 +201,7 @@ mod tests {
         assert!(
             zpixmap_to_rgb(&[0; 7], 2, 1, layout)
                 .unwrap_err()
+                .to_string()
                 .contains("expected")
         );
         let odd = PixelLayout {
@@ -194,6 +211,7 @@ mod tests {
         assert!(
             zpixmap_to_rgb(&[0; 8], 2, 1, odd)
                 .unwrap_err()
+                .to_string()
                 .contains("not supported")
         );
     }

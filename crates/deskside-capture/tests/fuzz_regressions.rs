@@ -18,12 +18,12 @@ fn png_with_a_huge_declared_size_is_refused_not_allocated() {
         match image::decode_rgb(&data) {
             Ok((w, h, rgb)) => assert_eq!(rgb.len(), w as usize * h as usize * 3, "{path:?}"),
             Err(e) if path.ends_with("huge-declared-size") => {
-                assert!(e.contains("too large"), "{e}");
+                assert!(e.to_string().contains("too large"), "{e}");
             }
             // A 7-byte PLTE chunk made the png crate panic (index out of range) while expanding
             // the palette; it is now refused before decoding.
             Err(e) if path.ends_with("palette-not-a-multiple-of-three") => {
-                assert!(e.contains("palette"), "{e}");
+                assert!(e.to_string().contains("palette"), "{e}");
             }
             Err(_) => {}
         }
@@ -32,5 +32,8 @@ fn png_with_a_huge_declared_size_is_refused_not_allocated() {
     assert!(seen > 0, "no inputs in {}", dir.display());
     assert!(image::decode_rgb(&std::fs::read(dir.join("huge-declared-size")).unwrap()).is_err());
     let palette = std::fs::read(dir.join("palette-not-a-multiple-of-three")).unwrap();
-    assert!(image::decode_rgb(&palette).unwrap_err().contains("palette"));
+    assert!(matches!(
+        image::decode_rgb(&palette),
+        Err(image::ImageError::Palette { len: 7 })
+    ));
 }
