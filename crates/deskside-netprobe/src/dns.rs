@@ -95,18 +95,38 @@ pub struct QueryResult {
     pub ms: f64,
 }
 
+/// Why a query could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The name is not a valid DNS name (too long, a bad label).
+    #[error("`{name}` is not a valid DNS name: {source}")]
+    BadName {
+        /// The name as given.
+        name: String,
+        /// The parser's reason.
+        #[source]
+        source: hickory_proto::ProtoError,
+    },
+    /// The message could not be encoded.
+    #[error("the query cannot be encoded: {0}")]
+    Encode(#[source] hickory_proto::ProtoError),
+}
+
 /// Build the wire bytes of a recursive query for `name`/`rtype`.
 ///
 /// # Errors
-/// A reason string if the name is not a valid DNS name.
-pub fn encode_query(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, String> {
-    let mut fqdn =
-        Name::from_utf8(name).map_err(|e| format!("`{name}` is not a valid DNS name: {e}"))?;
+/// [`QueryError::BadName`] if the name is not a valid DNS name.
+pub fn encode_query(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, QueryError> {
+    let mut fqdn = Name::from_utf8(name).map_err(|source| QueryError::BadName {
+        name: name.to_owned(),
+        source,
+    })?;
     fqdn.set_fqdn(true);
     let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
     msg.metadata.recursion_desired = true;
     msg.add_query(Query::query(fqdn, rtype));
-    msg.to_vec().map_err(|e| e.to_string())
+    msg.to_vec().map_err(QueryError::Encode)
 }
 
 /// Interpret reply bytes for a query with `id`. `None` when the bytes are not a reply to it
@@ -191,7 +211,11 @@ async fn exchange(server: SocketAddr, name: &str, rtype: RecordType) -> QueryOut
     let id: u16 = rand::random();
     let bytes = match encode_query(id, name, rtype) {
         Ok(b) => b,
-        Err(reason) => return QueryOutcome::Invalid { reason },
+        Err(e) => {
+            return QueryOutcome::Invalid {
+                reason: e.to_string(),
+            };
+        }
     };
     let bind: SocketAddr = if server.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
