@@ -58,25 +58,42 @@ pub enum PasswordCommand {
     },
 }
 
+/// Why the passwords could not be read from stdin.
+#[derive(Debug, thiserror::Error)]
+enum InputError {
+    /// Reading failed.
+    #[error("cannot read stdin: {0}")]
+    Read(#[source] std::io::Error),
+    /// Not the number of lines the command takes.
+    #[error("{}", wrong_count(*.want, *.found))]
+    Count { want: usize, found: usize },
+}
+
+fn wrong_count(want: usize, found: usize) -> String {
+    if want == 1 {
+        "expected one line on stdin: the password".to_owned()
+    } else {
+        format!(
+            "expected {want} lines on stdin: the current password, then the new one (found {found})"
+        )
+    }
+}
+
 /// Reads stdin and returns exactly `n` lines (a trailing newline and `\r` are dropped).
-fn read_lines(n: usize) -> Result<Vec<Password>, String> {
+fn read_lines(n: usize) -> Result<Vec<Password>, InputError> {
     let mut raw = Zeroizing::new(String::new());
     std::io::stdin()
         .take(64 * 1024)
         .read_to_string(&mut raw)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
+        .map_err(InputError::Read)?;
     let lines: Vec<Password> = raw
         .lines()
         .map(|l| Password::from(l.strip_suffix('\r').unwrap_or(l)))
         .collect();
     if lines.len() != n {
-        return Err(if n == 1 {
-            "expected one line on stdin: the password".to_owned()
-        } else {
-            format!(
-                "expected {n} lines on stdin: the current password, then the new one (found {})",
-                lines.len()
-            )
+        return Err(InputError::Count {
+            want: n,
+            found: lines.len(),
         });
     }
     Ok(lines)
@@ -121,7 +138,7 @@ pub async fn run(loaded: Loaded, command: PasswordCommand) -> ExitCode {
             let password = if password_stdin {
                 match read_lines(1) {
                     Ok(mut l) => l.pop(),
-                    Err(e) => return input_error(&e, json),
+                    Err(e) => return input_error(&e.to_string(), json),
                 }
             } else {
                 None
@@ -153,7 +170,7 @@ pub async fn run(loaded: Loaded, command: PasswordCommand) -> ExitCode {
         PasswordCommand::Change { user, json, .. } => {
             let mut lines = match read_lines(2) {
                 Ok(l) => l,
-                Err(e) => return input_error(&e, json),
+                Err(e) => return input_error(&e.to_string(), json),
             };
             let (Some(new), Some(current)) = (lines.pop(), lines.pop()) else {
                 return input_error("expected two lines on stdin", json);
@@ -179,7 +196,7 @@ pub async fn run(loaded: Loaded, command: PasswordCommand) -> ExitCode {
                     Some(p) => p,
                     None => return input_error("expected one line on stdin", json),
                 },
-                Err(e) => return input_error(&e, json),
+                Err(e) => return input_error(&e.to_string(), json),
             };
             match deskside_password::remember(config, user.as_deref(), password).await {
                 Ok(()) if json => print_json(&serde_json::json!({"saved": true})),
@@ -302,4 +319,20 @@ fn render_change(r: &ChangeReport) -> String {
     }
     out.push_str(&render_status(&r.status));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_say_what_stdin_must_hold() {
+        let one = InputError::Count { want: 1, found: 0 };
+        assert_eq!(one.to_string(), "expected one line on stdin: the password");
+        let two = InputError::Count { want: 2, found: 3 };
+        assert!(
+            two.to_string().contains("then the new one (found 3)"),
+            "{two}"
+        );
+    }
 }
