@@ -16,6 +16,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 secs="${1:-5}"
+# The smoke (CI) walks the same mutations every time, so a red CI is reproducible and a new
+# finding comes from a change, not from luck; long runs explore with a random seed.
+# FUZZ_SEED overrides either way (0 = random).
+if [ -n "${FUZZ_SEED:-}" ]; then
+  seed_arg=(-seed="$FUZZ_SEED")
+elif [ -z "${1:-}" ]; then
+  seed_arg=(-seed=1)
+else
+  seed_arg=()
+fi
 shift || true
 export RUSTC_BOOTSTRAP=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -80,7 +90,7 @@ for t in "${order[@]}"; do
   log="$log_dir/$t.log"
   status=0
   "$bin/$t" "${dirs[@]}" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+    "${seed_arg[@]}" -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
   after=$(find "$artifacts" -type f | wc -l)
   findings=$((after - before))
   if [ "$status" -ne 0 ] && [ "$findings" -eq 0 ]; then
