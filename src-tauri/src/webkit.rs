@@ -10,13 +10,6 @@
 //! reading `/proc` and signalling are the Linux-only part.
 
 /// `comm` of WebKitGTK's network process (the kernel truncates names to 15 bytes).
-#[cfg_attr(
-    all(not(target_os = "linux"), not(test)),
-    expect(
-        dead_code,
-        reason = "pure and tested on every OS; only Linux ends the process"
-    )
-)]
 pub const NETWORK_PROCESS_COMM: &str = "WebKitNetworkPr";
 
 /// Of `children` (pid, comm), the pids of WebKit network processes.
