@@ -16,7 +16,7 @@ use tauri::{AppHandle, Manager};
 
 use crate::announce::Tray;
 use crate::config;
-use crate::ipc::{IpcError, OutboxTicket, sentence};
+use crate::ipc::{IpcError, OutboxTicket};
 
 /// The delivery worker's voice in the tray: the tray's notifications, gated by `app.notify`
 /// (read when a notice is due, so a changed setting applies at once).
@@ -40,12 +40,13 @@ impl Announce for TicketVoice {
     }
 }
 
-fn outbox_error(err: &OutboxError) -> IpcError {
-    IpcError::new(err.code(), sentence(&err.to_string()))
+fn outbox_error(err: OutboxError) -> IpcError {
+    // The agent's error already carries the outbox's code and sentence.
+    deskside_agent::AgentError::Outbox(err).into()
 }
 
 fn open() -> Result<Outbox, IpcError> {
-    Outbox::open_default().map_err(|e| outbox_error(&e))
+    Outbox::open_default().map_err(outbox_error)
 }
 
 fn publish(app: &AppHandle, outbox: &Outbox) {
@@ -87,7 +88,7 @@ pub async fn list() -> Result<Vec<OutboxTicket>, IpcError> {
     let outbox = open()?;
     Ok(outbox
         .list()
-        .map_err(|e| outbox_error(&e))?
+        .map_err(outbox_error)?
         .iter()
         .map(outbox_ticket)
         .collect())
@@ -99,7 +100,7 @@ pub async fn list() -> Result<Vec<OutboxTicket>, IpcError> {
 /// `outbox.not_found` or a database error.
 pub async fn retry(app: &AppHandle, id: i64) -> Result<OutboxTicket, IpcError> {
     let outbox = open()?;
-    let entry = outbox.retry(id).map_err(|e| outbox_error(&e))?;
+    let entry = outbox.retry(id).map_err(outbox_error)?;
     publish(app, &outbox);
     wake(app, true);
     Ok(outbox_ticket(&entry))
@@ -113,7 +114,7 @@ pub async fn as_email(id: i64) -> Result<String, IpcError> {
     let to = config::load().ok().and_then(|l| l.config.helpdesk.to);
     open()?
         .copy_as_email(id, to.as_deref())
-        .map_err(|e| outbox_error(&e))
+        .map_err(outbox_error)
 }
 
 /// Start the agent's delivery worker on Tauri's runtime.
@@ -131,7 +132,7 @@ mod tests {
 
     #[test]
     fn outbox_errors_keep_their_code() {
-        let e = outbox_error(&OutboxError::NotFound(7));
+        let e = outbox_error(OutboxError::NotFound(7));
         assert_eq!(e.code, "outbox.not_found");
         assert_eq!(e.message, "There is no ticket 7 in the outbox.");
     }
