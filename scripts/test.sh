@@ -13,6 +13,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 threads="${DESKSIDE_TEST_THREADS:-2}"
 
+# Disk left and build trees, printed between stages (a full run needs tens of GB).
+disk() {
+  echo "-- disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free; target $(du -sh target 2>/dev/null | cut -f1 || echo 0)${1:+; $1}"
+}
+
 # Setup: scripts/bootstrap.sh installs only what the CLI needs; the test stack (lab tools,
 # WebKitGTK, helpdesks, directories, tauri-driver) is installed here. Quick when all is present.
 if [[ $(id -u) == 0 ]]; then
@@ -34,6 +39,7 @@ npm --prefix ui run check
 npm --prefix ui test
 npm --prefix ui run build
 
+disk
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
@@ -62,8 +68,14 @@ export LABD="${LABD:-$PWD/target/debug/deskside-labd}"
 echo "== cargo test (unit, integration, network lab)"
 cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-threads="$threads"
 
+disk
 echo "== fuzz smoke: every parser target for a few seconds (fuzz/README.md)"
 bash scripts/fuzz.sh
+disk "fuzz/target $(du -sh fuzz/target 2>/dev/null | cut -f1)"
+# DESKSIDE_PRUNE=1 (CI): the fuzz build is not needed again in this run.
+if [[ "${DESKSIDE_PRUNE:-0}" == 1 ]]; then
+  rm -rf fuzz/target
+fi
 
 echo "== package: release build and .deb (npm Tauri CLI)"
 npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
@@ -71,6 +83,8 @@ npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
 # the privileged fix helper the package also ships.
 (cd src-tauri && npx --no-install tauri build --bundles deb --ci)
 bash scripts/package-check.sh
+disk
 
 echo "== end to end: the real window over WebDriver, in the network lab"
 DESKSIDE_APP="$PWD/target/release/deskside" bash scripts/e2e.sh
+disk "end"
