@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates every PNG in this folder with ImageMagick 6 (`apt-get install imagemagick`).
+# Regenerates every PNG in this folder and the Windows icon icon.ico with ImageMagick 6
+# (`apt-get install imagemagick`).
 # The app icon is a blue rounded square with a white "check in a speech bubble"-like mark; the
 # tray icons are filled circles whose colour and glyph say the health: ok (green check),
 # warning (amber "!"), problem (red cross), unknown (grey "?"). Glyphs are drawn with lines,
@@ -37,6 +38,8 @@ app /tmp/deskside-app-$$.png
 "$IM" /tmp/deskside-app-$$.png -resize 128x128 PNG32:128x128.png
 "$IM" /tmp/deskside-app-$$.png -resize 256x256 PNG32:128x128@2x.png
 "$IM" /tmp/deskside-app-$$.png PNG32:icon.png
+# Windows: the exe's resource icon (tauri-build) and the installer; every size Explorer asks for.
+"$IM" icon.png -define icon:auto-resize=256,128,64,48,32,24,16 icon.ico
 rm -f /tmp/deskside-app-$$.png
 
 tray ok '#16a34a' check
