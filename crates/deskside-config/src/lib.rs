@@ -90,6 +90,8 @@
 //! | `tickets.max_log_bytes` | integer | `262144` | ≥ 1024 |
 //! | `tickets.max_attempts` | integer | `50` | 1–1000 |
 //! | `tickets.submit_wait_s` | integer | `30` | 0–300 |
+//! | `server.url` | URL | unset | admin-only; the Deskside server (tickets go through its relay) |
+//! | `server.enroll_secret` | string | unset | admin-only; the one-time enrolment secret |
 //! | `password.source` | string | unset | `ad`, `ldap`, `kerberos` or `manual` |
 //! | `password.url` | URL | unset | `ldaps://` or `ldap://` (StartTLS) |
 //! | `password.base_dn` | string | unset | |
@@ -145,7 +147,7 @@ mod validate;
 pub use error::ConfigError;
 pub use layer::{Layer, MAX_FILE_BYTES, Source, SourceKind};
 pub use load::{EnvLookup, LoadOptions, load};
-pub use loaded::{Loaded, Provenance};
+pub use loaded::{Loaded, Overridden, PolicyIssue, Provenance};
 pub use merge::load_layers;
 pub use owner::{FileFacts, Ownership, decide as decide_ownership};
 pub use paths::{
@@ -153,7 +155,7 @@ pub use paths::{
     resolve as resolve_paths, system_path, user_path,
 };
 pub use schema::{
-    AdminAction, AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, FixesConfig,
-    HelpdeskConfig, NetworkConfig, PasswordConfig, SecurityConfig, SystemConfig, TicketsConfig,
-    VpnConfig,
+    BUILTIN_FIXES, AdminAction, AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, FixesConfig,
+    HelpdeskConfig, NetworkConfig, PasswordConfig, SecurityConfig, ServerConfig, SystemConfig,
+    TicketsConfig, VpnConfig,
 };

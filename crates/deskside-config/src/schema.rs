@@ -30,6 +30,8 @@ pub struct Config {
     pub helpdesk: HelpdeskConfig,
     /// What tickets may carry: forbidden parts, personal-data redaction, size caps, retries.
     pub tickets: TicketsConfig,
+    /// The Deskside server this device enrols with (tickets then go through its relay).
+    pub server: ServerConfig,
     /// Password expiry and change: the directory and when to warn.
     pub password: PasswordConfig,
     /// Exceptions to the secure defaults, granted by IT only.
@@ -404,6 +406,18 @@ impl Default for HelpdeskConfig {
     }
 }
 
+/// `[server]`: the Deskside server. When `url` is set, tickets go through the server's relay
+/// and the device holds no helpdesk credential, only its own enrolment key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Base URL of the Deskside server (`https://deskside.corp.example/`).
+    pub url: Option<String>,
+    /// The one-time enrolment secret IT hands out (MDM policy); exchanged once for the
+    /// device's key by `desksidectl server enroll`.
+    pub enroll_secret: Option<String>,
+}
+
 /// `[tickets]`: what a ticket may carry and how long delivery is retried.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -595,7 +609,7 @@ const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
 /// The sections, in the order they appear in [`Config`].
 pub(crate) const SECTIONS: &[&str] = &[
     "network", "vpn", "disk", "clock", "system", "app", "branding", "fixes", "helpdesk", "tickets",
-    "password", "security",
+    "server", "password", "security",
 ];
 
 /// Keys only IT may set, with why: honoured only from an admin-owned layer (the system file when
@@ -612,6 +626,11 @@ pub(crate) const ADMIN_ONLY: &[(&str, &str)] = &[
     ("helpdesk.secret", "it is a helpdesk credential"),
     ("helpdesk.smtp_password", "it is a helpdesk credential"),
     ("helpdesk.smtp_host", "the SMTP login is sent to it"),
+    (
+        "server.url",
+        "the device's enrolment secret and signed requests are sent to it",
+    ),
+    ("server.enroll_secret", "it is an enrolment credential"),
     (
         "vpn.connection",
         "the VPN reconnect runs it with administrator rights",
@@ -631,12 +650,37 @@ pub(crate) const SECRET_KEYS: &[&str] = &[
     "helpdesk.app_token",
     "helpdesk.secret",
     "helpdesk.smtp_password",
+    "server.enroll_secret",
 ];
 
 /// Admin-only keys that run programs: in a user file, or an explicit file that is not
 /// admin-owned, they are a `config.admin_only` error rather than a note, since no stale file
 /// ever held them legitimately.
 pub(crate) const PROGRAM_KEYS: &[&str] = &["fixes.actions"];
+
+/// The built-in fix ids (the catalogue of `deskside-fixes`, which depends on this crate and
+/// has a test that keeps the two equal), each with why it is destructive when it is: such a fix
+/// in `fixes.auto` is a warning, since `diagnose --fix` would apply it without asking.
+pub const BUILTIN_FIXES: &[(&str, Option<&str>)] = &[
+    ("net.flush_dns", None),
+    ("net.renew_address", None),
+    ("net.restart_interface", None),
+    (
+        "net.reset_stack",
+        Some("resets the network settings (on Windows it needs a restart)"),
+    ),
+    ("net.clear_proxy", None),
+    ("net.forget_captive", None),
+    ("vpn.reconnect", None),
+    ("system.sync_clock", None),
+    ("disk.clear_temp", Some("deletes files")),
+    (
+        "disk.empty_trash",
+        Some("permanently deletes the files in the trash"),
+    ),
+    ("print.clear_queue", Some("cancels every waiting print job")),
+    ("system.restart_prompt", Some("restarts the computer")),
+];
 
 /// Every leaf key, in documentation order.
 pub(crate) const KEYS: &[KeySpec] = &[
@@ -711,6 +755,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("tickets", "max_log_bytes", Kind::Count),
     key("tickets", "max_attempts", Kind::Count),
     key("tickets", "submit_wait_s", Kind::Count),
+    key("server", "url", Kind::Text),
+    key("server", "enroll_secret", Kind::Text),
     key("password", "source", Kind::Text),
     key("password", "url", Kind::Text),
     key("password", "base_dn", Kind::Text),
@@ -756,6 +802,7 @@ pub(crate) struct PartialConfig {
     fixes: Option<PartialFixes>,
     helpdesk: Option<PartialHelpdesk>,
     tickets: Option<PartialTickets>,
+    server: Option<PartialServer>,
     password: Option<PartialPassword>,
     security: Option<PartialSecurity>,
 }
@@ -904,6 +951,14 @@ struct PartialTickets {
     max_log_bytes: Option<u64>,
     max_attempts: Option<u64>,
     submit_wait_s: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
+struct PartialServer {
+    url: Option<String>,
+    enroll_secret: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,13 +3,14 @@
 //! `disk.fail_free_percent < disk.warn_free_percent` may involve values from two layers; each error
 //! names the key and the file (from provenance) that set the offending value.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
 use crate::error::ConfigError;
 use crate::layer::shorten;
 use crate::loaded::Provenance;
-use crate::schema::Config;
+use crate::schema::{BUILTIN_FIXES, Config};
 
 /// Longest accepted timeout, in milliseconds: past a minute a check is not "quick".
 const MAX_TIMEOUT_MS: u64 = 60_000;
@@ -22,24 +23,35 @@ type ReadUrl = fn(&Config) -> Option<&str>;
 /// URLs a credential is sent to, with how to read each from the config. They must be
 /// `https://` unless the host is this machine or in `security.allow_http_hosts`. A new
 /// credential-bearing URL (such as `server.url`) joins with one line here.
-const CREDENTIAL_URLS: &[(&str, ReadUrl)] = &[("helpdesk.url", |c| c.helpdesk.url.as_deref())];
+const CREDENTIAL_URLS: &[(&str, ReadUrl)] = &[
+    ("helpdesk.url", |c| c.helpdesk.url.as_deref()),
+    ("server.url", |c| c.server.url.as_deref()),
+];
 
-/// Validates `config`; the first problem found is returned. On success, the warnings: accepted
-/// settings that weaken security.
+/// Validates `config`, returning the warnings (accepted settings that weaken security or may
+/// surprise, such as a destructive fix applied without asking) and every problem found, each
+/// naming its key and the layer that set it.
 pub(crate) fn check(
     config: &Config,
     provenance: &BTreeMap<String, Provenance>,
-) -> Result<Vec<String>, ConfigError> {
-    let c = Checker { provenance };
-    check_values(&c, config)?;
-    let allowed = check_allow_list(&c, &config.security.allow_http_hosts)?;
-    let mut warnings = Vec::new();
+) -> (Vec<String>, Vec<ConfigError>) {
+    let c = Checker {
+        provenance,
+        errors: RefCell::new(Vec::new()),
+        warnings: RefCell::new(Vec::new()),
+    };
+    // The checks record into `c` and never stop early: `Err` is not produced.
+    let _ = check_values(&c, config);
+    let allowed = check_allow_list(&c, &config.security.allow_http_hosts).unwrap_or_default();
     for (key, read) in CREDENTIAL_URLS {
         if let Some(text) = read(config) {
-            warnings.extend(c.credential_url(key, text, &allowed)?);
+            match c.credential_url(key, text, &allowed) {
+                Ok(warning) => c.warnings.borrow_mut().extend(warning),
+                Err(e) => c.errors.borrow_mut().push(e),
+            }
         }
     }
-    Ok(warnings)
+    (c.warnings.into_inner(), c.errors.into_inner())
 }
 
 /// Ranges, orderings and shapes of every section.
@@ -51,10 +63,10 @@ fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
     c.timeout("network.dns_timeout_ms", n.dns_timeout_ms)?;
     c.timeout("network.http_timeout_ms", n.http_timeout_ms)?;
     if !(1..=200).contains(&n.quality_samples) {
-        return c.fail(
+        c.fail(
             "network.quality_samples",
             format!("must be between 1 and 200, found {}", n.quality_samples),
-        );
+        )?;
     }
     c.percent("network.warn_loss_percent", n.warn_loss_percent)?;
     c.percent("network.fail_loss_percent", n.fail_loss_percent)?;
@@ -76,13 +88,13 @@ fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
     let v = &config.vpn;
     for (i, pattern) in v.interfaces.iter().enumerate() {
         if pattern.trim().is_empty() {
-            return c.fail(
+            c.fail(
                 "vpn.interfaces",
                 format!(
                     "item {}: expected a non-empty glob pattern such as \"wg*\"",
                     i + 1
                 ),
-            );
+            )?;
         }
     }
     c.names("vpn.internal_names", &v.internal_names)?;
@@ -116,27 +128,30 @@ fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
     c.positive("system.uptime_warn_days", config.system.uptime_warn_days)?;
     let a = &config.app;
     if !(60..=86_400).contains(&a.check_interval_s) {
-        return c.fail(
+        c.fail(
             "app.check_interval_s",
             format!(
                 "must be between 60 and 86400 seconds, got {}",
                 a.check_interval_s
             ),
-        );
+        )?;
     }
     let b = &config.branding;
     let hex = b.accent_color.strip_prefix('#').unwrap_or("");
     if hex.len() != 6 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
-        return c.fail(
+        c.fail(
             "branding.accent_color",
             format!(
                 "must be a colour written as #rrggbb, got {:?}",
                 b.accent_color
             ),
-        );
+        )?;
     }
     check_fixes(c, &config.fixes)?;
     check_tickets(c, &config.helpdesk, &config.tickets)?;
+    if let Some(url) = &config.server.url {
+        c.urls("server.url", std::slice::from_ref(url))?;
+    }
     check_password(c, &config.password)?;
     Ok(())
 }
@@ -197,47 +212,84 @@ fn check_vpn_client(c: &Checker<'_>, v: &crate::schema::VpnConfig) -> Result<(),
     if let Some(client) = &v.client
         && !CLIENTS.contains(&client.as_str())
     {
-        return c.fail(
+        c.fail(
             "vpn.client",
             format!(
                 "expected one of {}, found {:?}",
                 CLIENTS.join(", "),
                 shorten(client)
             ),
-        );
+        )?;
     }
     if let Some(conn) = &v.connection
         && (conn.starts_with('-') || conn.chars().any(char::is_control))
     {
-        return c.fail(
+        c.fail(
             "vpn.connection",
             format!(
                 "expected a connection name or config file path, found {:?}",
                 shorten(conn)
             ),
-        );
+        )?;
     }
     Ok(())
 }
 
 fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), ConfigError> {
+    let builtin = || BUILTIN_FIXES.iter().map(|(id, _)| *id);
     for (key, ids) in [("fixes.auto", &f.auto), ("fixes.disabled", &f.disabled)] {
-        if let Some((i, bad)) = ids.iter().enumerate().find(|(_, id)| !is_id(id)) {
-            return c.fail(
-                key,
-                format!(
-                    "{}: {bad:?} is not a fix id such as \"net.flush_dns\"",
-                    item(ids.len(), i)
-                ),
-            );
+        for (i, id) in ids.iter().enumerate() {
+            if !is_id(id) {
+                c.fail(
+                    key,
+                    format!(
+                        "{}{:?} is not a fix id such as \"net.flush_dns\"",
+                        item(ids.len(), i),
+                        shorten(id)
+                    ),
+                )?;
+                continue;
+            }
+            let known = builtin().any(|b| b == id)
+                || (key == "fixes.disabled" && f.actions.iter().any(|a| &a.id == id));
+            if !known {
+                let what = if key == "fixes.auto" {
+                    "a built-in fix"
+                } else {
+                    "a built-in fix or an admin action"
+                };
+                let suggestion = crate::layer::closest(id, builtin().map(str::to_owned))
+                    .map(|s| format!(" (did you mean {s:?}?)"))
+                    .unwrap_or_default();
+                c.fail(
+                    key,
+                    format!(
+                        "{}expected {what}, found unknown fix id {:?}{suggestion}; known fixes: {}",
+                        item(ids.len(), i),
+                        shorten(id),
+                        builtin().collect::<Vec<_>>().join(", ")
+                    ),
+                )?;
+            }
+        }
+    }
+    for id in &f.auto {
+        if let Some((_, Some(why))) = BUILTIN_FIXES.iter().find(|(b, _)| b == id)
+            && !f.disabled.contains(id)
+        {
+            c.warnings.borrow_mut().push(format!(
+                "`fixes.auto` (from {}) lets `diagnose --fix` apply {id:?} without asking, and it \
+                 {why}; remove it from fixes.auto unless that is intended",
+                c.file("fixes.auto")
+            ));
         }
     }
     c.positive("fixes.temp_max_age_days", f.temp_max_age_days)?;
     if f.audit_max_bytes < 4096 {
-        return c.fail(
+        c.fail(
             "fixes.audit_max_bytes",
             format!("must be at least 4096, got {}", f.audit_max_bytes),
-        );
+        )?;
     }
     c.at_most("fixes.audit_keep", f.audit_keep, 100)?;
     let mut seen = std::collections::BTreeSet::new();
@@ -265,7 +317,7 @@ fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), Co
             None
         };
         if let Some(problem) = problem {
-            return c.fail("fixes.actions", format!("{at}: {problem}"));
+            c.fail("fixes.actions", format!("{at}: {problem}"))?;
         }
     }
     Ok(())
@@ -276,13 +328,13 @@ fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<
     if let Some(source) = &p.source
         && !matches!(source.as_str(), "ad" | "ldap" | "kerberos" | "manual")
     {
-        return c.fail(
+        c.fail(
             "password.source",
             format!(
                 "expected \"ad\", \"ldap\", \"kerberos\" or \"manual\", found {:?}",
                 shorten(source)
             ),
-        );
+        )?;
     }
     if let Some(text) = &p.url {
         let problem = match url::Url::parse(text) {
@@ -295,13 +347,13 @@ fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<
             Ok(_) => None,
         };
         if let Some(problem) = problem {
-            return c.fail(
+            c.fail(
                 "password.url",
                 format!(
                     "expected an ldaps:// or ldap:// URL, found {:?} ({problem})",
                     shorten(text)
                 ),
-            );
+            )?;
         }
     }
     for (key, value) in [
@@ -316,38 +368,38 @@ fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<
     if let Some(template) = &p.user_dn_template
         && !template.contains("{user}")
     {
-        return c.fail(
+        c.fail(
             "password.user_dn_template",
             format!(
                 "must contain {{user}} where the account name goes, such as \"uid={{user}},ou=people,dc=example,dc=org\", found {:?}",
                 shorten(template)
             ),
-        );
+        )?;
     }
     for (i, entry) in p.keyring_entries.iter().enumerate() {
         let ok = entry
             .rsplit_once('/')
             .is_some_and(|(service, user)| !service.trim().is_empty() && !user.trim().is_empty());
         if !ok {
-            return c.fail(
+            c.fail(
                 "password.keyring_entries",
                 format!(
                     "{}expected \"service/user\" such as \"imap.corp.example/{{user}}\", found {:?}",
                     item(p.keyring_entries.len(), i),
                     shorten(entry)
                 ),
-            );
+            )?;
         }
     }
     c.at_most("password.min_strength", p.min_strength, 4)?;
     if let Some((i, bad)) = p.warn_days.iter().enumerate().find(|(_, d)| **d > 365) {
-        return c.fail(
+        c.fail(
             "password.warn_days",
             format!(
                 "{}expected a number of days from 0 to 365, found {bad}",
                 item(p.warn_days.len(), i)
             ),
-        );
+        )?;
     }
     Ok(())
 }
@@ -373,52 +425,52 @@ fn check_tickets(
     if let Some(kind) = &h.kind
         && !KINDS.contains(&kind.as_str())
     {
-        return c.fail(
+        c.fail(
             "helpdesk.kind",
             format!(
                 "expected one of {}, found {:?}",
                 KINDS.join(", "),
                 shorten(kind)
             ),
-        );
+        )?;
     }
     if let Some(url) = &h.url {
         c.urls("helpdesk.url", std::slice::from_ref(url))?;
     }
     if !matches!(h.smtp_tls.as_str(), "starttls" | "tls" | "none") {
-        return c.fail(
+        c.fail(
             "helpdesk.smtp_tls",
             format!(
                 "expected \"starttls\", \"tls\" or \"none\", found {:?}",
                 shorten(&h.smtp_tls)
             ),
-        );
+        )?;
     }
     if h.smtp_tls == "none"
         && let Some(host) = &h.smtp_host
         && !matches!(host.as_str(), "127.0.0.1" | "::1" | "[::1]" | "localhost")
     {
-        return c.fail(
+        c.fail(
             "helpdesk.smtp_tls",
             format!(
                 "\"none\" (plain SMTP) is only accepted for a mail server on this machine, but helpdesk.smtp_host is {:?}; use \"starttls\" or \"tls\"",
                 shorten(host)
             ),
-        );
+        )?;
     }
     if let Some(port) = h.smtp_port
         && !(1..=65_535).contains(&port)
     {
-        return c.fail(
+        c.fail(
             "helpdesk.smtp_port",
             format!("expected a port from 1 to 65535, found {port}"),
-        );
+        )?;
     }
     if !(1..=300).contains(&h.timeout_s) {
-        return c.fail(
+        c.fail(
             "helpdesk.timeout_s",
             format!("expected 1 to 300 seconds, found {}", h.timeout_s),
-        );
+        )?;
     }
     const PARTS: &[&str] = &[
         "device",
@@ -435,7 +487,7 @@ fn check_tickets(
         .enumerate()
         .find(|(_, p)| !PARTS.contains(&p.as_str()))
     {
-        return c.fail(
+        c.fail(
             "tickets.forbid",
             format!(
                 "{}expected one of {}, found {:?}",
@@ -443,25 +495,25 @@ fn check_tickets(
                 PARTS.join(", "),
                 shorten(bad)
             ),
-        );
+        )?;
     }
     if t.max_bundle_bytes < 65_536 {
-        return c.fail(
+        c.fail(
             "tickets.max_bundle_bytes",
             format!("must be at least 65536, found {}", t.max_bundle_bytes),
-        );
+        )?;
     }
     if t.max_log_bytes < 1024 {
-        return c.fail(
+        c.fail(
             "tickets.max_log_bytes",
             format!("must be at least 1024, found {}", t.max_log_bytes),
-        );
+        )?;
     }
     if !(1..=1000).contains(&t.max_attempts) {
-        return c.fail(
+        c.fail(
             "tickets.max_attempts",
             format!("expected 1 to 1000, found {}", t.max_attempts),
-        );
+        )?;
     }
     c.at_most("tickets.submit_wait_s", t.submit_wait_s, 300)?;
     Ok(())
@@ -474,8 +526,11 @@ fn is_windows_absolute(path: &str) -> bool {
         || path.starts_with("\\\\")
 }
 
+/// Records every problem found: `fail` returns `Ok` so a check goes on with the next key.
 struct Checker<'a> {
     provenance: &'a BTreeMap<String, Provenance>,
+    errors: RefCell<Vec<ConfigError>>,
+    warnings: RefCell<Vec<String>>,
 }
 
 impl Checker<'_> {
@@ -486,12 +541,18 @@ impl Checker<'_> {
     }
 
     fn fail(&self, key: &str, problem: String) -> Result<(), ConfigError> {
-        Err(ConfigError::InvalidValue {
+        self.errors.borrow_mut().push(ConfigError::InvalidValue {
             file: self.file(key),
             key: key.to_owned(),
             problem,
-            line: None,
-        })
+            line: self.provenance.get(key).and_then(|p| {
+                p.origin
+                    .as_deref()
+                    .and_then(|o| o.strip_prefix("line "))
+                    .and_then(|l| l.parse().ok())
+            }),
+        });
+        Ok(())
     }
 
     fn percent(&self, key: &str, value: f64) -> Result<(), ConfigError> {
