@@ -26,6 +26,7 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
+use deskside_config::Os;
 use deskside_exec::{Cmd, ExecError, Output, Zeroizing};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -61,6 +62,31 @@ pub fn principal(s: &Settings) -> String {
 #[must_use]
 pub fn kpasswd_conf(realm: &str, server: &str) -> String {
     format!("[realms]\n\t{realm} = {{\n\t\tkpasswd_server = {server}\n\t}}\n")
+}
+
+/// `KRB5_CONFIG` with `first` in front of `rest` (MIT merges the files in order). The list
+/// separator is the OS's path-list one: `;` on Windows, where `:` is part of `C:\` paths.
+#[must_use]
+pub fn krb5_config_list(os: Os, first: OsString, rest: &std::ffi::OsStr) -> OsString {
+    let mut list = first;
+    list.push(if os == Os::Windows { ";" } else { ":" });
+    list.push(rest);
+    list
+}
+
+/// The realm configuration MIT Kerberos reads when `KRB5_CONFIG` is not set:
+/// `%ProgramData%\MIT\Kerberos5\krb5.ini` on Windows (MIT Kerberos for Windows 4),
+/// `/etc/krb5.conf` elsewhere.
+#[must_use]
+pub fn default_krb5_config(os: Os, program_data: Option<OsString>) -> OsString {
+    match os {
+        Os::Windows => {
+            let mut p = program_data.unwrap_or_else(|| OsString::from("C:\\ProgramData"));
+            p.push("\\MIT\\Kerberos5\\krb5.ini");
+            p
+        }
+        Os::Linux | Os::Macos => OsString::from("/etc/krb5.conf"),
+    }
 }
 
 /// The environment and private files for one run of the Kerberos programs.
@@ -99,13 +125,14 @@ impl Runner {
                 std::fs::write(&file, kpasswd_conf(realm, server)).map_err(|e| {
                     PasswordError::Directory(format!("cannot write {}: {e}", file.display()))
                 })?;
+                let os = Os::current();
                 let rest = base
                     .or_else(|| std::env::var_os("KRB5_CONFIG"))
-                    .unwrap_or_else(|| OsString::from("/etc/krb5.conf"));
-                let mut list = file.into_os_string();
-                list.push(":");
-                list.push(rest);
-                (Some(list), Some(dir))
+                    .unwrap_or_else(|| default_krb5_config(os, std::env::var_os("ProgramData")));
+                (
+                    Some(krb5_config_list(os, file.into_os_string(), &rest)),
+                    Some(dir),
+                )
             }
             _ => (base, None),
         };
@@ -530,7 +557,8 @@ mod tests {
         );
         let r = Runner::new(&s, true).unwrap();
         let list = r.krb5_config.clone().unwrap().into_string().unwrap();
-        let (private, rest) = list.split_once(':').unwrap();
+        let sep = if cfg!(windows) { ';' } else { ':' };
+        let (private, rest) = list.split_once(sep).unwrap();
         assert_eq!(rest, "/etc/corp-krb5.conf");
         assert_eq!(
             std::fs::read_to_string(private).unwrap(),
@@ -545,6 +573,37 @@ mod tests {
         let no_realm = settings("source='kerberos'\nkpasswd_server='kdc1'\n", "jdoe");
         let err = Runner::new(&no_realm, true).err().unwrap();
         assert!(err.to_string().contains("kerberos_realm"), "{err}");
+    }
+
+    /// Regression: the list was joined with `:` on every OS, which splits `C:\…` paths.
+    #[test]
+    fn krb5_config_list_uses_the_os_separator() {
+        let first = OsString::from("C:\\Temp\\deskside-krb5-x\\kpasswd.conf");
+        let rest = OsString::from("C:\\ProgramData\\MIT\\Kerberos5\\krb5.ini");
+        assert_eq!(
+            krb5_config_list(Os::Windows, first, &rest),
+            OsString::from(
+                "C:\\Temp\\deskside-krb5-x\\kpasswd.conf;C:\\ProgramData\\MIT\\Kerberos5\\krb5.ini"
+            )
+        );
+        for os in [Os::Linux, Os::Macos] {
+            assert_eq!(
+                krb5_config_list(os, "/tmp/k.conf".into(), "/etc/krb5.conf".as_ref()),
+                OsString::from("/tmp/k.conf:/etc/krb5.conf")
+            );
+        }
+        assert_eq!(
+            default_krb5_config(Os::Windows, Some("D:\\PD".into())),
+            OsString::from("D:\\PD\\MIT\\Kerberos5\\krb5.ini")
+        );
+        assert_eq!(
+            default_krb5_config(Os::Windows, None),
+            OsString::from("C:\\ProgramData\\MIT\\Kerberos5\\krb5.ini")
+        );
+        assert_eq!(
+            default_krb5_config(Os::Linux, Some("x".into())),
+            OsString::from("/etc/krb5.conf")
+        );
     }
 
     #[test]
