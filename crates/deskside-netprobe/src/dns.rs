@@ -255,11 +255,7 @@ fn io_outcome(e: &std::io::Error) -> QueryOutcome {
         std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
             QueryOutcome::Unreachable
         }
-        _ if matches!(
-            e.raw_os_error(),
-            Some(libc::EHOSTUNREACH | libc::ENETUNREACH)
-        ) =>
-        {
+        _ if crate::oserr::fault(e) == crate::oserr::Fault::Unreachable => {
             QueryOutcome::Unreachable
         }
         _ => QueryOutcome::Invalid {

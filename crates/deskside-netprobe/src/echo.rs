@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::oserr::{Fault, fault};
 use crate::tcp;
 
 /// How the echoes were sent.
@@ -199,19 +200,14 @@ fn open(v6: bool) -> Result<(Socket, Method), EchoError> {
     } else {
         (Domain::IPV4, Protocol::ICMPV4)
     };
+    // A ping socket first (Linux with ping_group_range, macOS); Windows has none and answers
+    // "no such socket type", so the raw socket is tried next; a non-admin is refused that.
     match Socket::new(domain, Type::DGRAM, Some(proto)) {
         Ok(s) => Ok((s, Method::Icmp)),
-        Err(e)
-            if matches!(
-                e.raw_os_error(),
-                Some(libc::EACCES | libc::EPERM | libc::EPROTONOSUPPORT)
-            ) =>
-        {
+        Err(e) if matches!(fault(&e), Fault::NotPermitted | Fault::NoSuchSocket) => {
             match Socket::new(domain, Type::RAW, Some(proto)) {
                 Ok(s) => Ok((s, Method::IcmpRaw)),
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
-                    Err(EchoError::NotPermitted)
-                }
+                Err(e) if fault(&e) == Fault::NotPermitted => Err(EchoError::NotPermitted),
                 Err(e) => Err(e.into()),
             }
         }
@@ -299,7 +295,7 @@ pub async fn icmp_series(target: IpAddr, series: Series) -> Result<EchoStats, Ec
                         *slot = Some(Instant::now());
                     }
                 }
-                Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => stats.too_big += 1,
+                Err(e) if fault(&e) == Fault::MessageTooBig => stats.too_big += 1,
                 Err(e) => stats.errors.push(e.to_string()),
             }
             seq += 1;
@@ -340,7 +336,7 @@ pub async fn icmp_series(target: IpAddr, series: Series) -> Result<EchoStats, Ec
                     *slot = Some(crate::millis(t.elapsed()));
                 }
             }
-            Ok(Err(e)) if e.raw_os_error() == Some(libc::EMSGSIZE) => stats.too_big += 1,
+            Ok(Err(e)) if fault(&e) == Fault::MessageTooBig => stats.too_big += 1,
             Ok(Err(e)) => {
                 stats.errors.push(e.to_string());
                 if seq >= count {

@@ -12,11 +12,13 @@
 //! - [`mtu`]: path-MTU black-hole detection with don't-fragment echoes.
 //! - [`tcp`]: TCP connect timing.
 //! - [`wireguard`]: the last handshake of a WireGuard interface, from its UAPI socket.
+//! - [`oserr`]: what a socket error number means, per OS family (errno or Winsock).
 
 pub mod dns;
 pub mod echo;
 pub mod http;
 pub mod mtu;
+pub mod oserr;
 pub mod tcp;
 pub mod wireguard;
 

@@ -58,13 +58,13 @@ fn classify(e: &std::io::Error) -> ConnectOutcome {
     match e.kind() {
         K::ConnectionRefused => ConnectOutcome::Refused,
         K::TimedOut => ConnectOutcome::TimedOut,
-        K::NetworkUnreachable | K::HostUnreachable => ConnectOutcome::Unreachable,
-        _ => match e.raw_os_error() {
-            Some(libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EADDRNOTAVAIL) => {
-                ConnectOutcome::Unreachable
-            }
-            _ => ConnectOutcome::Error,
-        },
+        K::NetworkUnreachable | K::HostUnreachable | K::AddrNotAvailable => {
+            ConnectOutcome::Unreachable
+        }
+        _ if crate::oserr::fault(e) == crate::oserr::Fault::Unreachable => {
+            ConnectOutcome::Unreachable
+        }
+        _ => ConnectOutcome::Error,
     }
 }
 
