@@ -126,14 +126,45 @@ pub enum ConfigError {
         /// The URL's host.
         host: String,
     },
+    /// A policy file or folder is not trusted: it must be owned by root and not writable by
+    /// group or others, since whoever can write it decides what IT's policy says.
+    #[error(
+        "{file}: policy refused: {reason}; make it owned by root and not writable by group or \
+         others (`chown root:root`, `chmod go-w`)"
+    )]
+    PolicyUntrusted {
+        /// The file or folder refused.
+        file: String,
+        /// Why, in plain words ("it is owned by uid 1000, not root").
+        reason: String,
+    },
+    /// A policy source (registry export, property list, configuration profile) could not be
+    /// read as that format at all.
+    #[error("{file}: cannot read this policy: {message}")]
+    PolicyFormat {
+        /// The file, registry key or profile.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// More than one problem, each reported in full (one per line).
+    #[error("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several {
+        /// Every problem found, in the order found; never fewer than two.
+        errors: Vec<ConfigError>,
+    },
 }
 
 impl ConfigError {
     /// A stable code for the kind of problem, for callers that branch on it (`config.unknown_key`,
     /// `config.wrong_type`, `config.syntax`, `config.invalid_value`, `config.unreadable`,
-    /// `config.too_large`, `config.not_utf8`, `config.admin_only`, `config.insecure_url`).
+    /// `config.too_large`, `config.not_utf8`, `config.admin_only`, `config.insecure_url`,
+    /// `config.policy_untrusted`, `config.policy_format`). For several problems, the first one's.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Several { errors } => errors.first().map_or("config.invalid_value", Self::code),
+            Self::PolicyUntrusted { .. } => "config.policy_untrusted",
+            Self::PolicyFormat { .. } => "config.policy_format",
             Self::Unreadable { .. } => "config.unreadable",
             Self::TooLarge { .. } => "config.too_large",
             Self::NotUtf8 { .. } => "config.not_utf8",
@@ -155,10 +186,45 @@ impl ConfigError {
             | Self::InvalidValue { key, .. }
             | Self::AdminOnly { key, .. }
             | Self::InsecureUrl { key, .. } => Some(key),
+            Self::Several { errors } => errors.first().and_then(Self::key),
             Self::Unreadable { .. }
+            | Self::PolicyUntrusted { .. }
+            | Self::PolicyFormat { .. }
             | Self::TooLarge { .. }
             | Self::NotUtf8 { .. }
             | Self::Syntax { .. } => None,
+        }
+    }
+}
+
+impl ConfigError {
+    /// One error from a list: `None` for none, the error itself for one, [`Self::Several`]
+    /// (flattened) for more.
+    #[must_use]
+    pub fn from_list(errors: Vec<Self>) -> Option<Self> {
+        let mut flat: Vec<Self> = errors.into_iter().flat_map(Self::into_list).collect();
+        match flat.len() {
+            0 => None,
+            1 => flat.pop(),
+            _ => Some(Self::Several { errors: flat }),
+        }
+    }
+
+    /// Every single problem this error stands for (itself, or each of [`Self::Several`]).
+    #[must_use]
+    pub fn into_list(self) -> Vec<Self> {
+        match self {
+            Self::Several { errors } => errors.into_iter().flat_map(Self::into_list).collect(),
+            other => vec![other],
+        }
+    }
+
+    /// Like [`Self::into_list`], by reference.
+    #[must_use]
+    pub fn list(&self) -> Vec<&Self> {
+        match self {
+            Self::Several { errors } => errors.iter().flat_map(Self::list).collect(),
+            other => vec![other],
         }
     }
 }

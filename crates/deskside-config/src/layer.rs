@@ -3,7 +3,7 @@
 //! against the schema, so an unknown key or a wrong type is reported with the file, the dotted key,
 //! what was expected and, for files, the line.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -25,24 +25,37 @@ pub enum SourceKind {
     Default,
     /// The machine-wide file.
     System,
+    /// Recommended policy (MDM): IT's default, which the user's own file may still change.
+    Recommended,
     /// The per-user file.
     User,
     /// The file named by `--config` or `DESKSIDE_CONFIG`.
     Explicit,
-    /// Managed policy (MDM); the layer that normally locks keys.
+    /// Mandatory managed policy (MDM): locks every key it sets.
     Policy,
 }
 
 impl SourceKind {
-    /// The lowercase name used in provenance: `default`, `system`, `user`, `explicit`, `policy`.
+    /// The lowercase name used in provenance: `default`, `system`, `recommended`, `user`,
+    /// `explicit`, `policy` (mandatory policy).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Default => "default",
             Self::System => "system",
+            Self::Recommended => "recommended",
             Self::User => "user",
             Self::Explicit => "explicit",
             Self::Policy => "policy",
         }
+    }
+}
+
+impl SourceKind {
+    /// Whether this is a managed-policy layer (mandatory or recommended): a bad value there
+    /// drops that key only, instead of refusing the whole configuration.
+    #[must_use]
+    pub fn is_policy(self) -> bool {
+        matches!(self, Self::Policy | Self::Recommended)
     }
 }
 
@@ -102,6 +115,9 @@ pub struct Layer {
     /// Whether the layer's admin-only keys are honoured: checked on the file by
     /// [`Layer::from_file`], assumed from the kind by [`Layer::from_str`].
     pub owner: Ownership,
+    /// Where within the source each dotted key was set, for provenance: `line 3` for a file,
+    /// the value's registry path, the profile's name. Keys not listed have no detail.
+    pub origins: BTreeMap<String, String>,
 }
 
 impl Layer {
@@ -120,11 +136,27 @@ impl Layer {
 
     /// Parses and checks a layer from text; `path_label` names it in errors and provenance.
     /// With no file to look at, ownership is assumed from the kind ([`Ownership::assumed`]).
+    /// Every key is checked: several bad keys are one [`ConfigError::Several`].
     pub fn from_str(
         kind: SourceKind,
         path_label: Option<&Path>,
         text: &str,
     ) -> Result<Self, ConfigError> {
+        let (layer, errors) = Self::from_str_lenient(kind, path_label, text)?;
+        match ConfigError::from_list(errors) {
+            Some(e) => Err(e),
+            None => Ok(layer),
+        }
+    }
+
+    /// Like [`Layer::from_str`], but a key that is unknown or of the wrong type is removed
+    /// from the layer and returned as an error instead of refusing the whole text: how a
+    /// managed policy is read. Only text that is not TOML at all (or too large) is an `Err`.
+    pub fn from_str_lenient(
+        kind: SourceKind,
+        path_label: Option<&Path>,
+        text: &str,
+    ) -> Result<(Self, Vec<ConfigError>), ConfigError> {
         let source = Source {
             kind,
             path: path_label.map(Path::to_path_buf),
@@ -139,7 +171,7 @@ impl Layer {
             });
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+        let syntax = |e: toml::de::Error| {
             let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
             ConfigError::Syntax {
                 file: file.clone(),
@@ -147,34 +179,96 @@ impl Layer {
                 column,
                 message: e.message().trim().to_owned(),
             }
-        })?;
-        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            file: file.clone(),
-            line: 1,
-            column: 1,
-            message: e.message().trim().to_owned(),
-        })?;
-        let checked: Result<PartialConfig, _> = serde_path_to_error::deserialize(deserializer);
-        if let Err(e) = checked {
-            let line = e.inner().span().map(|s| line_col(text, s.start).0);
-            return Err(describe(&file, &table, &e, line));
+        };
+        let spanned = toml::de::DeTable::parse(text).map_err(syntax)?;
+        let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        let mut origins = BTreeMap::new();
+        for (section, value) in spanned.get_ref() {
+            let section_line = line_col(text, section.span().start).0;
+            origins.insert(
+                section.get_ref().to_string(),
+                format!("line {section_line}"),
+            );
+            if let toml::de::DeValue::Table(keys) = value.get_ref() {
+                for (name, _) in keys {
+                    let line = line_col(text, name.span().start).0;
+                    origins.insert(
+                        format!("{}.{}", section.get_ref(), name.get_ref()),
+                        format!("line {line}"),
+                    );
+                }
+            }
         }
-        Ok(Self {
-            source,
-            table,
-            locked: BTreeSet::new(),
-            owner: Ownership::assumed(kind),
-        })
+        let errors = check_keys(&file, &mut table, &origins);
+        // Sections are listed only to place errors about a whole section.
+        origins.retain(|k, _| k.contains('.'));
+        Ok((
+            Self {
+                source,
+                table,
+                locked: BTreeSet::new(),
+                owner: Ownership::assumed(kind),
+                origins,
+            },
+            errors,
+        ))
+    }
+
+    /// A layer of `kind` from a table built by a policy reader (registry, property list), with
+    /// each key's origin. Keys that are unknown or of the wrong type are removed and returned
+    /// as errors, as for [`Layer::from_str_lenient`].
+    pub fn from_table(
+        source: Source,
+        mut table: toml::Table,
+        origins: BTreeMap<String, String>,
+    ) -> (Self, Vec<ConfigError>) {
+        let errors = check_keys(&source.location(), &mut table, &origins);
+        let owner = Ownership::assumed(source.kind);
+        (
+            Self {
+                source,
+                table,
+                locked: BTreeSet::new(),
+                owner,
+                origins,
+            },
+            errors,
+        )
+    }
+
+    /// Removes every key that is unknown or of the wrong type, returning one error for each.
+    pub(crate) fn drop_invalid(&mut self) -> Vec<ConfigError> {
+        let file = self.source.location();
+        check_keys(&file, &mut self.table, &self.origins)
     }
 
     /// Checks the table and lock list against the schema; used for layers built in code.
+    /// Every problem is reported.
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
         let file = self.source.location();
-        let checked: Result<PartialConfig, _> =
-            serde_path_to_error::deserialize(toml::Value::Table(self.table.clone()));
-        if let Err(e) = checked {
-            return Err(describe(&file, &self.table, &e, None));
+        let mut table = self.table.clone();
+        let mut errors = check_keys(&file, &mut table, &self.origins);
+        errors.extend(self.lock_errors());
+        match ConfigError::from_list(errors) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
+    }
+
+    /// Removes lock entries naming no key or section, returning one error for each.
+    pub(crate) fn drop_unknown_locks(&mut self) -> Vec<ConfigError> {
+        let errors = self.lock_errors();
+        for e in &errors {
+            if let Some(key) = e.key() {
+                self.locked.remove(key);
+            }
+        }
+        errors
+    }
+
+    fn lock_errors(&self) -> Vec<ConfigError> {
+        let file = self.source.location();
+        let mut errors = Vec::new();
         for lock in &self.locked {
             let known = match lock.split_once('.') {
                 None => schema::SECTIONS.contains(&lock.as_str()),
@@ -185,14 +279,14 @@ impl Layer {
                     .iter()
                     .map(|s| (*s).to_owned())
                     .chain(schema::KEYS.iter().map(schema::KeySpec::dotted));
-                return Err(ConfigError::UnknownLock {
-                    file,
+                errors.push(ConfigError::UnknownLock {
+                    file: file.clone(),
                     key: lock.clone(),
                     suggestion: closest(lock, candidates),
                 });
             }
         }
-        Ok(())
+        errors
     }
 
     /// Whether this layer locks `key` (dotted), directly or through its section.
@@ -257,6 +351,67 @@ fn read_capped(
                 line,
             }
         })
+}
+
+/// Checks each key of `table` alone against the schema and removes the ones that fail (an
+/// unknown section or key, a section that is not a table, a value of the wrong type or out of
+/// range), returning one error per key removed, with its line from `origins` when known.
+fn check_keys(
+    file: &str,
+    table: &mut toml::Table,
+    origins: &BTreeMap<String, String>,
+) -> Vec<ConfigError> {
+    let line_of = |key: &str| {
+        origins
+            .get(key)
+            .and_then(|o| o.strip_prefix("line "))
+            .and_then(|l| l.parse().ok())
+    };
+    let mut errors = Vec::new();
+    let sections: Vec<String> = table.keys().cloned().collect();
+    for section in sections {
+        let keys: Vec<String> = match table.get(&section) {
+            Some(toml::Value::Table(t)) if schema::SECTIONS.contains(&section.as_str()) => {
+                t.keys().cloned().collect()
+            }
+            _ => {
+                // Unknown section, or a known one that is not a table: checked whole.
+                let one: toml::Table = table
+                    .get(&section)
+                    .map(|v| std::iter::once((section.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                if let Err(e) = serde_path_to_error::deserialize::<_, PartialConfig>(
+                    toml::Value::Table(one.clone()),
+                ) {
+                    errors.push(describe(file, &one, &e, line_of(&section)));
+                }
+                table.remove(&section);
+                continue;
+            }
+        };
+        for name in keys {
+            let Some(toml::Value::Table(t)) = table.get(&section) else {
+                continue;
+            };
+            let Some(value) = t.get(&name) else {
+                continue;
+            };
+            let mut inner = toml::Table::new();
+            inner.insert(name.clone(), value.clone());
+            let mut one = toml::Table::new();
+            one.insert(section.clone(), toml::Value::Table(inner));
+            let checked: Result<PartialConfig, _> =
+                serde_path_to_error::deserialize(toml::Value::Table(one.clone()));
+            if let Err(e) = checked {
+                let dotted = format!("{section}.{name}");
+                errors.push(describe(file, &one, &e, line_of(&dotted)));
+                if let Some(toml::Value::Table(t)) = table.get_mut(&section) {
+                    t.remove(&name);
+                }
+            }
+        }
+    }
+    errors
 }
 
 /// 1-based line and character column of a byte offset.

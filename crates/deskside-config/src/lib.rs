@@ -155,7 +155,7 @@ pub use paths::{
     resolve as resolve_paths, system_path, user_path,
 };
 pub use schema::{
-    BUILTIN_FIXES, AdminAction, AppConfig, BrandingConfig, ClockConfig, Config, DiskConfig, FixesConfig,
-    HelpdeskConfig, NetworkConfig, PasswordConfig, SecurityConfig, ServerConfig, SystemConfig,
-    TicketsConfig, VpnConfig,
+    AdminAction, AppConfig, BUILTIN_FIXES, BrandingConfig, ClockConfig, Config, DiskConfig,
+    FixesConfig, HelpdeskConfig, NetworkConfig, PasswordConfig, SecurityConfig, ServerConfig,
+    SystemConfig, TicketsConfig, VpnConfig,
 };

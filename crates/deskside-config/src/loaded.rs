@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::error::ConfigError;
 use crate::layer::Source;
 use crate::schema::{self, Config};
 
@@ -16,6 +17,44 @@ pub struct Provenance {
     pub source: Source,
     /// Whether a layer locks the key, so no other layer can change it.
     pub locked: bool,
+    /// Where within the source: `line 3`, a registry value's path, a profile.
+    pub origin: Option<String>,
+    /// The values this one replaced or that were refused for it, lowest layer first.
+    pub overrode: Vec<Overridden>,
+}
+
+/// A value that lost to the effective one: replaced by a higher layer, or ignored because
+/// another layer locks the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overridden {
+    /// The layer that set it.
+    pub source: Source,
+    /// The value as TOML, shortened (secrets are redacted when shown, not here).
+    pub value: String,
+}
+
+/// A problem in a managed policy that did not stop the load: the key was dropped (or the
+/// whole file refused) and the rest of the policy applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyIssue {
+    /// The stable code (`config.invalid_value`, `config.policy_untrusted`, …).
+    pub code: &'static str,
+    /// The dotted key, when one key is at fault.
+    pub key: Option<String>,
+    /// The full message: source, key and what was expected.
+    pub message: String,
+}
+
+impl PolicyIssue {
+    /// The issue for one error.
+    #[must_use]
+    pub fn from_error(error: &ConfigError) -> Self {
+        Self {
+            code: error.code(),
+            key: error.key().map(str::to_owned),
+            message: error.to_string(),
+        }
+    }
 }
 
 /// A loaded, merged and validated configuration.
@@ -31,6 +70,9 @@ pub struct Loaded {
     /// Accepted settings that weaken security, such as plain `http://` to a host in
     /// `security.allow_http_hosts`; `config validate` prints them as warnings.
     pub warnings: Vec<String>,
+    /// Problems in managed policy that dropped a key (or refused a policy file) without
+    /// stopping the load; `config validate` and `policy show` print them.
+    pub policy_errors: Vec<PolicyIssue>,
     /// The layers that took part, lowest precedence first, starting with the defaults.
     pub layers: Vec<Source>,
 }

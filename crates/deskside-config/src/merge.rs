@@ -6,37 +6,131 @@
 use std::collections::BTreeMap;
 
 use crate::error::ConfigError;
-use crate::layer::{Layer, Source, SourceKind};
-use crate::loaded::{Loaded, Provenance};
+use crate::layer::{Layer, Source, SourceKind, shown_value};
+use crate::loaded::{Loaded, Overridden, PolicyIssue, Provenance};
 use crate::owner::Ownership;
 use crate::schema::{self, Config};
 use crate::validate;
 
 /// Merges the built-in defaults and `layers` into a validated configuration.
 ///
-/// Layers are applied in precedence order of their [`crate::SourceKind`] (default < system < user <
-/// explicit < policy); layers of the same kind apply in the order given. Each layer is checked
-/// alone first (unknown keys, wrong types, unknown lock entries), then the merged result is
-/// validated as a whole. When several layers lock the same key the highest-precedence one owns it.
+/// Layers are applied in precedence order of their [`crate::SourceKind`] (default < system <
+/// recommended policy < user < explicit < mandatory policy); layers of the same kind apply in the
+/// order given. Each layer is checked alone first (unknown keys, wrong types, unknown lock
+/// entries), then the merged result is validated as a whole; every problem is reported at once
+/// ([`ConfigError::Several`]). When several layers lock the same key the highest-precedence one
+/// owns it.
+///
+/// A policy layer (mandatory or recommended) never makes the load fail: a bad value there drops
+/// that key only, the rest of the policy applies, and the error is kept in
+/// [`Loaded::policy_errors`].
 ///
 /// Admin-only keys (credentials, the URLs they go to, programs, the plain-HTTP allow-list) are
 /// honoured only from admin-owned layers ([`Layer::owner`]); elsewhere they are dropped before
 /// merging and each one becomes a note. Keys that run programs are a [`ConfigError::AdminOnly`]
 /// error instead when a user file, or an explicit file that is not admin-owned, holds them.
 pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
-    for layer in &layers {
-        layer.check()?;
-        check_program_keys(layer)?;
+    let mut fatal = Vec::new();
+    let mut policy_errors = Vec::new();
+    for layer in &mut layers {
+        if layer.source.kind.is_policy() {
+            // A bad policy value drops that key only; the rest of the policy applies.
+            policy_errors.extend(layer.drop_invalid());
+            policy_errors.extend(layer.drop_unknown_locks());
+        } else if let Err(e) = layer.check() {
+            fatal.extend(e.into_list());
+        }
+        if let Err(e) = check_program_keys(layer) {
+            fatal.push(e);
+        }
+    }
+    if let Some(e) = ConfigError::from_list(fatal) {
+        return Err(e);
     }
     layers.sort_by_key(|l| l.source.kind);
     let mut notes = Vec::new();
     for layer in &mut layers {
         notes.extend(drop_admin_only(layer));
     }
-
     let defaults = defaults_table()?;
-    let default_source = Source::default_values();
 
+    // Validate the merge; a semantic error in a value from a policy layer removes that key
+    // from the layer and merges again (each round removes at least one key, so this ends).
+    loop {
+        let merged = merge(&layers, &defaults);
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(
+            merged.table.clone(),
+        ))
+        .map_err(|e| {
+            // Unreachable after each layer was checked; reported rather than assumed.
+            let key = e.path().to_string();
+            let file = merged.provenance.get(&key).map_or_else(
+                || "merged configuration".to_owned(),
+                |p| p.source.location(),
+            );
+            ConfigError::InvalidValue {
+                file,
+                key,
+                problem: e.inner().message().to_owned(),
+                line: None,
+            }
+        })?;
+        let (warnings, errors) = validate::check(&config, &merged.provenance);
+        let mut others = Vec::new();
+        let mut dropped = false;
+        for error in errors {
+            let from = error.key().and_then(|k| {
+                merged
+                    .effective
+                    .get(k)
+                    .map(|(_, from)| (k.to_owned(), *from))
+            });
+            match from {
+                Some((key, Some(i))) if layers[i].source.kind.is_policy() => {
+                    if remove_key(&mut layers[i], &key) {
+                        dropped = true;
+                        policy_errors.push(error);
+                    } else {
+                        others.push(error);
+                    }
+                }
+                _ => others.push(error),
+            }
+        }
+        if let Some(e) = ConfigError::from_list(others) {
+            return Err(e);
+        }
+        if dropped {
+            continue;
+        }
+        let mut all_notes = notes;
+        all_notes.extend(merged.notes);
+        return Ok(Loaded {
+            config,
+            provenance: merged.provenance,
+            notes: all_notes,
+            warnings,
+            policy_errors: policy_errors.iter().map(PolicyIssue::from_error).collect(),
+            layers: std::iter::once(Source::default_values())
+                .chain(layers.into_iter().map(|l| l.source))
+                .collect(),
+        });
+    }
+}
+
+/// The result of merging layers over the defaults, before validation.
+struct Merged {
+    /// The winning value of each dotted key and the layer it came from (`None` = default).
+    effective: BTreeMap<String, (toml::Value, Option<usize>)>,
+    /// The merged `[section]` tables, empty text keys removed.
+    table: toml::Table,
+    provenance: BTreeMap<String, Provenance>,
+    /// Overrides ignored because another layer locks the key.
+    notes: Vec<String>,
+}
+
+fn merge(layers: &[Layer], defaults: &toml::Table) -> Merged {
+    let mut notes = Vec::new();
     // Who owns each locked key: the highest-precedence layer that locks it.
     let mut owners: BTreeMap<String, usize> = BTreeMap::new();
     for spec in schema::KEYS {
@@ -46,13 +140,13 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
         }
     }
 
-    // The winning value and the layer it came from (`None` = built-in default).
     let mut effective: BTreeMap<String, (toml::Value, Option<usize>)> = BTreeMap::new();
-    for (section, values) in &defaults {
+    for (section, values) in defaults {
         for (name, value) in values.as_table().into_iter().flatten() {
             effective.insert(format!("{section}.{name}"), (value.clone(), None));
         }
     }
+    let mut overrode: BTreeMap<String, Vec<Overridden>> = BTreeMap::new();
     for (i, layer) in layers.iter().enumerate() {
         for (section, values) in &layer.table {
             for (name, value) in values.as_table().into_iter().flatten() {
@@ -66,17 +160,28 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
                         layer.source.location(),
                         locker.kind,
                     ));
+                    overrode.entry(key).or_default().push(Overridden {
+                        source: layer.source.clone(),
+                        value: shown_value(value),
+                    });
                     continue;
                 }
-                effective.insert(key, (value.clone(), Some(i)));
+                if let Some((old, from)) = effective.insert(key.clone(), (value.clone(), Some(i))) {
+                    let source =
+                        from.map_or_else(Source::default_values, |j| layers[j].source.clone());
+                    overrode.entry(key).or_default().push(Overridden {
+                        source,
+                        value: shown_value(&old),
+                    });
+                }
             }
         }
     }
 
-    let mut merged = toml::Table::new();
+    let mut table = toml::Table::new();
     for (key, (value, _)) in &effective {
         if let Some((section, name)) = key.split_once('.') {
-            let entry = merged
+            let entry = table
                 .entry(section.to_owned())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             if let toml::Value::Table(t) = entry {
@@ -89,51 +194,53 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
         .iter()
         .map(|spec| {
             let key = spec.dotted();
-            let source = effective
-                .get(&key)
-                .and_then(|(_, from)| *from)
-                .map_or_else(|| default_source.clone(), |i| layers[i].source.clone());
+            let from = effective.get(&key).and_then(|(_, from)| *from);
+            let source = from.map_or_else(Source::default_values, |i| layers[i].source.clone());
+            let origin = from.and_then(|i| layers[i].origins.get(&key).cloned());
             let locked = owners.contains_key(&key);
-            (key, Provenance { source, locked })
+            let overrode = overrode.remove(&key).unwrap_or_default();
+            (
+                key,
+                Provenance {
+                    source,
+                    locked,
+                    origin,
+                    overrode,
+                },
+            )
         })
         .collect();
 
     // An empty string unsets a text key (an optional one becomes `None`, others their default),
     // so a higher layer can clear a lower layer's value.
     for spec in schema::KEYS.iter().filter(|k| k.kind == schema::Kind::Text) {
-        if let Some(toml::Value::Table(t)) = merged.get_mut(spec.section)
+        if let Some(toml::Value::Table(t)) = table.get_mut(spec.section)
             && t.get(spec.name).and_then(toml::Value::as_str) == Some("")
         {
             t.remove(spec.name);
         }
     }
-
-    let config: Config =
-        serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
-            // Unreachable after each layer was checked; reported rather than assumed.
-            let key = e.path().to_string();
-            let file = provenance.get(&key).map_or_else(
-                || "merged configuration".to_owned(),
-                |p| p.source.location(),
-            );
-            ConfigError::InvalidValue {
-                file,
-                key,
-                problem: e.inner().message().to_owned(),
-                line: None,
-            }
-        })?;
-    let warnings = validate::check(&config, &provenance)?;
-
-    Ok(Loaded {
-        config,
+    Merged {
+        effective,
+        table,
         provenance,
         notes,
-        warnings,
-        layers: std::iter::once(default_source)
-            .chain(layers.into_iter().map(|l| l.source))
-            .collect(),
-    })
+    }
+}
+
+/// Removes dotted `key` from a layer (and its lock); whether it was there.
+fn remove_key(layer: &mut Layer, key: &str) -> bool {
+    let Some((section, name)) = key.split_once('.') else {
+        return false;
+    };
+    let removed = layer
+        .table
+        .get_mut(section)
+        .and_then(toml::Value::as_table_mut)
+        .and_then(|t| t.remove(name))
+        .is_some();
+    layer.locked.remove(key);
+    removed
 }
 
 /// Refuses keys that run programs ([`schema::PROGRAM_KEYS`]) in a user file or in an explicit
@@ -142,7 +249,9 @@ fn check_program_keys(layer: &Layer) -> Result<(), ConfigError> {
     let refused = match layer.source.kind {
         SourceKind::User => true,
         SourceKind::Explicit => !layer.owner.is_admin(),
-        SourceKind::Default | SourceKind::System | SourceKind::Policy => false,
+        SourceKind::Default | SourceKind::System | SourceKind::Recommended | SourceKind::Policy => {
+            false
+        }
     };
     if !refused {
         return Ok(());

@@ -6,7 +6,8 @@
 //!
 //! | layer | admin-owned when |
 //! | --- | --- |
-//! | defaults, policy | always |
+//! | defaults, mandatory policy | always |
+//! | recommended policy | never: it is a default the user may override, so it may not carry security-sensitive keys |
 //! | system, explicit (Unix) | the open file is owned by root (uid 0) and not writable by group or others |
 //! | system (Windows) | it is the machine-wide file `%ProgramData%\Deskside\config.toml`, not a path from `DESKSIDE_SYSTEM_CONFIG` |
 //! | explicit (Windows) | never: no ownership check is made there yet |
@@ -67,7 +68,9 @@ impl Ownership {
     pub fn assumed(kind: SourceKind) -> Self {
         match kind {
             SourceKind::Default | SourceKind::System | SourceKind::Policy => Self::Admin,
-            SourceKind::User | SourceKind::Explicit => decide(kind, FileFacts::Unknown),
+            SourceKind::User | SourceKind::Explicit | SourceKind::Recommended => {
+                decide(kind, FileFacts::Unknown)
+            }
         }
     }
 
@@ -94,6 +97,9 @@ pub fn decide(kind: SourceKind, facts: FileFacts) -> Ownership {
     match kind {
         SourceKind::Default | SourceKind::Policy => Ownership::Admin,
         SourceKind::User => Ownership::not_admin("it is the user's own config file"),
+        SourceKind::Recommended => Ownership::not_admin(
+            "recommended policy is only a default the user may change; set it in mandatory policy",
+        ),
         SourceKind::System | SourceKind::Explicit => match facts {
             FileFacts::Unix { uid, .. } if uid != 0 => {
                 Ownership::not_admin(format!("it is owned by uid {uid}, not root"))

@@ -189,7 +189,7 @@ fn cross_layer_ordering_error_names_both_files() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: key `disk.fail_free_percent`: must be less than `disk.warn_free_percent` (6, from {}), found 8",
+            "{}: key `disk.fail_free_percent`: must be less than `disk.warn_free_percent` (6, from {}), found 8 (line 2)",
             system.display(),
             user.display()
         )
@@ -204,7 +204,7 @@ fn ordering_error_against_a_default_blames_the_changed_key() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: key `clock.fail_offset_s`: must be greater than `clock.warn_offset_s` (60, from default), found 10",
+            "{}: key `clock.fail_offset_s`: must be greater than `clock.warn_offset_s` (60, from default), found 10 (line 2)",
             user.display()
         )
     );

@@ -25,6 +25,7 @@ fn policy(text: &str, locked: &[&str]) -> Layer {
         table: text.parse().unwrap(),
         locked: locked.iter().map(|s| (*s).to_owned()).collect(),
         owner: Ownership::Admin,
+        origins: Default::default(),
     }
 }
 
@@ -162,34 +163,52 @@ fn highest_locking_layer_owns_a_key_locked_twice() {
 }
 
 #[test]
-fn policy_layers_are_checked_like_files() {
-    let err = load_layers(vec![policy("[network]\ndns_names = 3\n", &[])]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "/etc/deskside/policy.toml: key `network.dns_names`: expected a list of strings, found an integer"
+fn policy_layers_are_checked_like_files_but_a_bad_key_drops_only_that_key() {
+    let p = policy(
+        "[network]\ndns_names = 3\nprobe_url = []\ndns_timeout_ms = 900\n",
+        &["netwrk", "network.dns_timeout_ms"],
     );
-    let err = load_layers(vec![policy("[network]\nprobe_url = []\n", &[])]).unwrap_err();
+    let loaded = load_layers(vec![p]).unwrap();
+    assert_eq!(loaded.config.network.dns_timeout_ms, 900);
+    assert!(loaded.provenance["network.dns_timeout_ms"].locked);
+    assert_eq!(loaded.config.network.dns_names, ["www.example.com"]);
+    let messages: Vec<&str> = loaded
+        .policy_errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
     assert_eq!(
-        err.to_string(),
-        "/etc/deskside/policy.toml: unknown key `network.probe_url` (did you mean `probe_urls`?)"
+        messages,
+        [
+            "/etc/deskside/policy.toml: key `network.dns_names`: expected a list of strings, found an integer",
+            "/etc/deskside/policy.toml: unknown key `network.probe_url` (did you mean `probe_urls`?)",
+            "/etc/deskside/policy.toml: cannot lock unknown key `netwrk` (did you mean `network`?)",
+        ]
     );
-    let err = load_layers(vec![policy("", &["netwrk"])]).unwrap_err();
-    assert_eq!(err.code(), "config.unknown_key");
+    assert_eq!(loaded.policy_errors[0].code, "config.wrong_type");
     assert_eq!(
-        err.to_string(),
-        "/etc/deskside/policy.toml: cannot lock unknown key `netwrk` (did you mean `network`?)"
+        loaded.policy_errors[0].key.as_deref(),
+        Some("network.dns_names")
     );
 }
 
 #[test]
-fn invalid_locked_value_is_blamed_on_the_policy() {
-    let mut p = policy("[disk]\nwarn_free_percent = 150\n", &["disk"]);
+fn invalid_locked_value_is_blamed_on_the_policy_and_dropped() {
+    let mut p = policy(
+        "[disk]\nwarn_free_percent = 150\nfail_free_percent = 4\n",
+        &["disk"],
+    );
     p.source.path = None;
-    let err = load_layers(vec![p]).unwrap_err();
+    let loaded = load_layers(vec![p]).unwrap();
     assert_eq!(
-        err.to_string(),
+        loaded.policy_errors[0].message,
         "policy: key `disk.warn_free_percent`: expected a percentage from 0 to 100, found 150"
     );
+    assert_eq!(loaded.policy_errors.len(), 1);
+    // The bad key keeps the default; the good one of the same policy applies, still locked.
+    assert!((loaded.config.disk.warn_free_percent - 10.0).abs() < f64::EPSILON);
+    assert!((loaded.config.disk.fail_free_percent - 4.0).abs() < f64::EPSILON);
+    assert!(loaded.provenance["disk.fail_free_percent"].locked);
 }
 
 #[test]
