@@ -84,12 +84,16 @@
 //! | `helpdesk.from` | string | unset | sender; requester e-mail for some helpdesks |
 //! | `helpdesk.to` | string | unset | the helpdesk's address |
 //! | `helpdesk.timeout_s` | integer | `20` | 1–300, per request |
+//! | `helpdesk.impersonate` | bool | `false` | admin-only; Redmine files as the user |
 //! | `tickets.forbid` | list of parts | `[]` | `device`, `diagnosis`, `fixes`, `audit`, `logs`, `screenshot` |
 //! | `tickets.redact_personal` | boolean | `false` | hide user names in paths, MACs, serial |
 //! | `tickets.max_bundle_bytes` | integer | `4194304` | ≥ 65536 |
 //! | `tickets.max_log_bytes` | integer | `262144` | ≥ 1024 |
 //! | `tickets.max_attempts` | integer | `50` | 1–1000 |
 //! | `tickets.submit_wait_s` | integer | `30` | 0–300 |
+//! | `tickets.requester` | string | unset | admin-only; e-mail template with `{user}` |
+//! | `tickets.requesters` | list of strings | `[]` | admin-only; `"login = address"` |
+//! | `tickets.categories` | list of strings | network/vpn/disk/system | `"pattern = category"` |
 //! | `server.url` | URL | unset | admin-only; the Deskside server (tickets go through its relay) |
 //! | `server.enroll_secret` | string | unset | admin-only; the one-time enrolment secret |
 //! | `password.source` | string | unset | `ad`, `ldap`, `kerberos` or `manual` |

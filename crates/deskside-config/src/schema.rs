@@ -374,6 +374,9 @@ pub struct HelpdeskConfig {
     pub to: Option<String>,
     /// Time limit of one request to the helpdesk, in seconds.
     pub timeout_s: u64,
+    /// Redmine: file issues as the user (`X-Redmine-Switch-User` with their login; the
+    /// `api_key` must be an administrator's). Off: the body names the user instead.
+    pub impersonate: bool,
 }
 
 impl Default for HelpdeskConfig {
@@ -402,6 +405,7 @@ impl Default for HelpdeskConfig {
             from: None,
             to: None,
             timeout_s: 20,
+            impersonate: false,
         }
     }
 }
@@ -434,6 +438,14 @@ pub struct TicketsConfig {
     pub max_attempts: u64,
     /// How long `ticket submit` tries to deliver before leaving the ticket queued, in seconds.
     pub submit_wait_s: u64,
+    /// The requester's e-mail from the login: a template such as `{user}@corp.example`
+    /// (`{user}` is the operating-system login). `None`: only [`TicketsConfig::requesters`].
+    pub requester: Option<String>,
+    /// Explicit identities, `"login = address"`, which win over the template.
+    pub requesters: Vec<String>,
+    /// Root cause → category when the user chose none, `"pattern = category"`, first match
+    /// wins; the pattern is a check id (`net.dns`), a prefix (`net.*`) or `*`.
+    pub categories: Vec<String>,
 }
 
 impl Default for TicketsConfig {
@@ -445,6 +457,17 @@ impl Default for TicketsConfig {
             max_log_bytes: 256 * 1024,
             max_attempts: 50,
             submit_wait_s: 30,
+            requester: None,
+            requesters: Vec::new(),
+            categories: [
+                "net.* = Network and VPN",
+                "vpn.* = Network and VPN",
+                "disk.* = Hardware",
+                "system.clock = Software",
+                "system.uptime = Software",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         }
     }
 }
@@ -627,6 +650,15 @@ pub(crate) const ADMIN_ONLY: &[(&str, &str)] = &[
     ("helpdesk.smtp_password", "it is a helpdesk credential"),
     ("helpdesk.smtp_host", "the SMTP login is sent to it"),
     (
+        "helpdesk.impersonate",
+        "it files tickets as another helpdesk user",
+    ),
+    ("tickets.requester", "it decides whom tickets are filed for"),
+    (
+        "tickets.requesters",
+        "it decides whom tickets are filed for",
+    ),
+    (
         "server.url",
         "the device's enrolment secret and signed requests are sent to it",
     ),
@@ -749,12 +781,16 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("helpdesk", "from", Kind::Text),
     key("helpdesk", "to", Kind::Text),
     key("helpdesk", "timeout_s", Kind::Count),
+    key("helpdesk", "impersonate", Kind::Bool),
     key("tickets", "forbid", Kind::TextList),
     key("tickets", "redact_personal", Kind::Bool),
     key("tickets", "max_bundle_bytes", Kind::Count),
     key("tickets", "max_log_bytes", Kind::Count),
     key("tickets", "max_attempts", Kind::Count),
     key("tickets", "submit_wait_s", Kind::Count),
+    key("tickets", "requester", Kind::Text),
+    key("tickets", "requesters", Kind::TextList),
+    key("tickets", "categories", Kind::TextList),
     key("server", "url", Kind::Text),
     key("server", "enroll_secret", Kind::Text),
     key("password", "source", Kind::Text),
@@ -939,6 +975,7 @@ struct PartialHelpdesk {
     from: Option<String>,
     to: Option<String>,
     timeout_s: Option<u64>,
+    impersonate: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -951,6 +988,9 @@ struct PartialTickets {
     max_log_bytes: Option<u64>,
     max_attempts: Option<u64>,
     submit_wait_s: Option<u64>,
+    requester: Option<String>,
+    requesters: Option<Vec<String>>,
+    categories: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -516,6 +516,39 @@ fn check_tickets(
         )?;
     }
     c.at_most("tickets.submit_wait_s", t.submit_wait_s, 300)?;
+    if let Some(template) = &t.requester
+        && !template.contains('@')
+    {
+        return c.fail(
+            "tickets.requester",
+            format!(
+                "expected an e-mail template such as \"{{user}}@corp.example\", found {:?}",
+                shorten(template)
+            ),
+        );
+    }
+    for (key, list, right) in [
+        ("tickets.requesters", &t.requesters, "an e-mail address"),
+        ("tickets.categories", &t.categories, "a category"),
+    ] {
+        for (i, entry) in list.iter().enumerate() {
+            let ok = entry.split_once('=').is_some_and(|(l, r)| {
+                !l.trim().is_empty()
+                    && !r.trim().is_empty()
+                    && (key != "tickets.requesters" || r.contains('@'))
+            });
+            if !ok {
+                return c.fail(
+                    key,
+                    format!(
+                        "{}expected \"name = {right}\", found {:?}",
+                        item(list.len(), i),
+                        shorten(entry)
+                    ),
+                );
+            }
+        }
+    }
     Ok(())
 }
 
