@@ -237,9 +237,16 @@ impl Layer {
     }
 
     /// Removes every key that is unknown or of the wrong type, returning one error for each.
+    /// A lock on a removed key goes with it: IT's intent was that value, not the default.
     pub(crate) fn drop_invalid(&mut self) -> Vec<ConfigError> {
         let file = self.source.location();
-        check_keys(&file, &mut self.table, &self.origins)
+        let errors = check_keys(&file, &mut self.table, &self.origins);
+        for e in &errors {
+            if let Some(key) = e.key() {
+                self.locked.remove(key);
+            }
+        }
+        errors
     }
 
     /// Checks the table and lock list against the schema; used for layers built in code.
@@ -302,7 +309,7 @@ impl Layer {
 
 /// Reads a file of at most [`MAX_FILE_BYTES`] as UTF-8, with the ownership facts of the very file
 /// read. `Ok(None)` when it does not exist and `required` is false.
-fn read_capped(
+pub(crate) fn read_capped(
     path: &Path,
     required: bool,
 ) -> Result<Option<(String, owner::FileFacts)>, ConfigError> {

@@ -145,6 +145,7 @@ mod loaded;
 mod merge;
 mod owner;
 mod paths;
+pub mod policy;
 mod schema;
 mod validate;
 

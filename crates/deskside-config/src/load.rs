@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use crate::error::ConfigError;
 use crate::layer::{Layer, SourceKind};
-use crate::loaded::Loaded;
+use crate::loaded::{Loaded, PolicyIssue};
 use crate::merge::load_layers;
 use crate::paths::{self, ConfigPaths, Os};
+use crate::policy::PolicySources;
 
 /// A function looking up an environment variable.
 pub type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -23,15 +24,22 @@ pub struct LoadOptions {
     pub explicit: Option<PathBuf>,
     /// Environment lookup: `DESKSIDE_*` overrides, `HOME`, `XDG_CONFIG_HOME`, `APPDATA`, ….
     pub env: EnvLookup,
+    /// Where managed policy is read from: the OS's locations for [`LoadOptions::from_env`],
+    /// none for [`LoadOptions::from_vars`] (tests set a folder they created). No environment
+    /// variable moves it: mandatory policy must not be skippable by whoever starts the process.
+    pub policy: PolicySources,
 }
 
 impl LoadOptions {
     /// Options reading the process environment at load time.
     pub fn from_env(os: Os, explicit: Option<PathBuf>) -> Self {
+        let env: EnvLookup = Box::new(|name| std::env::var(name).ok());
+        let policy = PolicySources::for_os(os, &*env);
         Self {
             os,
             explicit,
-            env: Box::new(|name| std::env::var(name).ok()),
+            env,
+            policy,
         }
     }
 
@@ -53,6 +61,7 @@ impl LoadOptions {
             os,
             explicit,
             env: Box::new(move |name| vars.get(name).cloned()),
+            policy: PolicySources::None,
         }
     }
 
@@ -68,12 +77,15 @@ impl fmt::Debug for LoadOptions {
             .field("os", &self.os)
             .field("explicit", &self.explicit)
             .field("env", &"<lookup>")
+            .field("policy", &self.policy)
             .finish()
     }
 }
 
-/// Loads defaults < system file < user file < explicit file. Missing system and user files are
-/// skipped; a missing explicit file is an error.
+/// Loads defaults < system file < recommended policy < user file < explicit file < mandatory
+/// policy. Missing system and user files are skipped; a missing explicit file is an error.
+/// Policy never makes the load fail: refused policy files and dropped values are in
+/// [`Loaded::policy_errors`].
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     let paths = opts.paths();
     let mut layers = Vec::new();
@@ -88,5 +100,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
             layers.push(layer);
         }
     }
-    load_layers(layers)
+    let policy = crate::policy::read(&opts.policy);
+    layers.extend(policy.layers);
+    let mut loaded = load_layers(layers)?;
+    let read_errors = policy.errors.iter().map(PolicyIssue::from_error);
+    loaded.policy_errors.splice(0..0, read_errors);
+    Ok(loaded)
 }

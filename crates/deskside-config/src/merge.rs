@@ -77,7 +77,7 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
         })?;
         let (warnings, errors) = validate::check(&config, &merged.provenance);
         let mut others = Vec::new();
-        let mut dropped = false;
+        let mut dropped: Vec<(usize, String)> = Vec::new();
         for error in errors {
             let from = error.key().and_then(|k| {
                 merged
@@ -87,8 +87,12 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
             });
             match from {
                 Some((key, Some(i))) if layers[i].source.kind.is_policy() => {
-                    if remove_key(&mut layers[i], &key) {
-                        dropped = true;
+                    // A key can fail two checks (a range and an ordering): one drop for both.
+                    let again = dropped.iter().any(|(j, k)| *j == i && *k == key);
+                    if again || remove_key(&mut layers[i], &key) {
+                        if !again {
+                            dropped.push((i, key));
+                        }
                         policy_errors.push(error);
                     } else {
                         others.push(error);
@@ -97,6 +101,7 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
                 _ => others.push(error),
             }
         }
+        let dropped = !dropped.is_empty();
         if let Some(e) = ConfigError::from_list(others) {
             return Err(e);
         }
@@ -198,7 +203,8 @@ fn merge(layers: &[Layer], defaults: &toml::Table) -> Merged {
             let source = from.map_or_else(Source::default_values, |i| layers[i].source.clone());
             let origin = from.and_then(|i| layers[i].origins.get(&key).cloned());
             let locked = owners.contains_key(&key);
-            let overrode = overrode.remove(&key).unwrap_or_default();
+            let mut overrode = overrode.remove(&key).unwrap_or_default();
+            overrode.sort_by_key(|o| o.source.kind);
             (
                 key,
                 Provenance {
