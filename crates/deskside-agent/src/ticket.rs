@@ -392,6 +392,7 @@ pub fn prepare(
     let options = BuildOptions {
         unticked,
         policy: policy(config),
+        ..BuildOptions::default()
     };
     let bundle = deskside_evidence::build(&request, evidence, &options, OffsetDateTime::now_utc())
         .map_err(AgentError::Evidence)?;

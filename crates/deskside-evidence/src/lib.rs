@@ -25,7 +25,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-pub use redact::{RedactionCounts, Redactor};
+pub use redact::{Hidden, HiddenKind, RedactionCounts, Redactor};
 pub use render::{Attachment, Rendered, render};
 
 /// Schema tag of the JSON attachment; bumped when a field changes meaning or disappears.
@@ -292,6 +292,9 @@ pub struct BuildOptions {
     pub unticked: BTreeSet<Part>,
     /// The organisation's policy.
     pub policy: Policy,
+    /// Values hidden in the user's fields that the user un-hid in the preview (ids of
+    /// [`Hidden`] items, `description:1`): sent as typed.
+    pub reveal: BTreeSet<String>,
 }
 
 /// A key fact of the human summary.
@@ -383,6 +386,10 @@ pub struct Bundle {
     /// The screenshot PNG (metadata removed); attached separately, not in the JSON.
     #[serde(skip)]
     pub screenshot_png: Option<Vec<u8>>,
+    /// Each value hidden in (or un-hidden by the user from) the fields the user typed, for the
+    /// preview; not in the JSON.
+    #[serde(skip)]
+    pub hidden: Vec<Hidden>,
 }
 
 impl Bundle {
@@ -457,10 +464,16 @@ pub fn build(
     let include_logs = included(Part::Logs, !evidence.logs.is_empty());
     let include_screenshot = included(Part::Screenshot, evidence.screenshot.is_some());
 
-    // The user's own words are redacted too: people paste error messages with tokens in them.
+    // The user's own words are redacted too: people paste error messages with tokens in them
+    // and write passwords in sentences. Each value hidden there is listed for the preview,
+    // where the user can undo a false positive (`options.reveal`).
     let mut req = request.clone();
-    req.subject = cut_chars(&redactor.text(req.subject.trim()), MAX_SUBJECT_CHARS);
-    let description = redactor.text(&req.description);
+    let reveal = &options.reveal;
+    req.subject = cut_chars(
+        &redactor.user_field("subject", req.subject.trim(), true, reveal),
+        MAX_SUBJECT_CHARS,
+    );
+    let description = redactor.user_field("description", &req.description, true, reveal);
     if description.len() > MAX_DESCRIPTION_BYTES {
         truncations.push(format!(
             "description: kept the first {MAX_DESCRIPTION_BYTES} of {} bytes",
@@ -468,8 +481,12 @@ pub fn build(
         ));
     }
     req.description = cut_head(&description, MAX_DESCRIPTION_BYTES);
-    req.category = req.category.map(|c| redactor.text(&c));
-    req.contact = req.contact.map(|c| redactor.secrets_only(&c));
+    req.category = req
+        .category
+        .map(|c| redactor.user_field("category", &c, true, reveal));
+    req.contact = req
+        .contact
+        .map(|c| redactor.user_field("contact", &c, false, reveal));
 
     let mut take = |value: Option<Value>, yes: bool| {
         value.filter(|_| yes).map(|mut v| {
@@ -552,6 +569,7 @@ pub fn build(
         truncations: Vec::new(),
         redactions: RedactionCounts::default(),
         screenshot_png,
+        hidden: Vec::new(),
     };
     bundle.fixes.append(&mut fixes);
     bundle.audit.append(&mut audit);
@@ -628,6 +646,7 @@ pub fn build(
     }
     bundle.truncations = truncations;
     bundle.redactions = redactor.counts();
+    bundle.hidden = redactor.hidden().to_vec();
     Ok(bundle)
 }
 

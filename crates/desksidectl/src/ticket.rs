@@ -422,7 +422,11 @@ async fn build(
         let png = read_capped(path, MAX_SCREENSHOT_BYTES, "ticket.bad_screenshot")?;
         evidence.screenshot = Some(Screenshot { png, consent: true });
     }
-    let options = BuildOptions { unticked, policy };
+    let options = BuildOptions {
+        unticked,
+        policy,
+        ..BuildOptions::default()
+    };
     let bundle = deskside_evidence::build(
         &request,
         evidence,
