@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deskside_config::{Config, LoadOptions, Os};
-use deskside_helpdesk::{Helpdesk, Settings};
+use deskside_helpdesk::Helpdesk;
 use deskside_outbox::{DeliverOptions, Endpoint, Entry, Event, Outbox, OutboxError, State};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -247,21 +247,15 @@ impl<A: Announce> Worker<A> {
         if !(pending || check_status) {
             return plan;
         }
-        let settings = match Settings::from_config(&config.helpdesk) {
-            Ok(s) => s,
-            Err(err) => {
-                tracing::warn!(code = err.code(), "helpdesk not usable: {err}");
-                return plan;
-            }
-        };
-        let connector = match deskside_helpdesk::from_config(&settings) {
+        // The Deskside server's relay when `server.url` is set, else the `[helpdesk]` one.
+        let connector = match deskside_helpdesk::for_device(&config) {
             Ok(c) => c,
             Err(err) => {
                 tracing::warn!(code = err.code(), "helpdesk not usable: {err}");
                 return plan;
             }
         };
-        let endpoint = Endpoint::of(&settings);
+        let endpoint = Endpoint::for_device(&config);
         if pending {
             self.deliver(
                 &config,

@@ -308,8 +308,8 @@ pub fn request_of(draft: &TicketDraft) -> TicketRequest {
 pub fn connector(
     config: &deskside_config::Config,
 ) -> Result<deskside_helpdesk::Helpdesk, AgentError> {
-    let settings = deskside_helpdesk::Settings::from_config(&config.helpdesk)?;
-    Ok(deskside_helpdesk::from_config(&settings)?)
+    // The Deskside server's relay when `server.url` is set, else the `[helpdesk]` connector.
+    Ok(deskside_helpdesk::for_device(config)?)
 }
 
 /// Built tickets waiting for the user to send them, each sent at most once.

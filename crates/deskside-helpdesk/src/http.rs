@@ -124,7 +124,7 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn classify_transport(e: &reqwest::Error, what: &str) -> SendError {
+pub(crate) fn classify_transport(e: &reqwest::Error, what: &str) -> SendError {
     // Strip the URL from the message: it may carry a query with the key, never a secret, but
     // the message is for people and the URL adds nothing.
     let text = e.without_url_ref();

@@ -1,6 +1,7 @@
 //! Ticket connectors: one [`Connector`] trait and one implementation per helpdesk (Request
 //! Tracker 5, Redmine 5, Jira Service Management, Zendesk, Freshservice, ServiceNow, GLPI,
-//! Zammad, a signed webhook, e-mail), chosen by `[helpdesk] kind` in the config.
+//! Zammad, a signed webhook, e-mail), chosen by `[helpdesk] kind` in the config, and the
+//! `relay` to the Deskside server, chosen by `server.url` ([`for_device`]).
 //!
 //! A connector knows the helpdesk's request shapes and nothing about queues or retries: it
 //! creates a ticket, adds attachments, finds a ticket by Deskside's idempotency key, and reads a
@@ -29,6 +30,7 @@ pub use connectors::freshservice::Freshservice;
 pub use connectors::glpi::Glpi;
 pub use connectors::jsm::Jsm;
 pub use connectors::redmine::Redmine;
+pub use connectors::relay::{DeviceKey, Enrolment, Relay, for_device};
 pub use connectors::rt::Rt;
 pub use connectors::servicenow::ServiceNow;
 pub use connectors::webhook::{Webhook, sign as webhook_signature};

@@ -36,6 +36,41 @@ impl Endpoint {
         });
         Some(Self { host, port })
     }
+
+    /// Where this device sends tickets: the Deskside server when `server.url` is set (its
+    /// relay), else the `[helpdesk]` endpoint. Reads no secret.
+    #[must_use]
+    pub fn for_device(config: &deskside_config::Config) -> Option<Self> {
+        let from_url = |text: &str| {
+            let url = url::Url::parse(text).ok()?;
+            Some(Self {
+                host: url.host_str()?.trim_matches(['[', ']']).to_owned(),
+                port: url.port_or_known_default()?,
+            })
+        };
+        if let Some(server) = config
+            .server
+            .url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            return from_url(server);
+        }
+        let h = &config.helpdesk;
+        if let Some(url) = h.url.as_deref() {
+            return from_url(url);
+        }
+        let host = h.smtp_host.clone()?;
+        let port =
+            h.smtp_port
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(match h.smtp_tls.as_str() {
+                    "tls" => 465,
+                    "none" => 25,
+                    _ => 587,
+                });
+        Some(Self { host, port })
+    }
 }
 
 impl std::fmt::Display for Endpoint {

@@ -494,15 +494,20 @@ impl Core {
         {
             contact = Some(format!("{}@{domain}", row.text(0)));
         }
-        Ok(Outgoing {
-            key: upload.key,
-            subject: upload.subject,
-            body: upload.body,
-            urgency: upload.urgency,
-            category: upload.category,
-            contact,
-            attachments,
-        })
+        // Built through serde so fields `Outgoing` gains later (with serde defaults) need no
+        // change here; the attachments' bytes are set directly, not as JSON arrays.
+        let mut outgoing: Outgoing = serde_json::from_value(serde_json::json!({
+            "key": upload.key,
+            "subject": upload.subject,
+            "body": upload.body,
+            "urgency": upload.urgency,
+            "category": upload.category,
+            "contact": contact,
+            "attachments": [],
+        }))
+        .map_err(|e| format!("the stored ticket cannot be read: {e}"))?;
+        outgoing.attachments = attachments;
+        Ok(outgoing)
     }
 
     async fn fail_permanent(&self, t: &Ticket, reason: &str) -> Result<Outcome, CoreError> {

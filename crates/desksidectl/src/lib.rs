@@ -22,6 +22,7 @@ mod diagnose;
 mod fix;
 mod out;
 mod password;
+mod server;
 mod ticket;
 
 use out::{EXIT_CANNOT_RUN, eprintln_safe, load_config, print_json, print_out};
@@ -81,6 +82,11 @@ enum Command {
     Agent {
         #[command(subcommand)]
         command: agent::AgentCommand,
+    },
+    /// This device and the Deskside server: enrol, status.
+    Server {
+        #[command(subcommand)]
+        command: server::ServerCommand,
     },
     /// Inspect the layered configuration.
     Config {
@@ -195,6 +201,12 @@ async fn run(cli: Cli) -> ExitCode {
             password::run(loaded, command).await
         }
         Command::Agent { command } => agent::run(cli.config, command).await,
+        Command::Server { command } => {
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
+            server::run(loaded, command).await
+        }
         Command::Config { command } => {
             let Some(loaded) = load_config(cli.config) else {
                 return ExitCode::from(EXIT_CANNOT_RUN);

@@ -17,7 +17,7 @@ use deskside_config::{Config, Loaded};
 use deskside_evidence::{
     BuildOptions, Evidence, LogFile, Part, Policy, Screenshot, TicketRequest, Urgency,
 };
-use deskside_helpdesk::{Helpdesk, Settings};
+use deskside_helpdesk::Helpdesk;
 use deskside_outbox::{DeliverOptions, Endpoint, Entry, NewTicket, Outbox, OutboxError, State};
 use serde_json::{Value, json};
 
@@ -349,11 +349,10 @@ fn connector(config: &Config) -> Result<Helpdesk, Failure> {
 
 /// The connector and where its helpdesk listens (for the reachability probe).
 fn connector_at(config: &Config) -> Result<(Helpdesk, Option<Endpoint>), Failure> {
-    let settings = Settings::from_config(&config.helpdesk)
+    // The Deskside server's relay when `server.url` is set, else the `[helpdesk]` connector.
+    let connector = deskside_helpdesk::for_device(config)
         .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))?;
-    let connector = deskside_helpdesk::from_config(&settings)
-        .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))?;
-    Ok((connector, Endpoint::of(&settings)))
+    Ok((connector, Endpoint::for_device(config)))
 }
 
 /// The one `[tickets]` policy, shared with the tray app.

@@ -6,6 +6,7 @@ pub mod freshservice;
 pub mod glpi;
 pub mod jsm;
 pub mod redmine;
+pub mod relay;
 pub mod rt;
 pub mod servicenow;
 pub mod webhook;
@@ -42,6 +43,8 @@ pub enum Helpdesk {
     Webhook(webhook::Webhook),
     /// E-mail over SMTP.
     Email(email::Email),
+    /// The Deskside server's relay (`server.url`; built by [`relay::for_device`]).
+    Relay(relay::Relay),
 }
 
 /// Builds the connector named by `settings.kind`.
@@ -77,6 +80,7 @@ macro_rules! each {
             Helpdesk::Zammad($c) => $body,
             Helpdesk::Webhook($c) => $body,
             Helpdesk::Email($c) => $body,
+            Helpdesk::Relay($c) => $body,
         }
     };
 }

@@ -1,0 +1,306 @@
+//! The server's configuration: one TOML file (`--config`, `DESKSIDE_SERVER_CONFIG`, else
+//! `/etc/deskside-server/config.toml` if it exists, else built-in defaults, so `serve` works on
+//! a fresh machine), and the environment for secrets: any `[helpdesk]` secret may be written
+//! `env:NAME` to read it from the environment variable `NAME`, and the PostgreSQL password
+//! comes from `DESKSIDE_SERVER_DATABASE_PASSWORD`. Unknown keys are refused with their name.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use deskside_config::HelpdeskConfig;
+use deskside_server_core::Limits;
+use serde::Deserialize;
+
+/// The file read when none is named.
+pub const DEFAULT_PATH: &str = "/etc/deskside-server/config.toml";
+/// Environment variable naming the config file.
+pub const ENV_CONFIG: &str = "DESKSIDE_SERVER_CONFIG";
+/// Environment variable holding the PostgreSQL password.
+pub const ENV_DB_PASSWORD: &str = "DESKSIDE_SERVER_DATABASE_PASSWORD";
+
+/// A config problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read the server config {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("the server config {path} is not valid: {problem}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong (names the key).
+        problem: String,
+    },
+    /// An `env:NAME` secret names an unset variable.
+    #[error("helpdesk.{key} = \"env:{var}\" but the environment variable {var} is not set")]
+    MissingEnv {
+        /// The key.
+        key: &'static str,
+        /// The variable.
+        var: String,
+    },
+}
+
+impl ConfigError {
+    /// Stable code.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Read { .. } => "server.config_unreadable",
+            Self::Invalid { .. } => "server.config_invalid",
+            Self::MissingEnv { .. } => "server.config_env",
+        }
+    }
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    /// Address to listen on; plain HTTP: keep it on loopback behind a TLS reverse proxy.
+    pub listen: String,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8470".to_owned(),
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// `postgres://user@host:port/db`, or a SQLite file path; unset: `server.sqlite3` in the
+    /// state directory.
+    pub url: Option<String>,
+    /// PostgreSQL connections per instance.
+    pub pool: Option<usize>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSection {
+    /// Largest clock difference accepted, seconds.
+    pub max_skew_s: u64,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        Self { max_skew_s: 300 }
+    }
+}
+
+/// `[relay]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelaySection {
+    /// Largest request body, bytes.
+    pub max_request_bytes: u64,
+    /// New tickets per device per hour.
+    pub tickets_per_hour: i64,
+    /// Signed requests per device per minute.
+    pub requests_per_minute: i64,
+    /// Requester e-mail domain for tickets without a contact (`os_user@domain`).
+    pub requester_domain: Option<String>,
+    /// How often an idle instance looks for due tickets, milliseconds.
+    pub deliver_interval_ms: u64,
+}
+
+impl Default for RelaySection {
+    fn default() -> Self {
+        let l = Limits::default();
+        Self {
+            max_request_bytes: l.max_request_bytes,
+            tickets_per_hour: l.tickets_per_hour,
+            requests_per_minute: l.requests_per_minute,
+            requester_domain: None,
+            deliver_interval_ms: 1000,
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// `[server]`.
+    pub server: ServerSection,
+    /// `[database]`.
+    pub database: DatabaseSection,
+    /// `[auth]`.
+    pub auth: AuthSection,
+    /// `[relay]`.
+    pub relay: RelaySection,
+    /// `[helpdesk]`: the same keys as a device's `[helpdesk]` (docs/config.md).
+    pub helpdesk: HelpdeskConfig,
+}
+
+impl ServerConfig {
+    /// Reads `path`, or the default file if it exists, or the defaults.
+    ///
+    /// # Errors
+    /// [`ConfigError`].
+    pub fn load(path: Option<&Path>) -> Result<(Self, Option<PathBuf>), ConfigError> {
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os(ENV_CONFIG).map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from(DEFAULT_PATH)).filter(|p| p.exists()));
+        let Some(path) = path else {
+            return Ok((Self::default(), None));
+        };
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|problem| ConfigError::Invalid {
+            path: shown,
+            problem,
+        })?;
+        config.resolve_env()?;
+        Ok((config, Some(path)))
+    }
+
+    /// Parses the TOML text.
+    ///
+    /// # Errors
+    /// The problem, naming the key.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Replaces `env:NAME` secrets by the variables' values.
+    fn resolve_env(&mut self) -> Result<(), ConfigError> {
+        let h = &mut self.helpdesk;
+        for (key, slot) in [
+            ("token", &mut h.token),
+            ("api_key", &mut h.api_key),
+            ("password", &mut h.password),
+            ("app_token", &mut h.app_token),
+            ("secret", &mut h.secret),
+            ("smtp_password", &mut h.smtp_password),
+        ] {
+            if let Some(var) = slot.as_deref().and_then(|v| v.strip_prefix("env:")) {
+                let var = var.to_owned();
+                let value = std::env::var(&var).map_err(|_| ConfigError::MissingEnv {
+                    key,
+                    var: var.clone(),
+                })?;
+                *slot = Some(value);
+            }
+        }
+        Ok(())
+    }
+
+    /// The core's limits.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_skew: Duration::from_secs(self.auth.max_skew_s.clamp(1, 3600)),
+            max_request_bytes: self.relay.max_request_bytes.max(1024),
+            tickets_per_hour: self.relay.tickets_per_hour.max(1),
+            requests_per_minute: self.relay.requests_per_minute.max(1),
+            requester_domain: self.relay.requester_domain.clone(),
+        }
+    }
+
+    /// Where the SQLite file goes when `database.url` is unset: `$STATE_DIRECTORY`
+    /// (systemd), else `/var/lib/deskside-server` for root, else the user's data dir.
+    #[must_use]
+    pub fn default_sqlite_path() -> PathBuf {
+        let dir = std::env::var_os("STATE_DIRECTORY")
+            .map(PathBuf::from)
+            .or_else(|| {
+                (std::env::var("USER").as_deref() == Ok("root"))
+                    .then(|| PathBuf::from("/var/lib/deskside-server"))
+            })
+            .or_else(|| {
+                std::env::var_os("XDG_DATA_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share"))
+                    })
+                    .map(|d| d.join("deskside-server"))
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        dir.join("server.sqlite3")
+    }
+}
+
+/// Parses a lifetime such as `30m`, `12h`, `7d` or `3600` (seconds).
+///
+/// # Errors
+/// A sentence saying what is accepted.
+pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t, 's'),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a lifetime such as 30m, 12h or 7d"))?;
+    let secs = match unit {
+        's' => n,
+        'm' => n.saturating_mul(60),
+        'h' => n.saturating_mul(3600),
+        'd' => n.saturating_mul(86_400),
+        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+    };
+    if secs == 0 {
+        return Err("the lifetime must be more than zero".to_owned());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(parse_lifetime("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_lifetime("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_lifetime("10"), Ok(Duration::from_secs(10)));
+        assert!(parse_lifetime("0d").is_err());
+        assert!(parse_lifetime("7w").is_err());
+        assert!(parse_lifetime("soon").is_err());
+    }
+
+    #[test]
+    fn config_parses_and_refuses_unknown_keys() {
+        let c = ServerConfig::parse(
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[relay]\ntickets_per_hour = 5\n[helpdesk]\nkind = \"rt\"\nurl = \"http://127.0.0.1:1/\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:9000");
+        assert_eq!(c.limits().tickets_per_hour, 5);
+        assert_eq!(c.helpdesk.kind.as_deref(), Some("rt"));
+        let e = ServerConfig::parse("[relay]\ntickets_per_day = 5\n").unwrap_err();
+        assert!(e.contains("tickets_per_day"), "{e}");
+    }
+
+    #[test]
+    fn env_secrets_are_resolved_and_a_missing_one_is_named() {
+        let mut c =
+            ServerConfig::parse("[helpdesk]\ntoken = \"env:DESKSIDE_TEST_NO_SUCH_VAR\"\n").unwrap();
+        let e = c.resolve_env().unwrap_err();
+        assert_eq!(e.code(), "server.config_env");
+        assert!(e.to_string().contains("DESKSIDE_TEST_NO_SUCH_VAR"));
+        let mut c = ServerConfig::parse("[helpdesk]\ntoken = \"env:PATH\"\n").unwrap();
+        c.resolve_env().unwrap();
+        assert_eq!(c.helpdesk.token, std::env::var("PATH").ok());
+    }
+}

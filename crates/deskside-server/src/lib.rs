@@ -1,0 +1,7 @@
+//! The `deskside-server` binary's library: the command line ([`cli`]), the config file
+//! ([`config`]), the HTTP routes ([`http`]) and the delivery worker. The domain lives in
+//! `deskside-server-core`; this crate only wires it to HTTP, a config file and a terminal.
+
+pub mod cli;
+pub mod config;
+pub mod http;

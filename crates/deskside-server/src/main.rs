@@ -1,0 +1,5 @@
+//! `deskside-server`: see `docs/server.md`.
+
+fn main() -> std::process::ExitCode {
+    deskside_server::cli::main()
+}
