@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the test stack on top of scripts/bootstrap.sh (run as root; scripts/test.sh calls it):
 # the network lab's tools, the tray app's WebKitGTK and its WebDriver, a headless X server,
-# the fixes' lab packages, the real helpdesks (RT, Redmine, SMTP sink, Prism) and directories
+# the fixes' lab packages, the real helpdesks (RT, Redmine, SMTP sink, Prism), PostgreSQL for the
+# Deskside server's tests, and directories
 # (Samba AD DC, OpenLDAP, Kerberos), rustfmt/clippy, tauri-driver, and a Node.js check.
 # Idempotent and fast when everything is present: apt runs only for packages that are missing,
 # and the helpdesk installer checks each of its steps.
@@ -28,12 +29,15 @@ app_packages=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
 fix_packages=(udhcpc libglib2.0-bin gsettings-desktop-schemas cups-daemon cups-client)
 # Tickets: real helpdesks and an SMTP sink on loopback (see tests/helpdesk).
 ticket_packages=(ruby-bundler ruby-webrick sqlite3 python3-venv)
+# The Deskside server: a private PostgreSQL cluster per test (initdb into a temp dir, run as the
+# package's postgres account; crates/deskside-server-core/src/testing.rs).
+server_packages=(postgresql)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.
 password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd ldap-utils
   libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
 
 wanted=("${build_packages[@]}" "${lab_packages[@]}" "${app_packages[@]}" "${fix_packages[@]}"
-  "${ticket_packages[@]}" "${password_packages[@]}")
+  "${ticket_packages[@]}" "${server_packages[@]}" "${password_packages[@]}")
 # One dpkg-query for all (a package dpkg does not know is not listed, so it counts as missing).
 present=$(dpkg-query -W -f='${Package} ${Status}\n' "${wanted[@]}" 2>/dev/null |
   awk '$NF == "installed" && $(NF-1) == "ok" { print $1 }' || true)
