@@ -16,6 +16,7 @@ pub mod fix;
 pub mod health;
 pub mod open;
 pub mod password;
+pub mod policy;
 pub mod text;
 pub mod ticket;
 
@@ -74,6 +75,11 @@ pub trait Announce: Send + Sync + 'static {
     /// person is told.
     fn delivery(&self, event: &deskside_outbox::Event) {
         let _ = event;
+    }
+
+    /// Managed policy changed and the configuration was reloaded ([`policy::run_watch`]).
+    fn policy_changed(&self, loaded: &deskside_config::Loaded) {
+        let _ = loaded;
     }
 
     /// Health was (re)determined: the tray repaints its icon, an open window updates.

@@ -438,7 +438,9 @@ pub async fn gather(
         let opts = deskside_device::SnapshotOptions {
             vpn_patterns: config.vpn.interfaces.clone(),
         };
-        serde_json::to_value(deskside_device::snapshot_with(&opts).await).ok()
+        serde_json::to_value(deskside_device::snapshot_with(&opts).await)
+            .ok()
+            .map(with_managed_policy)
     } else {
         None
     };
@@ -501,6 +503,19 @@ pub async fn gather(
         logs,
         screenshot,
     })
+}
+
+/// The device snapshot with the effective managed policy's provenance under
+/// `managed_policy` (`deskside.policy/1`, credentials redacted), when policy applies: the
+/// helpdesk sees which settings IT enforced and from where, and policy that was refused.
+fn with_managed_policy(mut device: serde_json::Value) -> serde_json::Value {
+    if let Ok(loaded) = crate::load_config()
+        && (loaded.layers.iter().any(|s| s.kind.is_policy()) || !loaded.policy_errors.is_empty())
+        && let Some(obj) = device.as_object_mut()
+    {
+        obj.insert("managed_policy".to_owned(), loaded.policy_report());
+    }
+    device
 }
 
 /// The newest [`LOG_FILES`] `.log` files in `dir`, newest first (Deskside's own logs).

@@ -128,6 +128,91 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    /// The effective managed policy, for `desksidectl policy show --json` and the ticket
+    /// bundle, like Chromium's `chrome://policy`: `{"schema": "deskside.policy/1", "sources":
+    /// [{"level", "source"}], "keys": [{"key", "value", "level", "source", "origin", "locked",
+    /// "overrode": [{"level", "source", "value"}]}], "errors": [{"code", "key", "message"}],
+    /// "notes": […]}`. A key is listed when policy set it or a policy value for it lost (a
+    /// recommended value the user changed). Credentials are always `<redacted>` (also a
+    /// `keyring:` reference and overridden values): this goes into tickets.
+    #[must_use]
+    pub fn policy_report(&self) -> Value {
+        let secret = |key: &str| schema::SECRET_KEYS.contains(&key);
+        let shown = |key: &str, value: Value| {
+            if secret(key) && !value.is_null() {
+                Value::from("<redacted>")
+            } else {
+                value
+            }
+        };
+        let config = serde_json::to_value(&self.config).unwrap_or(Value::Null);
+        let mut keys = Vec::new();
+        for spec in schema::KEYS {
+            let key = spec.dotted();
+            let Some(p) = self.provenance.get(&key) else {
+                continue;
+            };
+            let from_policy = p.source.kind.is_policy();
+            let lost_policy = p.overrode.iter().any(|o| o.source.kind.is_policy());
+            if !from_policy && !lost_policy {
+                continue;
+            }
+            let value = config
+                .get(spec.section)
+                .and_then(|s| s.get(spec.name))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let overrode: Vec<Value> = p
+                .overrode
+                .iter()
+                .map(|o| {
+                    json!({
+                        "level": level(o.source.kind),
+                        "source": o.source.location(),
+                        "value": if secret(&key) { "<redacted>".to_owned() } else { o.value.clone() },
+                    })
+                })
+                .collect();
+            keys.push(json!({
+                "key": key,
+                "value": shown(&key, value),
+                "level": level(p.source.kind),
+                "source": p.source.location(),
+                "origin": p.origin,
+                "locked": p.locked,
+                "overrode": overrode,
+            }));
+        }
+        let sources: Vec<Value> = self
+            .layers
+            .iter()
+            .filter(|s| s.kind.is_policy())
+            .map(|s| json!({"level": level(s.kind), "source": s.location()}))
+            .collect();
+        let errors: Vec<Value> = self
+            .policy_errors
+            .iter()
+            .map(|e| json!({"code": e.code, "key": e.key, "message": e.message}))
+            .collect();
+        json!({
+            "schema": "deskside.policy/1",
+            "sources": sources,
+            "keys": keys,
+            "errors": errors,
+            "notes": self.notes,
+        })
+    }
+}
+
+/// How provenance names a layer's level: `mandatory` for mandatory policy, else the kind.
+fn level(kind: crate::SourceKind) -> &'static str {
+    match kind {
+        crate::SourceKind::Policy => "mandatory",
+        other => other.as_str(),
+    }
+}
+
 fn path_json(source: &Source) -> Value {
     source
         .path

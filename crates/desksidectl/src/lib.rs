@@ -22,6 +22,7 @@ mod diagnose;
 mod fix;
 mod out;
 mod password;
+mod policy;
 mod server;
 mod ticket;
 
@@ -87,6 +88,11 @@ enum Command {
     Server {
         #[command(subcommand)]
         command: server::ServerCommand,
+    },
+    /// Managed policy (MDM): what IT set and where it came from; lint a policy offline.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
     },
     /// Inspect the layered configuration.
     Config {
@@ -207,6 +213,7 @@ async fn run(cli: Cli) -> ExitCode {
             };
             server::run(loaded, command).await
         }
+        Command::Policy { command } => policy::run(cli.config, command),
         Command::Config { command } => {
             let Some(loaded) = load_config(cli.config) else {
                 return ExitCode::from(EXIT_CANNOT_RUN);
@@ -222,6 +229,9 @@ async fn run(cli: Cli) -> ExitCode {
                     }
                     for warning in &loaded.warnings {
                         text.push_str(&format!("warning: {warning}\n"));
+                    }
+                    for issue in &loaded.policy_errors {
+                        text.push_str(&format!("policy error: {}\n", issue.message));
                     }
                     print_out(&text)
                 }
@@ -260,6 +270,9 @@ fn render_config(loaded: &Loaded) -> String {
     }
     for warning in &loaded.warnings {
         out.push_str(&format!("# warning: {warning}\n"));
+    }
+    for issue in &loaded.policy_errors {
+        out.push_str(&format!("# policy error: {}\n", issue.message));
     }
     out
 }

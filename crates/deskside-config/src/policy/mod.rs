@@ -150,3 +150,126 @@ pub fn read(sources: &PolicySources) -> PolicyRead {
         }
     }
 }
+
+/// What `desksidectl policy check` found in a policy given as a file or folder.
+#[derive(Debug)]
+pub struct PolicyCheck {
+    /// The policy applied over the built-in defaults alone.
+    pub loaded: crate::Loaded,
+    /// Every problem: files or values that could not be read, values dropped, merge errors.
+    pub errors: Vec<crate::PolicyIssue>,
+}
+
+/// Lints a policy offline with the same readers and validator the agent uses, without the
+/// ownership rule (an admin checks a file before deploying it): a `.reg` export, a
+/// `.mobileconfig`, a managed-preferences `.plist`, a policy `.toml` (mandatory), or a folder
+/// (`managed/` and `recommended/` inside it when present, else its `*.toml` as mandatory).
+///
+/// # Errors
+/// The path cannot be read at all.
+pub fn check_path(path: &std::path::Path) -> Result<PolicyCheck, ConfigError> {
+    let mut read = PolicyRead::default();
+    let label = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| ConfigError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        let managed = path.join(linux::folder(PolicyLevel::Mandatory));
+        let recommended = path.join(linux::folder(PolicyLevel::Recommended));
+        if managed.is_dir() || recommended.is_dir() {
+            check_folder(&managed, PolicyLevel::Mandatory, &mut read)?;
+            check_folder(&recommended, PolicyLevel::Recommended, &mut read)?;
+        } else {
+            check_folder(path, PolicyLevel::Mandatory, &mut read)?;
+        }
+    } else {
+        let bytes = read_bytes(path)?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match ext.as_str() {
+            "reg" => {
+                let text = windows::decode_reg_file(&label, &bytes)?;
+                let values = windows::parse_reg_export(&label, &text)?;
+                read = windows::layers_from_values(&values);
+            }
+            "mobileconfig" => {
+                read = macos::layers_from_mobileconfig(&label, &bytes, MACOS_BUNDLE_ID);
+            }
+            "plist" => read = macos::layers_from_plist(&label, &bytes),
+            _ => check_toml(path, &bytes, PolicyLevel::Mandatory, &mut read)?,
+        }
+    }
+    let mut errors: Vec<crate::PolicyIssue> = read
+        .errors
+        .iter()
+        .map(crate::PolicyIssue::from_error)
+        .collect();
+    let loaded = crate::load_layers(read.layers)?;
+    errors.extend(loaded.policy_errors.iter().cloned());
+    Ok(PolicyCheck { loaded, errors })
+}
+
+fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
+    let unreadable = |source| ConfigError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(unreadable)?.len();
+    if len > crate::MAX_FILE_BYTES {
+        return Err(ConfigError::TooLarge {
+            file: path.display().to_string(),
+            size: len,
+            limit: crate::MAX_FILE_BYTES,
+        });
+    }
+    std::fs::read(path).map_err(unreadable)
+}
+
+fn check_folder(
+    dir: &std::path::Path,
+    level: PolicyLevel,
+    read: &mut PolicyRead,
+) -> Result<(), ConfigError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| ConfigError::Unreadable {
+            path: dir.to_path_buf(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    for file in files {
+        let bytes = read_bytes(&file)?;
+        check_toml(&file, &bytes, level, read)?;
+    }
+    Ok(())
+}
+
+fn check_toml(
+    path: &std::path::Path,
+    bytes: &[u8],
+    level: PolicyLevel,
+    read: &mut PolicyRead,
+) -> Result<(), ConfigError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        read.errors.push(ConfigError::NotUtf8 {
+            file: path.display().to_string(),
+            line: 1,
+        });
+        return Ok(());
+    };
+    match Layer::from_str_lenient(level.kind(), Some(path), text) {
+        Ok((layer, errors)) => read.push(layer, errors),
+        Err(e) => read.errors.push(e),
+    }
+    Ok(())
+}
