@@ -2,8 +2,8 @@
 //! same worker (`deskside_agent::delivery`) in the foreground until killed, so a machine
 //! without the tray (a server, a kiosk, a test) delivers queued tickets exactly as the tray
 //! would. What the tray would show as a notification is printed as one line on stdout;
-//! every delivery event is printed too, and the worker's own log goes to stderr
-//! (`DESKSIDE_LOG=info`).
+//! every delivery event is printed too, and so is a change of managed policy (watched every
+//! few seconds); the worker's own log goes to stderr (`DESKSIDE_LOG=info`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +31,14 @@ impl Announce for Lines {
         let _ = print_out(&format!("notice: {} — {}\n", notice.title, notice.body));
     }
 
+    fn policy_changed(&self, loaded: &deskside_config::Loaded) {
+        let _ = print_out(&format!(
+            "policy: changed; {} policy layer(s), {} error(s)\n",
+            loaded.layers.iter().filter(|s| s.kind.is_policy()).count(),
+            loaded.policy_errors.len()
+        ));
+    }
+
     fn delivery(&self, event: &Event) {
         let line = match event {
             Event::Delivered { id, remote } => {
@@ -52,9 +60,15 @@ pub async fn run(config: Option<PathBuf>, command: AgentCommand) -> ExitCode {
                 config,
                 ..WorkerOptions::default()
             };
-            Worker::new(Arc::new(Lines), options, Waker::default())
-                .run()
-                .await;
+            let lines = Arc::new(Lines);
+            // Managed policy applies live: each round reloads the config; this announces it.
+            let watch = tokio::spawn(deskside_agent::policy::run_watch(
+                Arc::clone(&lines),
+                deskside_agent::policy::sources(),
+                deskside_agent::policy::POLL_INTERVAL,
+            ));
+            Worker::new(lines, options, Waker::default()).run().await;
+            watch.abort();
             ExitCode::SUCCESS
         }
     }
