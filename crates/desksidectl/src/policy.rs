@@ -141,11 +141,15 @@ fn render(report: &Value, empty: &str) -> String {
                     .into_iter()
                     .flatten()
                 {
+                    let (level, source) = (str_of(o, "level"), str_of(o, "source"));
+                    let from = if level == source {
+                        level
+                    } else {
+                        format!("{level} {source}")
+                    };
                     out.push_str(&format!(
-                        "    overrode {} from {} {}\n",
-                        str_of(o, "value"),
-                        str_of(o, "level"),
-                        str_of(o, "source")
+                        "    overrode {} from {from}\n",
+                        str_of(o, "value")
                     ));
                 }
             }
