@@ -263,7 +263,9 @@ async fn serve(core: Core, config: &ServerConfig, path: Option<PathBuf>) -> Resu
     let wake = Arc::new(Notify::new());
     let helpdesk = if config.helpdesk.kind.is_some() {
         let settings = Settings::from_config(&config.helpdesk)?;
-        let options = DeliverOptions::for_timeout(settings.timeout);
+        let options = config
+            .deliver_options(settings.timeout)
+            .map_err(CliError::Usage)?;
         Some((deskside_helpdesk::from_config(&settings)?, options))
     } else {
         tracing::warn!("no [helpdesk] is configured: tickets are accepted and kept until one is");

@@ -116,6 +116,12 @@ pub struct RelaySection {
     pub requester_domain: Option<String>,
     /// How often an idle instance looks for due tickets, milliseconds.
     pub deliver_interval_ms: u64,
+    /// After an uncertain create, how long to wait before searching the helpdesk by key,
+    /// milliseconds; unset: the helpdesk timeout + 5 s.
+    pub settle_ms: Option<u64>,
+    /// How long one instance holds a claimed ticket, milliseconds; unset: 4 × the helpdesk
+    /// timeout + 10 s. Must exceed the helpdesk timeout by at least two seconds.
+    pub lease_ms: Option<u64>,
 }
 
 impl Default for RelaySection {
@@ -127,6 +133,8 @@ impl Default for RelaySection {
             requests_per_minute: l.requests_per_minute,
             requester_domain: None,
             deliver_interval_ms: 1000,
+            settle_ms: None,
+            lease_ms: None,
         }
     }
 }
@@ -214,6 +222,30 @@ impl ServerConfig {
             requests_per_minute: self.relay.requests_per_minute.max(1),
             requester_domain: self.relay.requester_domain.clone(),
         }
+    }
+
+    /// Delivery options for a helpdesk whose requests time out after `timeout`.
+    ///
+    /// # Errors
+    /// A sentence when `relay.lease_ms` is too short for one request.
+    pub fn deliver_options(
+        &self,
+        timeout: Duration,
+    ) -> Result<deskside_server_core::relay::DeliverOptions, String> {
+        let mut o = deskside_server_core::relay::DeliverOptions::for_timeout(timeout);
+        if let Some(ms) = self.relay.settle_ms {
+            o.settle = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.relay.lease_ms {
+            let lease = Duration::from_millis(ms);
+            if lease < timeout + Duration::from_secs(2) {
+                return Err(format!(
+                    "relay.lease_ms = {ms} is too short: it must exceed helpdesk.timeout_s by at least 2 s"
+                ));
+            }
+            o.lease = lease;
+        }
+        Ok(o)
     }
 
     /// Where the SQLite file goes when `database.url` is unset: `$STATE_DIRECTORY`

@@ -7,161 +7,28 @@
     clippy::panic,
     reason = "tests: a panic is the failure report"
 )]
-#![expect(
-    clippy::disallowed_methods,
-    reason = "the test starts the server binary itself"
-)]
 
-use std::process::{Child, Command, Stdio};
+#[expect(dead_code, reason = "this file uses a part of the shared helpers")]
+mod common;
+
 use std::time::Duration;
 
+use common::{Device, Server, client, error_of, signed};
 use deskside_helpdesk::Urgency;
 use deskside_helpdesk::testing::FakeRt;
-use deskside_server_api::sign::{public_key_text, sign_request};
+use deskside_server_api::sign::public_key_text;
 use deskside_server_api::{EnrollResponse, TicketStatus, TicketUpload, WireAttachment};
 use deskside_server_core::testing::cluster_or_skip;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_deskside-server");
-
-struct Server {
-    child: Child,
-    port: u16,
-    config: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(database: &str, helpdesk_url: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = deskside_test_support::server_port().unwrap();
-        let config = dir.path().join("server.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[server]\nlisten = \"127.0.0.1:{port}\"\n[database]\nurl = \"{database}\"\n\
-                 [relay]\ndeliver_interval_ms = 100\ntickets_per_hour = 5\n\
-                 [helpdesk]\nkind = \"rt\"\nurl = \"{helpdesk_url}\"\nqueue = \"General\"\n\
-                 token = \"env:TEST_RT_TOKEN\"\ntimeout_s = 5\n"
-            ),
-        )
-        .unwrap();
-        let child = Command::new(BIN)
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .env("TEST_RT_TOKEN", "t0ken")
-            .env("DESKSIDE_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let this = Self {
-            child,
-            port,
-            config,
-            _dir: dir,
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return this;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the server did not start: {}", this.log());
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// Runs an admin command against the same config; returns stdout.
-    fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(BIN)
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("TEST_RT_TOKEN", "t0ken")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-}
-
-struct Device {
-    key: SigningKey,
-    key_id: String,
-}
-
-fn nonce() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{:016x}{:016x}",
-        deskside_server_core::now_ms(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn now_s() -> i64 {
-    deskside_server_core::now_ms() / 1000
-}
-
-fn signed(
-    client: &reqwest::Client,
-    server: &Server,
-    dev: &Device,
-    method: reqwest::Method,
-    path: &str,
-    body: Vec<u8>,
-) -> reqwest::RequestBuilder {
-    let headers = sign_request(
-        &dev.key,
-        &dev.key_id,
-        method.as_str(),
-        path,
-        &body,
-        now_s(),
-        &nonce(),
-    );
-    let mut rb = client.request(method, server.url(path)).body(body);
-    for (k, v) in headers {
-        rb = rb.header(k, v);
-    }
-    rb
-}
-
-async fn error_of(r: reqwest::Response) -> (u16, String) {
-    let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap();
-    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-    (status, v["code"].as_str().unwrap().to_owned())
-}
 
 const KEY: &str = "3f2b8a4e-1c5d-4e6f-8a9b-0c1d2e3f4a5b";
 
 async fn scenario(database: &str) {
     let fake = FakeRt::new();
     let rt = fake.serve().await.unwrap();
-    let server = Server::start(database, &rt.url());
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let server = Server::start(database, &rt.url(), "tickets_per_hour = 5");
+    let client = client();
     assert_eq!(
         client
             .get(server.url("/healthz"))
