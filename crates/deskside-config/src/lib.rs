@@ -1,12 +1,15 @@
 //! Deskside's configuration: layered TOML files with provenance, validation whose errors name the
 //! file, the key and what was expected, and key locking for a managed-policy (MDM) layer.
 //!
-//! Layers, lowest to highest precedence: built-in defaults < system file < user file < explicit
-//! file (`--config FILE` or `DESKSIDE_CONFIG`) < policy. A layer may lock keys: a locked key takes
-//! the locking layer's value (or the built-in default when that layer does not set it), every other
-//! layer's value for it is ignored, and each ignored value is reported in [`Loaded::notes`]. No
-//! policy reader exists yet; [`load_layers`] accepts a [`Layer`] of kind [`SourceKind::Policy`]
-//! built in code.
+//! Layers, lowest to highest precedence: built-in defaults < system file < recommended policy <
+//! user file < explicit file (`--config FILE` or `DESKSIDE_CONFIG`) < mandatory policy. Managed
+//! policy (MDM) is read by [`policy`] from the OS's locations (Linux policy files, the Windows
+//! registry, macOS managed preferences); mandatory policy locks every key it sets: the key takes
+//! that value, every file's value for it is ignored, and each ignored value is reported in
+//! [`Loaded::notes`]. A bad policy value drops that key only ([`Loaded::policy_errors`]); a bad
+//! file value refuses the load, with every problem reported at once ([`ConfigError::Several`]).
+//! Each effective key's [`Provenance`] names its layer, where in it (line, registry value,
+//! profile), and the values it overrode.
 //!
 //! | layer | Linux | Windows | macOS |
 //! | --- | --- | --- | --- |
@@ -126,7 +129,7 @@
 //!
 //! Keys that carry or direct a credential, or run programs (`helpdesk.url`, the helpdesk
 //! secrets, `helpdesk.smtp_host`, `vpn.connection`, `fixes.actions`, `security.allow_http_hosts`)
-//! are honoured only from an admin-owned layer: the defaults, policy, and a system or explicit
+//! are honoured only from an admin-owned layer: the defaults, mandatory policy, and a system or explicit
 //! file owned by root and not writable by group or others (on Windows: the machine-wide system
 //! file only); see [`decide_ownership`]. From other layers they are dropped and each one becomes
 //! a note in [`Loaded::notes`]; `fixes.actions` in a user file, or an explicit file that is not
