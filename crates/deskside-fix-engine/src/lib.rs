@@ -1120,10 +1120,13 @@ impl Engine {
     async fn via_helper_raw(&self, req: &Request) -> Result<Value, FixError> {
         let (program, args): (&str, Vec<String>) = match self.os {
             Os::Linux => elevate::linux_invocation(req),
-            Os::Macos => elevate::macos_invocation(
-                "/Applications/Deskside.app/Contents/MacOS/deskside-elevate",
-                req,
-            ),
+            Os::Macos => {
+                let exe = std::env::current_exe()
+                    .and_then(std::fs::canonicalize)
+                    .ok();
+                let helper = elevate::macos_helper(exe.as_deref());
+                elevate::macos_invocation(&helper.to_string_lossy(), req)
+            }
             Os::Windows => {
                 return Err(FixError::ElevationUnavailable {
                     reason: "the Windows consent prompt is not wired up yet; run Deskside as administrator".to_owned(),

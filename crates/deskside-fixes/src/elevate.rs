@@ -23,6 +23,9 @@ use crate::catalogue;
 
 /// Where packages install the helper on Linux (the polkit policy names this path).
 pub const LINUX_HELPER: &str = "/usr/libexec/deskside/deskside-elevate";
+/// Where the helper is on macOS when the running program is not inside an app bundle (the
+/// CLI on its own): the standard install location of the app.
+pub const MACOS_DEFAULT_HELPER: &str = "/Applications/Deskside.app/Contents/MacOS/deskside-elevate";
 /// The polkit action id.
 pub const POLKIT_ACTION: &str = "dev.deskside.fix.apply";
 
@@ -217,6 +220,24 @@ pub fn quote_windows_arg(arg: &str) -> String {
     out.push_str(&"\\".repeat(backslashes * 2));
     out.push('"');
     out
+}
+
+/// macOS: the helper inside the app bundle that holds `exe` (the running program, links
+/// resolved): `<X>.app/Contents/MacOS/deskside-elevate`, wherever the bundle was installed;
+/// [`MACOS_DEFAULT_HELPER`] when `exe` is not in a bundle or unknown.
+#[must_use]
+pub fn macos_helper(exe: Option<&Path>) -> std::path::PathBuf {
+    let in_bundle = |exe: &Path| {
+        let macos = exe.parent()?;
+        let contents = macos.parent()?;
+        let bundle = contents.parent()?;
+        (macos.file_name()? == "MacOS"
+            && contents.file_name()? == "Contents"
+            && bundle.extension()? == "app")
+            .then(|| macos.join("deskside-elevate"))
+    };
+    exe.and_then(in_bundle)
+        .unwrap_or_else(|| std::path::PathBuf::from(MACOS_DEFAULT_HELPER))
 }
 
 /// The AppleScript run by [`macos_invocation`], one `-e` line each. It receives the helper and
@@ -592,6 +613,24 @@ mod tests {
     }
 
     #[test]
+    fn the_macos_helper_is_found_next_to_the_app_wherever_it_is_installed() {
+        assert_eq!(
+            macos_helper(Some(Path::new(
+                "/Users/jdoe/Applications/Deskside.app/Contents/MacOS/deskside"
+            ))),
+            Path::new("/Users/jdoe/Applications/Deskside.app/Contents/MacOS/deskside-elevate")
+        );
+        for outside in [
+            Some(Path::new("/usr/local/bin/desksidectl")),
+            Some(Path::new("/opt/Deskside/Contents/MacOS/deskside")),
+            Some(Path::new("desksidectl")),
+            None,
+        ] {
+            assert_eq!(macos_helper(outside), Path::new(MACOS_DEFAULT_HELPER));
+        }
+    }
+
+    #[test]
     fn the_polkit_policy_names_the_helper_and_the_action() {
         let policy = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -606,12 +645,15 @@ mod tests {
         assert!(!policy.contains(">yes<"), "never without authentication");
     }
 
+    #[cfg(unix)]
     fn system_file(dir: &Path, text: &str) -> std::path::PathBuf {
         let p = dir.join("config.toml");
         std::fs::write(&p, text).unwrap();
         p
     }
 
+    /// Unix only: the root-file rule judges owner and mode bits (Windows: `docs/platforms.md`).
+    #[cfg(unix)]
     #[tokio::test]
     async fn helper_runs_only_elevated_actions_from_the_system_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -651,6 +693,8 @@ mod tests {
         }
     }
 
+    /// Linux: `openvpn` is a VPN client of the Linux plans only.
+    #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn helper_accepts_only_the_system_configs_vpn_connection() {
         let dir = tempfile::tempdir().unwrap();

@@ -414,6 +414,7 @@ async fn wait_network(iface: &str, limit: Duration) -> (bool, String, Option<u64
 mod tests {
     use super::*;
     use crate::plan::Step;
+    #[cfg(unix)]
     use std::path::Path;
 
     #[test]
@@ -443,6 +444,8 @@ mod tests {
 
     // `ip` with a bad subcommand fails harmlessly and `ip -V` succeeds: both allowed programs
     // that change nothing.
+    /// Unix: the steps are `true` and `false` (no such programs on Windows).
+    #[cfg(unix)]
     #[tokio::test]
     async fn fallbacks_run_only_after_a_failure_and_a_hard_failure_stops_the_plan() {
         let plan = Plan {
@@ -479,6 +482,8 @@ mod tests {
         );
     }
 
+    /// Linux: signalling a process is Linux-only (elsewhere the step says so).
+    #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn a_signal_to_a_process_that_is_not_the_named_one_is_not_sent() {
         let plan = Plan {
@@ -542,6 +547,8 @@ mod tests {
         assert_eq!(saved.gnome_proxy_mode, Some(crate::plan::ProxyMode::Manual));
     }
 
+    /// Unix only: the root-file rule judges owner and mode bits (Windows: `docs/platforms.md`).
+    #[cfg(unix)]
     #[tokio::test]
     async fn as_root_a_wg_quick_config_others_can_write_is_refused_before_anything_runs() {
         use std::os::unix::fs::PermissionsExt;
@@ -581,6 +588,8 @@ mod tests {
         assert!(execute(&plan, &ExecOptions::default()).await.unwrap().ok);
     }
 
+    /// Unix: the helper's safe search path and the root-file rule are Unix paths and modes.
+    #[cfg(unix)]
     #[tokio::test]
     async fn the_helper_runs_each_program_from_the_safe_path_after_checking_it() {
         let plan = Plan {

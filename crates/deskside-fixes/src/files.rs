@@ -9,6 +9,11 @@
 //! for a link between the scan and the delete — we never enter one); in temp folders, entries
 //! whose name starts with `.` at the top level (X11 and ICE lock files and sockets) are left
 //! alone, directories are kept, and only regular files older than the age limit go.
+//!
+//! Owners per OS: the effective uid on Unix; on Windows the owner SID of the entry itself
+//! (read without following a link or junction) against the process token's user and its
+//! default owner for new files ([`may_touch`] decides, tested everywhere). An owner that
+//! cannot be read matches nobody, and on other systems nothing is cleared.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -35,25 +40,83 @@ pub struct ClearRules {
     pub whole_tree: bool,
 }
 
+/// Who owns a file or folder, as the walk compares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A Unix user id.
+    Uid(u32),
+    /// A Windows security identifier as text (`S-1-5-21-…`).
+    Sid(String),
+    /// Could not be read, or this OS has no owner check: never anyone's.
+    Unknown,
+}
+
+/// Where an entry lives and who owns it: the facts the walk decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The file system (Unix `st_dev`). On Windows always 0: another volume is reachable
+    /// only through a mount point or junction, which `std` reports as a link (a
+    /// name-surrogate reparse point) and the walk never follows.
+    pub fs: u64,
+    /// The owner.
+    pub owner: Owner,
+}
+
+/// Whether the walk may touch (count, delete or enter) an entry: on the root's file system,
+/// owned by one of `me` (an [`Owner::Unknown`] owner never matches), and not a top-level
+/// dot entry of a temp folder (`hidden_top`).
+#[must_use]
+pub fn may_touch(entry: &Identity, root_fs: u64, me: &[Owner], hidden_top: bool) -> bool {
+    entry.fs == root_fs && !hidden_top && entry.owner != Owner::Unknown && me.contains(&entry.owner)
+}
+
 #[cfg(unix)]
-fn identity(meta: &std::fs::Metadata) -> (u64, u32) {
+fn identity(_path: &Path, meta: &std::fs::Metadata) -> Identity {
     use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.uid())
+    Identity {
+        fs: meta.dev(),
+        owner: Owner::Uid(meta.uid()),
+    }
 }
 
-#[cfg(not(unix))]
-fn identity(_meta: &std::fs::Metadata) -> (u64, u32) {
-    (0, 0)
+/// The owner SID of the entry itself (a link or junction is opened, not followed).
+#[cfg(windows)]
+fn identity(path: &Path, _meta: &std::fs::Metadata) -> Identity {
+    Identity {
+        fs: 0,
+        owner: crate::win::owner_of(path).map_or(Owner::Unknown, Owner::Sid),
+    }
 }
 
+#[cfg(not(any(unix, windows)))]
+fn identity(_path: &Path, _meta: &std::fs::Metadata) -> Identity {
+    Identity {
+        fs: 0,
+        owner: Owner::Unknown,
+    }
+}
+
+/// The owners whose files this process may clear: its effective uid.
 #[cfg(unix)]
-fn current_uid() -> u32 {
-    nix::unistd::geteuid().as_raw()
+fn me() -> Vec<Owner> {
+    vec![Owner::Uid(nix::unistd::geteuid().as_raw())]
 }
 
-#[cfg(not(unix))]
-fn current_uid() -> u32 {
-    0
+/// The owners whose files this process may clear: its token's user and the token's default
+/// owner for new files (the user, or Administrators for an elevated administrator, whose
+/// files are owned by that group).
+#[cfg(windows)]
+fn me() -> Vec<Owner> {
+    crate::win::token_owners()
+        .into_iter()
+        .map(Owner::Sid)
+        .collect()
+}
+
+/// No owner check on this OS: nobody's files are cleared.
+#[cfg(not(any(unix, windows)))]
+fn me() -> Vec<Owner> {
+    Vec::new()
 }
 
 /// Count what [`clear`] would remove.
@@ -70,7 +133,7 @@ pub fn clear(roots: &[PathBuf], rules: ClearRules) -> FileTally {
 
 fn walk(roots: &[PathBuf], rules: ClearRules, delete: bool) -> FileTally {
     let mut tally = FileTally::default();
-    let uid = current_uid();
+    let me = me();
     let cutoff = rules
         .older_than
         .and_then(|age| SystemTime::now().checked_sub(age));
@@ -81,8 +144,8 @@ fn walk(roots: &[PathBuf], rules: ClearRules, delete: bool) -> FileTally {
         if !meta.is_dir() {
             continue;
         }
-        let (dev, _) = identity(&meta);
-        walk_dir(root, true, dev, uid, cutoff, rules, delete, &mut tally);
+        let fs = identity(root, &meta).fs;
+        walk_dir(root, true, fs, &me, cutoff, rules, delete, &mut tally);
     }
     tally
 }
@@ -94,8 +157,8 @@ fn walk(roots: &[PathBuf], rules: ClearRules, delete: bool) -> FileTally {
 fn walk_dir(
     dir: &Path,
     top: bool,
-    dev: u64,
-    uid: u32,
+    fs: u64,
+    me: &[Owner],
     cutoff: Option<SystemTime>,
     rules: ClearRules,
     delete: bool,
@@ -112,16 +175,15 @@ fn walk_dir(
             tally.skipped += 1;
             continue;
         };
-        let (entry_dev, owner) = identity(&meta);
         let hidden_top =
             top && !rules.whole_tree && entry.file_name().to_string_lossy().starts_with('.');
-        if entry_dev != dev || owner != uid || hidden_top {
+        if !may_touch(&identity(&path, &meta), fs, me, hidden_top) {
             tally.skipped += 1;
             continue;
         }
         let ft = meta.file_type();
         if ft.is_dir() {
-            walk_dir(&path, false, dev, uid, cutoff, rules, delete, tally);
+            walk_dir(&path, false, fs, me, cutoff, rules, delete, tally);
             if delete && rules.whole_tree {
                 // Fails (and is left) when something inside was kept.
                 let _ = std::fs::remove_dir(&path);
@@ -159,6 +221,33 @@ mod tests {
         f.set_modified(t).unwrap();
     }
 
+    /// A symbolic link to a folder (`dir`) or a file; whether the OS made one that reads back
+    /// as a link. Always on Unix; on Windows creating links needs a privilege (or developer
+    /// mode), and Wine makes ones that do not read back as links: the link assertions are
+    /// then skipped, the rest of the test still runs.
+    fn link(target: &Path, at: &Path, dir: bool) -> bool {
+        #[cfg(unix)]
+        let made = {
+            let _ = dir;
+            std::os::unix::fs::symlink(target, at).is_ok()
+        };
+        #[cfg(windows)]
+        let made = if dir {
+            std::os::windows::fs::symlink_dir(target, at).is_ok()
+        } else {
+            std::os::windows::fs::symlink_file(target, at).is_ok()
+        };
+        #[cfg(not(any(unix, windows)))]
+        let made = false;
+        let is_link = made && fs::symlink_metadata(at).is_ok_and(|m| m.file_type().is_symlink());
+        if made && !is_link {
+            // Not a link as far as the walk can tell: remove it so it does not skew counts.
+            let _ = fs::remove_file(at).or_else(|_| fs::remove_dir_all(at));
+        }
+        assert!(is_link || !cfg!(unix), "a symlink on Unix");
+        is_link
+    }
+
     const WEEK: ClearRules = ClearRules {
         older_than: Some(Duration::from_secs(7 * 86_400)),
         whole_tree: false,
@@ -181,9 +270,12 @@ mod tests {
         fs::create_dir(outside.path().join("docs")).unwrap();
         fs::write(outside.path().join("docs/precious"), b"keep").unwrap();
         age(&outside.path().join("docs/precious"), 365);
-        std::os::unix::fs::symlink(outside.path().join("docs"), root.join("link-dir")).unwrap();
-        std::os::unix::fs::symlink(outside.path().join("docs/precious"), root.join("link-file"))
-            .unwrap();
+        let links = link(&outside.path().join("docs"), &root.join("link-dir"), true)
+            & link(
+                &outside.path().join("docs/precious"),
+                &root.join("link-file"),
+                false,
+            );
 
         let roots = vec![root.clone()];
         let preview = scan(&roots, WEEK);
@@ -196,7 +288,9 @@ mod tests {
         assert!(root.join("new.bin").exists());
         assert!(root.join(".X0-lock").exists());
         assert!(outside.path().join("docs/precious").exists());
-        assert!(fs::symlink_metadata(root.join("link-file")).is_ok());
+        if links {
+            assert!(fs::symlink_metadata(root.join("link-file")).is_ok());
+        }
         assert_eq!(scan(&roots, WEEK).files, 0);
     }
 
@@ -212,7 +306,7 @@ mod tests {
         fs::write(files.join("folder/deeper/b.txt"), vec![0_u8; 50]).unwrap();
         fs::write(info.join("a.txt.trashinfo"), b"[Trash Info]\n").unwrap();
         fs::write(outside.path().join("target"), b"keep").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("target"), files.join("link")).unwrap();
+        let linked = link(&outside.path().join("target"), &files.join("link"), false);
         let roots = vec![files.clone(), info.clone()];
         let rules = ClearRules {
             older_than: None,
@@ -220,13 +314,74 @@ mod tests {
         };
         assert_eq!(scan(&roots, rules).bytes, 163);
         let done = clear(&roots, rules);
-        assert_eq!(done.files, 4);
+        assert_eq!(done.files, if linked { 4 } else { 3 });
         assert_eq!(fs::read_dir(&files).unwrap().count(), 0);
         assert_eq!(fs::read_dir(&info).unwrap().count(), 0);
         assert!(files.is_dir() && info.is_dir(), "the trash folders stay");
         assert!(outside.path().join("target").exists());
     }
 
+    #[test]
+    fn only_entries_owned_by_me_on_the_root_file_system_are_touched() {
+        let me = [Owner::Uid(1000)];
+        let mine = |fs| Identity {
+            fs,
+            owner: Owner::Uid(1000),
+        };
+        assert!(may_touch(&mine(7), 7, &me, false));
+        assert!(!may_touch(&mine(8), 7, &me, false), "another file system");
+        assert!(!may_touch(&mine(7), 7, &me, true), "a top-level dot entry");
+        let root_owned = Identity {
+            fs: 7,
+            owner: Owner::Uid(0),
+        };
+        assert!(!may_touch(&root_owned, 7, &me, false));
+        // Windows: the token's user or its default owner (Administrators when elevated).
+        let user = "S-1-5-21-1004336348-1177238915-682003330-1001";
+        let me = [
+            Owner::Sid(user.to_owned()),
+            Owner::Sid("S-1-5-32-544".to_owned()),
+        ];
+        let owned_by = |sid: &str| Identity {
+            fs: 0,
+            owner: Owner::Sid(sid.to_owned()),
+        };
+        assert!(may_touch(&owned_by(user), 0, &me, false));
+        assert!(may_touch(&owned_by("S-1-5-32-544"), 0, &me, false));
+        assert!(!may_touch(&owned_by("S-1-5-18"), 0, &me, false), "SYSTEM's");
+        assert!(!may_touch(
+            &owned_by("S-1-5-21-1004336348-1177238915-682003330-1002"),
+            0,
+            &me,
+            false
+        ));
+    }
+
+    /// Regression: off Unix every entry was reported as owned by uid 0 and the process as uid
+    /// 0, so everything matched. An owner that cannot be read now matches nobody.
+    #[test]
+    fn an_unknown_owner_is_never_mine() {
+        let unknown = Identity {
+            fs: 0,
+            owner: Owner::Unknown,
+        };
+        assert!(!may_touch(&unknown, 0, &[Owner::Unknown], false));
+        assert!(!may_touch(&unknown, 0, &[], false));
+    }
+
+    /// This process's own new files are its own, by the OS's real owner lookup.
+    #[test]
+    fn a_new_file_is_owned_by_this_process() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("mine");
+        fs::write(&f, b"x").unwrap();
+        let meta = fs::symlink_metadata(&f).unwrap();
+        let id = identity(&f, &meta);
+        assert_ne!(id.owner, Owner::Unknown);
+        assert!(me().contains(&id.owner), "{id:?} not in {:?}", me());
+    }
+
+    #[cfg(unix)]
     #[test]
     fn files_of_other_users_are_left_alone() {
         let tmp = tempfile::tempdir().unwrap();
@@ -243,6 +398,7 @@ mod tests {
 
     /// A file system mounted inside a temp folder (a throwaway tmpfs this test mounts) is
     /// never entered.
+    #[cfg(target_os = "linux")]
     #[test]
     #[expect(
         clippy::disallowed_methods,

@@ -32,6 +32,8 @@ pub mod files;
 pub mod plan;
 pub mod print;
 pub mod trusted;
+#[cfg(windows)]
+mod win;
 
 pub use args::{ConnectionName, DeferMinutes, FixArgs, InterfaceName, VpnClient, WebUrl};
 pub use audit::{AuditEntry, AuditLog, Phase};
@@ -242,7 +244,11 @@ pub fn is_elevated() -> bool {
     {
         nix::unistd::geteuid().is_root()
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        win::is_elevated()
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         false
     }

@@ -414,6 +414,8 @@ mod tests {
         }
     }
 
+    /// Unix: a `:`-separated search path of absolute `/` folders (the helper's own PATH).
+    #[cfg(unix)]
     #[test]
     fn programs_resolve_in_the_search_path_in_order() {
         let a = tempfile::tempdir().unwrap();
