@@ -263,12 +263,19 @@ fn set_dont_fragment(_sock: &Socket, _v6: bool) -> std::io::Result<()> {
 ///
 /// # Errors
 /// [`EchoError::NotPermitted`] when neither a ping socket nor a raw socket is allowed (use
-/// [`tcp_series`] then); other socket errors.
+/// [`tcp_series`] then); [`EchoError::Unsupported`] for don't-fragment echoes off Linux;
+/// other socket errors.
 pub async fn icmp_series(target: IpAddr, series: Series) -> Result<EchoStats, EchoError> {
     let v6 = target.is_ipv6();
     let (sock, method) = open(v6)?;
     if series.dont_fragment {
-        set_dont_fragment(&sock, v6)?;
+        set_dont_fragment(&sock, v6).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Unsupported {
+                EchoError::Unsupported
+            } else {
+                e.into()
+            }
+        })?;
     }
     sock.set_nonblocking(true)?;
     let std_sock: std::net::UdpSocket = sock.into();

@@ -569,6 +569,10 @@ pub async fn mtu(ctx: &Context) -> Outcome {
             "Deskside is not allowed to send the test packets needed for this check.",
             json!({"target": target}),
         ),
+        Err(EchoError::Unsupported) => Outcome::skip(
+            "This check is not available on this operating system yet.",
+            json!({"target": target}),
+        ),
         Err(e) => Outcome::error(
             format!("The packet-size test could not run: {e}."),
             json!({"target": target}),
