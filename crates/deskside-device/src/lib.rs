@@ -118,8 +118,15 @@ pub async fn snapshot_with(opts: &SnapshotOptions) -> DeviceSnapshot {
     let collected_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
     // The network future goes first so a `resolvectl`/`gsettings` child is already running
     // while the local, synchronous reads below happen.
-    let (network, local) = tokio::join!(collect::network_state_noted(), async { local_facts() });
+    let (network, machine, local) =
+        tokio::join!(collect::network_state_noted(), collect::machine(), async {
+            local_facts()
+        });
     let (mut notes, facts) = local;
+    let os = machine.os.unwrap_or_else(|| {
+        notes.push("operating system name unreadable".to_owned());
+        OsInfo::default()
+    });
     let network = match network {
         Ok((state, network_notes)) => {
             notes.extend(network_notes);
@@ -134,40 +141,33 @@ pub async fn snapshot_with(opts: &SnapshotOptions) -> DeviceSnapshot {
     DeviceSnapshot {
         schema: SCHEMA.to_owned(),
         collected_at,
-        os: facts.os,
+        os,
         hostname: facts.hostname,
         user: facts.user,
-        hardware: facts.hardware,
+        hardware: machine.hardware,
         cpu: facts.cpu,
         memory: facts.memory,
         volumes: facts.volumes,
         network,
         vpn_interfaces,
         uptime_s: facts.uptime_s,
-        battery: facts.battery,
+        battery: machine.battery,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         notes,
     }
 }
 
 struct LocalFacts {
-    os: OsInfo,
     hostname: String,
     user: Option<String>,
-    hardware: Hardware,
     cpu: Cpu,
     memory: Memory,
     volumes: Vec<Volume>,
     uptime_s: Option<u64>,
-    battery: Option<Battery>,
 }
 
 fn local_facts() -> (Vec<String>, LocalFacts) {
     let mut notes = Vec::new();
-    let os = collect::os_info().unwrap_or_else(|| {
-        notes.push("operating system name unreadable".to_owned());
-        OsInfo::default()
-    });
     let hostname = host::hostname().unwrap_or_else(|| {
         notes.push("host name unreadable".to_owned());
         String::new()
@@ -193,15 +193,12 @@ fn local_facts() -> (Vec<String>, LocalFacts) {
         notes.push("uptime unreadable".to_owned());
     }
     let facts = LocalFacts {
-        os,
         hostname,
         user,
-        hardware: collect::hardware(),
         cpu,
         memory,
         volumes,
         uptime_s,
-        battery: collect::battery(),
     };
     (notes, facts)
 }

@@ -124,7 +124,46 @@ pub fn os_info() -> Option<OsInfo> {
     }
 }
 
-/// Hardware vendor, model and serial where readable without elevation.
+/// The machine's identity: OS, hardware and battery, each where readable.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Machine {
+    /// OS name, version and build.
+    pub os: Option<OsInfo>,
+    /// Vendor, model, serial.
+    pub hardware: Hardware,
+    /// The battery, if any.
+    pub battery: Option<Battery>,
+}
+
+/// [`Machine`] from the OS's own sources: `/sys` and `/etc/os-release` on Linux; on Windows
+/// CIM through PowerShell ([`crate::windows::cim`]); on macOS `sw_vers`,
+/// `system_profiler SPHardwareDataType` and `pmset -g batt`. A part whose command fails is
+/// left empty (the OS name then comes from [`os_info`]).
+pub async fn machine() -> Machine {
+    #[cfg(target_os = "windows")]
+    {
+        let mut m = crate::windows::collect_machine().await;
+        m.os = m.os.or_else(os_info);
+        m
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let mut m = crate::macos::collect_machine().await;
+        m.os = m.os.or_else(os_info);
+        m
+    }
+    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+    {
+        Machine {
+            os: os_info(),
+            hardware: hardware(),
+            battery: battery(),
+        }
+    }
+}
+
+/// Hardware vendor, model and serial where readable without elevation, without running a
+/// command: Linux only (`/sys`); elsewhere empty — use [`machine`].
 #[must_use]
 pub fn hardware() -> Hardware {
     #[cfg(target_os = "linux")]
@@ -137,7 +176,8 @@ pub fn hardware() -> Hardware {
     }
 }
 
-/// The machine's battery, if it has one and it is readable.
+/// The machine's battery, if it has one and it is readable without running a command: Linux
+/// only (`/sys`); elsewhere `None` — use [`machine`].
 #[must_use]
 pub fn battery() -> Option<Battery> {
     #[cfg(target_os = "linux")]

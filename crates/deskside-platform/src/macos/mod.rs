@@ -5,7 +5,8 @@
 //! `networksetup -listallhardwareports` ([`hardware_ports`]), `df -k -i` ([`df`]), `sw_vers` ([`sw_vers`]),
 //! `system_profiler SPHardwareDataType` ([`system_profiler`]) and `pmset -g batt`
 //! ([`pmset`]). They compile and are tested on every OS against fixtures under
-//! `tests/fixtures/macos/`; only `collect_network` (macOS builds only) runs the commands.
+//! `tests/fixtures/macos/`; only `collect_network` and
+//! `collect_machine` (macOS builds only) run the commands.
 //!
 //! The parsers never panic: lines they do not understand are skipped.
 
@@ -36,6 +37,36 @@ pub(crate) fn parse_ip_scoped(text: &str) -> Option<IpAddr> {
     let text = text.trim();
     let text = text.split_once('%').map_or(text, |(addr, _)| addr);
     text.parse().ok()
+}
+
+/// OS, hardware and battery from `sw_vers`, `system_profiler SPHardwareDataType` and
+/// `pmset -g batt`; a part whose command fails is left empty.
+#[cfg(target_os = "macos")]
+pub async fn collect_machine() -> crate::collect::Machine {
+    use std::time::Duration;
+
+    use deskside_exec::{Cmd, run};
+
+    let text = |cmd: Cmd| async move {
+        match run(&cmd.timeout(Duration::from_secs(20))).await {
+            Ok(out) => out.stdout,
+            Err(err) => {
+                tracing::warn!(%err, "command failed; its facts are left empty");
+                String::new()
+            }
+        }
+    };
+    let (sw_vers, hardware, batt) = tokio::join!(
+        text(Cmd::new("/usr/bin/sw_vers")),
+        text(Cmd::new("/usr/sbin/system_profiler").args(["SPHardwareDataType"])),
+        text(Cmd::new("/usr/bin/pmset").args(["-g", "batt"])),
+    );
+    let os = parse_sw_vers(&sw_vers);
+    crate::collect::Machine {
+        os: (!os.name.is_empty()).then_some(os),
+        hardware: parse_sp_hardware(&hardware),
+        battery: parse_pmset_batt(&batt),
+    }
 }
 
 /// Run the network commands and parse them into one [`crate::model::NetworkState`].

@@ -4,7 +4,7 @@
 //! `netsh winhttp show proxy` ([`netsh_proxy`]), `reg query …\Internet Settings`
 //! ([`reg_proxy`]) and the CIM/WMI queries run through PowerShell ([`cim`]). They compile and
 //! are tested on every OS against fixtures under `tests/fixtures/windows/`; only
-//! `collect_network` (Windows builds only) actually runs the commands.
+//! `collect_network` and `collect_machine` (Windows builds only) actually run the commands.
 //!
 //! The parsers never panic: lines they do not understand are skipped, so a localized or
 //! truncated output gives a partial answer rather than an error.
@@ -177,6 +177,43 @@ pub async fn collect_network() -> Result<crate::model::NetworkState, deskside_ex
         dns: parsed.dns,
         proxy,
     })
+}
+
+/// Hardware, OS and battery from CIM through PowerShell ([`cim::SYSTEM_COMMAND`],
+/// [`cim::BATTERY_COMMAND`]); a part whose command fails is left empty.
+#[cfg(target_os = "windows")]
+pub async fn collect_machine() -> crate::collect::Machine {
+    use std::time::Duration;
+
+    use deskside_exec::{Cmd, run};
+
+    let powershell = |script: &str| {
+        Cmd::new("powershell.exe")
+            .args(["-NoProfile", "-NonInteractive", "-Command", script])
+            .timeout(Duration::from_secs(20))
+    };
+    let text = |cmd: Cmd| async move {
+        match run(&cmd).await {
+            Ok(out) => out.stdout,
+            Err(err) => {
+                tracing::warn!(%err, "CIM query failed; its facts are left empty");
+                String::new()
+            }
+        }
+    };
+    let (system, battery) = tokio::join!(
+        text(powershell(cim::SYSTEM_COMMAND)),
+        text(powershell(cim::BATTERY_COMMAND))
+    );
+    let system = cim::parse_cim_system(&system);
+    crate::collect::Machine {
+        os: system
+            .as_ref()
+            .map(|s| s.os.clone())
+            .filter(|os| !os.name.is_empty()),
+        hardware: system.map(|s| s.hardware).unwrap_or_default(),
+        battery: cim::parse_cim_battery(&battery),
+    }
 }
 
 #[cfg(test)]
