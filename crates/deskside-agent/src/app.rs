@@ -140,7 +140,7 @@ mod tests {
         let loaded = load_text(
             dir.path(),
             &format!(
-                "[branding]\norganization = \"Acme IT Help\"\nlogo_path = \"{}\"\n",
+                "[branding]\norganization = \"Acme IT Help\"\nlogo_path = '{}'\n",
                 logo.display()
             ),
         )

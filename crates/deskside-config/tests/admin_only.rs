@@ -300,6 +300,9 @@ fn allow_list_entries_must_be_bare_hosts() {
     }
 }
 
+// Unix only: these judge a real file's owner uid and mode bits; on Windows only the
+// machine-wide location counts, which `owner.rs`'s unit tests cover as data.
+#[cfg(unix)]
 mod files {
     //! Real files in a temp dir: ownership comes from the file's owner and mode.
 

@@ -8,8 +8,10 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+use deskside_config::policy::MACOS_BUNDLE_ID;
+#[cfg(unix)]
+use deskside_config::policy::PolicySources;
 use deskside_config::policy::macos::{layers_from_mobileconfig, layers_from_plist};
-use deskside_config::policy::{MACOS_BUNDLE_ID, PolicySources};
 use deskside_config::{SourceKind, load_layers};
 
 fn bytes(name: &str) -> Vec<u8> {

@@ -258,6 +258,10 @@ pub async fn run(cmd: &Cmd) -> Result<Output, ExecError> {
 mod tests {
     use super::*;
 
+    // The Unix tests below run `sh`, `echo`, `sleep`, `cat`, `true` and `head`; Windows has
+    // none of them, so its own tests further down use `cmd.exe` and `ping.exe`.
+
+    #[cfg(unix)]
     #[tokio::test]
     async fn captures_stdout_and_exit_code() {
         let out = run(&Cmd::new("sh").args(["-c", "echo hi; echo err >&2; exit 3"]))
@@ -269,6 +273,7 @@ mod tests {
         assert!(!out.success());
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn arguments_are_not_interpreted_by_a_shell() {
         let out = run(&Cmd::new("echo").args(["$HOME;", "`id`"]))
@@ -285,6 +290,7 @@ mod tests {
         assert!(matches!(err, ExecError::NotFound { .. }), "{err}");
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn slow_program_is_killed_at_timeout() {
         let started = Instant::now();
@@ -297,6 +303,7 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn stdin_secret_reaches_the_child_then_closes() {
         let secret = Zeroizing::new(b"Planted-Stdin-Secret-1\nline two\n".to_vec());
@@ -306,6 +313,7 @@ mod tests {
         assert_eq!(out.stdout, "Planted-Stdin-Secret-1\nline two\n");
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn without_stdin_secret_the_child_reads_nothing() {
         let out = run(&Cmd::new("cat")).await.unwrap();
@@ -313,12 +321,48 @@ mod tests {
         assert_eq!(out.stdout, "");
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn child_ignoring_its_stdin_is_not_an_error() {
         // Large enough to fill the pipe, so the write meets a closed reader.
         let big = Zeroizing::new(vec![b'x'; 1024 * 1024]);
         let out = run(&Cmd::new("true").stdin_secret(big)).await.unwrap();
         assert!(out.success());
+    }
+
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn windows_captures_stdout_stderr_and_exit_code() {
+        let out = run(&Cmd::new("cmd.exe").args(["/c", "echo hi& echo err 1>&2& exit 3"]))
+            .await
+            .unwrap();
+        assert_eq!(out.stdout.trim_end(), "hi");
+        assert_eq!(out.stderr.trim_end(), "err");
+        assert_eq!(out.code, Some(3));
+        assert!(!out.success());
+    }
+
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn windows_slow_program_is_killed_at_timeout() {
+        let started = Instant::now();
+        let err = run(&Cmd::new("ping.exe")
+            .args(["-n", "6", "127.0.0.1"])
+            .timeout(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+        assert!(matches!(err, ExecError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn windows_child_ignoring_its_stdin_is_not_an_error() {
+        let big = Zeroizing::new(vec![b'x'; 1024 * 1024]);
+        let out = run(&Cmd::new("cmd.exe").args(["/c", "exit 0"]).stdin_secret(big))
+            .await
+            .unwrap();
+        assert!(out.success(), "{out:?}");
     }
 
     #[test]
@@ -332,6 +376,7 @@ mod tests {
         assert!(shown.contains("jdoe"), "{shown}");
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn huge_output_is_capped() {
         let out = run(&Cmd::new("head").args(["-c", "5000000", "/dev/zero"]))

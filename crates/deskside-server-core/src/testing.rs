@@ -44,11 +44,18 @@ pub fn pg_bin() -> Option<PathBuf> {
     found.pop().map(|(_, b)| b)
 }
 
-/// Whether this process is root.
+/// Whether this process is root (never off Unix, where PostgreSQL runs as this user).
 fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
+    #[cfg(unix)]
+    {
+        std::fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+            .unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 impl PgCluster {

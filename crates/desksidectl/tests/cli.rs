@@ -183,7 +183,9 @@ fn bad_arguments_exit_2() {
 /// A user file re-pointing the helpdesk is ignored with a note; plain HTTP allowed by IT is a
 /// warning; plain HTTP elsewhere is an error naming the key and the fix. The system file is
 /// admin-owned when this test runs as root (as the suite does); otherwise only the note is
-/// checked.
+/// checked. Unix: it reads the file's owner uid (on Windows only the machine-wide location is
+/// admin-owned).
+#[cfg(unix)]
 #[test]
 fn config_validate_notes_ignored_admin_keys_and_warns_on_allowed_http() {
     use std::os::unix::fs::MetadataExt as _;

@@ -10,6 +10,7 @@
 )]
 #![expect(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
 
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -221,6 +222,7 @@ fn admin_actions_in_the_user_file_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("config.admin_only"));
 }
 
+#[cfg(unix)]
 fn system_action(env: &Env, program: &Path) -> PathBuf {
     env.write(
         "system.toml",
@@ -231,6 +233,8 @@ fn system_action(env: &Env, program: &Path) -> PathBuf {
     )
 }
 
+/// Unix: the root-file rule judges mode bits (Windows: `docs/platforms.md`).
+#[cfg(unix)]
 #[test]
 fn a_world_writable_action_program_is_refused() {
     let env = Env::new();
@@ -266,6 +270,8 @@ fn a_world_writable_action_program_is_refused() {
     assert!(v["steps"].as_array().unwrap().is_empty());
 }
 
+/// Unix: a `#!/bin/sh` program, root-owned.
+#[cfg(unix)]
 #[test]
 fn a_root_owned_action_runs_without_a_shell_and_its_output_is_shown() {
     if !nix_is_root() {
@@ -298,6 +304,7 @@ fn a_root_owned_action_runs_without_a_shell_and_its_output_is_shown() {
     );
 }
 
+#[cfg(unix)]
 fn nix_is_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
@@ -368,6 +375,8 @@ fn clear_temp_previews_and_removes_only_old_files_and_audits_each_phase() {
     assert_eq!(json(&log)["entries"].as_array().unwrap().len(), 2);
 }
 
+/// Linux: the XDG trash (Windows empties the Recycle Bin with PowerShell, macOS `~/.Trash`).
+#[cfg(target_os = "linux")]
 #[test]
 fn empty_trash_clears_the_xdg_trash() {
     let env = Env::new();
