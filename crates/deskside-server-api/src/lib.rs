@@ -20,6 +20,7 @@ pub const PATH_TICKETS: &str = "/v1/tickets";
 pub const PATH_DEVICE: &str = "/v1/device";
 
 /// `POST /v1/enroll`: a device exchanges a one-time enrolment secret for its key id.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
@@ -34,6 +35,7 @@ pub struct EnrollRequest {
 }
 
 /// The answer to an enrolment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollResponse {
     /// The key id every later request names in `Deskside-Key-Id`.
@@ -43,6 +45,7 @@ pub struct EnrollResponse {
 }
 
 /// `GET /v1/device`: what the server knows about the calling device.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceInfo {
     /// The device's id on the server.
@@ -58,6 +61,7 @@ pub struct DeviceInfo {
 }
 
 /// One attachment on the wire (bytes as standard base64).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireAttachment {
@@ -100,6 +104,7 @@ impl WireAttachment {
 
 /// `POST /v1/tickets`: a rendered ticket the device hands to the server's relay. The server
 /// de-duplicates by (`device`, `key`): sending it again answers with the stored ticket.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketUpload {
@@ -109,7 +114,8 @@ pub struct TicketUpload {
     pub subject: String,
     /// Plain-text body (ends with the reference line).
     pub body: String,
-    /// Urgency.
+    /// Urgency: `low`, `normal` or `high`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "normal"))]
     pub urgency: Urgency,
     /// Category.
     pub category: Option<String>,
@@ -120,6 +126,7 @@ pub struct TicketUpload {
 }
 
 /// Where a relayed ticket is, as the server tells the device.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RelayState {
@@ -152,6 +159,7 @@ impl RelayState {
 }
 
 /// The server's answer about one relayed ticket (`POST /v1/tickets`, `GET /v1/tickets/{key}`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketStatus {
     /// The idempotency key.
@@ -167,6 +175,7 @@ pub struct TicketStatus {
 }
 
 /// Every error answer: a stable code and a sentence.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable code (`auth.replay`, `relay.too_large`, …).

@@ -8,6 +8,10 @@
 //! | `GET /v1/device` | signed | the calling device's record |
 //! | `POST /v1/tickets` | signed | hands a ticket to the relay (`201` new, `200` known) |
 //! | `GET /v1/tickets/{key}` | signed | a relayed ticket's status |
+//! | `GET /v1/openapi.json` | none | this API's OpenAPI description ([`ApiDoc`]) |
+//!
+//! The OpenAPI description is generated from these handlers' annotations (utoipa) and
+//! published as `docs/server-openapi.json`; a test fails when the two drift.
 
 use std::sync::Arc;
 
@@ -17,7 +21,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use deskside_server_api::{ApiError, EnrollRequest, PATH_DEVICE, PATH_ENROLL, PATH_TICKETS};
+use deskside_server_api::{
+    ApiError, DeviceInfo, EnrollRequest, EnrollResponse, PATH_DEVICE, PATH_ENROLL, PATH_TICKETS,
+    RelayState, TicketStatus, TicketUpload, WireAttachment,
+};
 use deskside_server_core::auth::Request;
 use deskside_server_core::enroll::Device;
 use deskside_server_core::{Core, CoreError};
@@ -25,6 +32,65 @@ use tokio::sync::Notify;
 
 /// Largest enrolment request.
 const MAX_ENROLL_BYTES: usize = 16 * 1024;
+
+/// The OpenAPI description of this API.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Deskside server",
+        description = "Device enrolment and the ticket relay. Signed endpoints need the five deskside-request/1 headers (docs/server.md, \"Signed requests\"); every error is {code, message}."
+    ),
+    paths(healthz, enroll, device, post_ticket, get_ticket),
+    components(schemas(
+        ApiError,
+        DeviceInfo,
+        EnrollRequest,
+        EnrollResponse,
+        RelayState,
+        TicketStatus,
+        TicketUpload,
+        WireAttachment
+    ))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI description as pretty JSON (what `docs/server-openapi.json` holds).
+#[must_use]
+pub fn openapi_json() -> String {
+    use utoipa::OpenApi as _;
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// The signature headers of `deskside-request/1`.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(
+    dead_code,
+    reason = "only describes the headers in the OpenAPI document"
+)]
+struct Signature {
+    /// The key id issued at enrolment.
+    #[param(rename = "Deskside-Key-Id")]
+    key_id: String,
+    /// Unix seconds when the request was signed (within auth.max_skew_s of the server clock).
+    #[param(rename = "Deskside-Timestamp")]
+    timestamp: i64,
+    /// 16-64 characters [A-Za-z0-9_-], never reused by this key.
+    #[param(rename = "Deskside-Nonce")]
+    nonce: String,
+    /// sha-256=:<base64 of SHA-256 of the body>: (also for an empty body).
+    #[param(rename = "Content-Digest")]
+    digest: String,
+    /// Base64 of the Ed25519 signature of the canonical string.
+    #[param(rename = "Deskside-Signature")]
+    signature: String,
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "the process runs", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -38,11 +104,15 @@ pub struct App {
 /// The routes.
 pub fn router(app: App) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route(PATH_ENROLL, post(enroll))
         .route(PATH_DEVICE, get(device))
         .route(PATH_TICKETS, post(post_ticket))
         .route(&format!("{PATH_TICKETS}/{{key}}"), get(get_ticket))
+        .route(
+            "/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }),
+        )
         .fallback(|| async {
             error_response(
                 StatusCode::NOT_FOUND,
@@ -95,6 +165,18 @@ async fn read_body(body: Body, limit: u64) -> Result<Bytes, CoreError> {
         })
 }
 
+/// Exchanges a one-time enrolment secret for a key id bound to the device's public key.
+#[utoipa::path(
+    post,
+    path = "/v1/enroll",
+    request_body = EnrollRequest,
+    responses(
+        (status = 201, description = "enrolled", body = EnrollResponse),
+        (status = 400, description = "request.invalid", body = ApiError),
+        (status = 401, description = "enroll.invalid_secret: unknown, used up or expired", body = ApiError),
+        (status = 413, description = "request.too_large", body = ApiError)
+    )
+)]
 async fn enroll(State(app): State<App>, body: Body) -> Response {
     let result = async {
         let bytes = read_body(body, MAX_ENROLL_BYTES as u64).await?;
@@ -133,6 +215,17 @@ async fn signed(
     Ok((device, bytes))
 }
 
+/// The calling device's record.
+#[utoipa::path(
+    get,
+    path = "/v1/device",
+    params(Signature),
+    responses(
+        (status = 200, description = "the device", body = DeviceInfo),
+        (status = 401, description = "auth.unsigned, auth.malformed, auth.clock_skew, auth.unknown_key, auth.revoked, auth.bad_digest, auth.bad_signature, auth.replay", body = ApiError),
+        (status = 429, description = "relay.rate_limited (Retry-After)", body = ApiError)
+    )
+)]
 async fn device(
     State(app): State<App>,
     method: Method,
@@ -146,6 +239,22 @@ async fn device(
     }
 }
 
+/// Hands a rendered ticket to the relay; idempotent on its key.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets",
+    params(Signature),
+    request_body = TicketUpload,
+    responses(
+        (status = 201, description = "stored (new)", body = TicketStatus),
+        (status = 200, description = "already stored (a resend)", body = TicketStatus),
+        (status = 400, description = "request.invalid", body = ApiError),
+        (status = 401, description = "auth.*", body = ApiError),
+        (status = 409, description = "relay.key_conflict: the key belongs to another device or ticket", body = ApiError),
+        (status = 413, description = "request.too_large", body = ApiError),
+        (status = 429, description = "relay.rate_limited (Retry-After)", body = ApiError)
+    )
+)]
 async fn post_ticket(
     State(app): State<App>,
     method: Method,
@@ -174,6 +283,18 @@ async fn post_ticket(
     }
 }
 
+/// A relayed ticket's status.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{key}",
+    params(("key" = String, Path, description = "the ticket's idempotency key"), Signature),
+    responses(
+        (status = 200, description = "the ticket", body = TicketStatus),
+        (status = 401, description = "auth.*", body = ApiError),
+        (status = 404, description = "relay.not_found (also for another device's ticket)", body = ApiError),
+        (status = 429, description = "relay.rate_limited (Retry-After)", body = ApiError)
+    )
+)]
 async fn get_ticket(
     State(app): State<App>,
     Path(key): Path<String>,
