@@ -1,11 +1,15 @@
 //! The config loader on arbitrary file text: parse and check a layer, then merge it with the
 //! defaults, as a user file and as a managed-policy layer that locks every section and key it
-//! names. Like `crates/deskside-config/tests/robustness.rs`, but coverage-guided: the result
-//! is `Ok` or a typed error whose message names the file. Never a panic.
+//! names; and the policy readers on arbitrary bytes: a `reg export` file (UTF-16LE or UTF-8)
+//! through the registry mapping, a managed-preferences property list and a `.mobileconfig`,
+//! each merged over the defaults. Like `crates/deskside-config/tests/robustness.rs`, but
+//! coverage-guided: the result is `Ok` or a typed error whose message names its source. Never
+//! a panic.
 #![no_main]
 
 use std::path::Path;
 
+use deskside_config::policy::{MACOS_BUNDLE_ID, PolicyRead, macos, windows};
 use deskside_config::{ConfigError, Layer, SourceKind, load_layers};
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +27,33 @@ fn check(result: Result<deskside_config::Loaded, ConfigError>) {
     }
 }
 
+/// Policy errors carry a `config.*` code; the merge is `Ok` or a typed error.
+fn check_policy(read: PolicyRead) {
+    for e in &read.errors {
+        assert!(e.code().starts_with("config."), "code {}", e.code());
+    }
+    match load_layers(read.layers) {
+        Ok(loaded) => {
+            for e in &loaded.policy_errors {
+                assert!(e.code.starts_with("config."), "code {}", e.code);
+            }
+        }
+        Err(e) => assert!(e.code().starts_with("config."), "code {}", e.code()),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = windows::decode_reg_file("fuzz.reg", data)
+        && let Ok(values) = windows::parse_reg_export("fuzz.reg", &text)
+    {
+        check_policy(windows::layers_from_values(&values));
+    }
+    check_policy(macos::layers_from_plist("fuzz.plist", data));
+    check_policy(macos::layers_from_mobileconfig(
+        "fuzz.mobileconfig",
+        data,
+        MACOS_BUNDLE_ID,
+    ));
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
