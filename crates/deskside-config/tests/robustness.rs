@@ -129,3 +129,50 @@ fn huge_text_is_too_large() {
             .starts_with("/etc/deskside/config.toml: file too large")
     );
 }
+
+/// The policy readers on damaged input (every fixture cut short and with bytes flipped): a
+/// result or a `config.*` error, never a panic, and never a failed load from policy alone.
+#[test]
+fn policy_readers_survive_damaged_input() {
+    use deskside_config::policy::{MACOS_BUNDLE_ID, PolicyRead, macos, windows};
+    fn check(read: PolicyRead) {
+        for e in &read.errors {
+            assert!(e.code().starts_with("config."), "{e}");
+        }
+        if let Err(e) = load_layers(read.layers) {
+            assert!(e.code().starts_with("config."), "{e}");
+        }
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    for name in [
+        "windows/hklm-export.reg",
+        "windows/hkcu-export.reg",
+        "macos/dev.deskside.tray.plist",
+        "macos/user-dev.deskside.tray.plist",
+        "macos/deskside.mobileconfig",
+    ] {
+        let original = std::fs::read(format!("{dir}/{name}")).unwrap();
+        let mut inputs = Vec::new();
+        for cut in (0..original.len()).step_by(13) {
+            inputs.push(original[..cut].to_vec());
+        }
+        for at in (0..original.len()).step_by(17) {
+            let mut flipped = original.clone();
+            flipped[at] ^= 0x5a;
+            inputs.push(flipped);
+        }
+        for data in inputs {
+            if let Ok(text) = windows::decode_reg_file("x.reg", &data)
+                && let Ok(values) = windows::parse_reg_export("x.reg", &text)
+            {
+                check(windows::layers_from_values(&values));
+            }
+            check(macos::layers_from_plist("x.plist", &data));
+            check(macos::layers_from_mobileconfig(
+                "x.mobileconfig",
+                &data,
+                MACOS_BUNDLE_ID,
+            ));
+        }
+    }
+}

@@ -275,8 +275,8 @@ fn short_hive(key: &str) -> String {
         ("HKEY_LOCAL_MACHINE", "HKLM"),
         ("HKEY_CURRENT_USER", "HKCU"),
     ] {
-        if key.len() >= long.len() && key[..long.len()].eq_ignore_ascii_case(long) {
-            return format!("{short}{}", &key[long.len()..]);
+        if let Some(rest) = strip_prefix_ci(key, long) {
+            return format!("{short}{rest}");
         }
     }
     key.to_owned()
