@@ -73,4 +73,5 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.spli
   exit 2
 fi
 bash "$here/../tests/helpdesk/install.sh"  # tickets: RT, Redmine, SMTP sink, Prism
+bash "$here/../crates/deskside-server/tests/install-schemathesis.sh"  # server: API fuzzing
 echo "bootstrap-tests: done"
