@@ -1121,9 +1121,7 @@ impl Engine {
         let (program, args): (&str, Vec<String>) = match self.os {
             Os::Linux => elevate::linux_invocation(req),
             Os::Macos => {
-                let exe = std::env::current_exe()
-                    .and_then(std::fs::canonicalize)
-                    .ok();
+                let exe = std::env::current_exe().and_then(std::fs::canonicalize).ok();
                 let helper = elevate::macos_helper(exe.as_deref());
                 elevate::macos_invocation(&helper.to_string_lossy(), req)
             }
