@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 
 use crate::config::{self, ServerConfig};
 use crate::http::{self, App};
+use crate::tls;
 
 /// The Deskside server: device enrolment and the ticket relay.
 #[derive(Debug, Parser)]
@@ -298,13 +299,34 @@ async fn serve(core: Core, config: &ServerConfig, path: Option<PathBuf>) -> Resu
         ));
     }
     let app = http::router(App { core, wake });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|source| CliError::Listen {
-            addr: local,
-            source,
-        })
+    let served = match (&config.server.tls_cert, &config.server.tls_key) {
+        (Some(cert), Some(key)) => {
+            let acceptor = tls::acceptor(cert, key).map_err(CliError::Usage)?;
+            let listener =
+                tls::TlsListener::new(listener, acceptor).map_err(|source| CliError::Listen {
+                    addr: local.clone(),
+                    source,
+                })?;
+            tracing::info!("serving HTTPS (TLS from {})", cert.display());
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await
+        }
+        (None, None) => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "server.tls_cert and server.tls_key go together: set both or neither".into(),
+            ));
+        }
+    };
+    served.map_err(|source| CliError::Listen {
+        addr: local,
+        source,
+    })
 }
 
 /// The delivery worker: a round whenever a ticket was accepted, or every `interval`; right

@@ -65,14 +65,21 @@ impl ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSection {
-    /// Address to listen on; plain HTTP: keep it on loopback behind a TLS reverse proxy.
+    /// Address to listen on. Without `tls_cert`/`tls_key` it speaks plain HTTP: keep it on
+    /// loopback behind a TLS reverse proxy.
     pub listen: String,
+    /// PEM certificate chain: with `tls_key`, the server speaks HTTPS itself (rustls).
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerSection {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8470".to_owned(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
