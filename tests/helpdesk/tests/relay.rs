@@ -242,7 +242,8 @@ fn device_files_through_the_server_relay_into_rt_without_a_helpdesk_credential()
         &std::fs::metadata(&key_file).unwrap().permissions(),
     );
     assert_eq!(mode & 0o077, 0, "key file mode {mode:o}");
-    // And no device private key in the server's database or log.
+    // No device private key, enrolment secret or RT token in the server's files (config,
+    // database with its WAL, log).
     let private =
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&key_file).unwrap())
             .unwrap()["private_key"]
@@ -261,6 +262,12 @@ fn device_files_through_the_server_relay_into_rt_without_a_helpdesk_credential()
         assert!(
             !text.contains(&secret),
             "the enrolment secret in {}",
+            f.display()
+        );
+        // The RT token came from the environment: not in the config, database or log.
+        assert!(
+            !text.contains(&server.token),
+            "the RT token in {}",
             f.display()
         );
     }
