@@ -22,6 +22,14 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_deskside-server");
 
+/// The server binary: `$DESKSIDE_SERVER_BIN` (a release build, for benchmarks), else this
+/// build's.
+pub fn bin() -> PathBuf {
+    std::env::var_os("DESKSIDE_SERVER_BIN")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
+
 /// A running `deskside-server serve`; killed (SIGKILL) on drop.
 pub struct Server {
     pub child: Option<Child>,
@@ -116,7 +124,7 @@ impl Server {
 
     /// Runs an admin command against the same config; returns stdout.
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(BIN)
+        let out = Command::new(bin())
             .arg("--config")
             .arg(&self.config)
             .args(args)
@@ -153,7 +161,7 @@ fn spawn(config: &std::path::Path, log: &std::path::Path) -> Child {
         .append(true)
         .open(log)
         .unwrap();
-    Command::new(BIN)
+    Command::new(bin())
         .arg("--config")
         .arg(config)
         .arg("serve")
