@@ -137,6 +137,7 @@ fn ticket() -> Outgoing {
         urgency: Urgency::High,
         category: Some("network".into()),
         contact: Some("user@example.test".into()),
+        requester: None,
         attachments: vec![Attachment {
             name: "bundle.json".into(),
             content_type: "application/json".into(),

@@ -247,6 +247,11 @@ impl<A: Announce> Worker<A> {
         if !(pending || check_status) {
             return plan;
         }
+        match crate::ticket::fail_if_misconfigured(&config, &outbox) {
+            Ok(failed) if !failed.is_empty() => return plan,
+            Ok(_) => {}
+            Err(err) => tracing::warn!(code = err.code(), "ticket outbox: {err}"),
+        }
         // The Deskside server's relay when `server.url` is set, else the `[helpdesk]` one.
         let connector = match deskside_helpdesk::for_device(&config) {
             Ok(c) => c,

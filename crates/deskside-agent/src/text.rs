@@ -70,6 +70,13 @@ pub fn password_label(status: &crate::password::PasswordStatus) -> String {
     }
 }
 
+/// Why a queued ticket failed when the helpdesk settings are incomplete: the employee reads it
+/// before "Copy it as an email and send it to IT yourself"; `problem` is for IT.
+#[must_use]
+pub fn helpdesk_not_set_up(problem: &str) -> String {
+    format!("the helpdesk is not set up correctly on this computer (for IT: {problem})")
+}
+
 /// What the worker tells the person: every user-facing text of ticket delivery.
 pub mod notices {
     use crate::Notice;

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use base64::Engine as _;
 use deskside_diagnostics::Report;
 use deskside_evidence::{
-    BuildOptions, Evidence, LogFile, Part, Policy, Rendered, Screenshot, TicketRequest,
+    BuildOptions, Evidence, LocalClock, LogFile, Part, Policy, Rendered, Requester, Screenshot,
+    TicketRequest,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -220,7 +221,85 @@ pub fn policy(config: &deskside_config::Config) -> Policy {
         redact_personal: t.redact_personal,
         max_bundle_bytes: t.max_bundle_bytes,
         max_log_bytes: t.max_log_bytes,
+        categories: pairs(&t.categories),
     }
+}
+
+/// `"left = right"` entries (validated by the config) as pairs.
+fn pairs(entries: &[String]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .filter_map(|e| e.split_once('='))
+        .map(|(l, r)| (l.trim().to_owned(), r.trim().to_owned()))
+        .collect()
+}
+
+/// Whom a ticket from `login` is filed for: the explicit `tickets.requesters` entry, else the
+/// `tickets.requester` template (`{user}` = the login), else the login alone (the body then
+/// says so, and no connector files on the user's behalf by e-mail).
+#[must_use]
+pub fn requester_for(config: &deskside_config::Config, login: &str) -> Requester {
+    let t = &config.tickets;
+    let email = pairs(&t.requesters)
+        .into_iter()
+        .find(|(l, _)| l.eq_ignore_ascii_case(login))
+        .map(|(_, address)| address)
+        .or_else(|| {
+            t.requester
+                .as_deref()
+                .map(|template| template.replace("{user}", login))
+        });
+    Requester {
+        login: login.to_owned(),
+        email,
+    }
+}
+
+/// The requester for the logged-in user (see [`requester_for`]).
+#[must_use]
+pub fn requester(config: &deskside_config::Config) -> Option<Requester> {
+    deskside_device::current_user().map(|login| requester_for(config, &login))
+}
+
+/// This computer's clock for the times in a ticket: offset and IANA zone name.
+#[must_use]
+pub fn local_clock() -> Option<LocalClock> {
+    let now = jiff::Zoned::now();
+    Some(LocalClock {
+        offset_seconds: now.offset().seconds(),
+        zone: now.time_zone().iana_name().map(str::to_owned),
+    })
+}
+
+/// What `deskside_evidence::build` needs besides the parts: the one policy, the requester,
+/// Deskside's version and the local clock. Both shells build tickets with it.
+#[must_use]
+pub fn build_options(config: &deskside_config::Config, unticked: BTreeSet<Part>) -> BuildOptions {
+    BuildOptions {
+        unticked,
+        policy: policy(config),
+        requester: requester(config),
+        app_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        clock: local_clock(),
+        ..BuildOptions::default()
+    }
+}
+
+/// Fix results with their catalogue titles, so the ticket names fixes as a technician reads
+/// them (`Clear the name-lookup cache`, not `net.flush_dns`).
+#[must_use]
+pub fn titled_fixes(mut fixes: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    for f in &mut fixes {
+        let title = f
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(deskside_fixes::catalogue::find)
+            .map(|d| d.title);
+        if let (Some(title), Some(obj)) = (title, f.as_object_mut()) {
+            obj.entry("title").or_insert_with(|| title.into());
+        }
+    }
+    fixes
 }
 
 /// Where tickets go, in words for the user.
@@ -312,6 +391,35 @@ pub fn connector(
     Ok(deskside_helpdesk::for_device(config)?)
 }
 
+/// Fails the queued tickets when the `[helpdesk]` section cannot work (a required key missing,
+/// an unknown kind, a bad URL): they would otherwise wait forever at "Waiting to send". The
+/// user sees why and the copy-as-email fallback; `retry` sends them once IT fixed the config.
+/// A `keyring:` secret that cannot be read now is not a reason (the keyring may unlock later).
+///
+/// # Errors
+/// The outbox cannot be read or written.
+pub fn fail_if_misconfigured(
+    config: &deskside_config::Config,
+    outbox: &deskside_outbox::Outbox,
+) -> Result<Vec<i64>, AgentError> {
+    // Through the Deskside server's relay the device does not use `[helpdesk]` at all.
+    let relay = config
+        .server
+        .url
+        .as_deref()
+        .is_some_and(|u| !u.trim().is_empty());
+    if config.helpdesk.kind.is_none() || relay {
+        return Ok(Vec::new());
+    }
+    match deskside_helpdesk::check_config(&config.helpdesk) {
+        Ok(()) => Ok(Vec::new()),
+        Err(problem) => {
+            tracing::warn!(code = problem.code(), "helpdesk not usable: {problem}");
+            Ok(outbox.fail_queued(&text::helpdesk_not_set_up(&problem.to_string()))?)
+        }
+    }
+}
+
 /// Built tickets waiting for the user to send them, each sent at most once.
 #[derive(Debug)]
 pub struct PreviewBook {
@@ -389,11 +497,7 @@ pub fn prepare(
         .filter(|p| !draft.parts.has(*p))
         .flat_map(|p| parts_of(p).iter().copied())
         .collect();
-    let options = BuildOptions {
-        unticked,
-        policy: policy(config),
-        ..BuildOptions::default()
-    };
+    let options = build_options(config, unticked);
     let bundle = deskside_evidence::build(&request, evidence, &options, OffsetDateTime::now_utc())
         .map_err(AgentError::Evidence)?;
     let rendered = deskside_evidence::render(&bundle).map_err(AgentError::Evidence)?;
@@ -469,7 +573,7 @@ pub async fn gather(
                 .collect()
             })
             .unwrap_or_default();
-        (draft.fix_results.clone(), audit)
+        (titled_fixes(draft.fix_results.clone()), audit)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -818,6 +922,8 @@ mod tests {
                 subject: subject.into(),
                 body: String::new(),
                 attachments: Vec::new(),
+                category: None,
+                requester: None,
             },
         }
     }

@@ -110,6 +110,12 @@ pub async fn snapshot() -> DeviceSnapshot {
     snapshot_with(&SnapshotOptions::default()).await
 }
 
+/// The logged-in user's login (`$USER`, `$LOGNAME`, `$USERNAME`, else the real uid's entry).
+#[must_use]
+pub fn current_user() -> Option<String> {
+    host::user()
+}
+
 /// Take a snapshot. Never fails: unreadable parts are empty and explained in `notes`.
 pub async fn snapshot_with(opts: &SnapshotOptions) -> DeviceSnapshot {
     let started = Instant::now();

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 pub use redact::{Hidden, HiddenKind, RedactionCounts, Redactor};
-pub use render::{Attachment, Rendered, render};
+pub use render::{Attachment, Rendered, check_title, render};
 
 /// Schema tag of the JSON attachment; bumped when a field changes meaning or disappears.
 pub const SCHEMA: &str = "deskside.bundle/1";
@@ -130,6 +130,18 @@ pub struct TicketRequest {
     pub urgency: Urgency,
     /// How to reach the user (e-mail, phone), if they gave it.
     pub contact: Option<String>,
+}
+
+/// Who the ticket is filed for: the person logged in, and their e-mail address from the
+/// organisation's identity mapping (`tickets.requester`, `tickets.requesters`). Connectors make
+/// this person the helpdesk's requester where the API allows it; the body always names them.
+/// Not redacted: it is the routing identity the helpdesk needs, set by IT, not typed by the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requester {
+    /// The operating-system login (`jdoe`).
+    pub login: String,
+    /// The e-mail address the mapping gives, if any.
+    pub email: Option<String>,
 }
 
 /// The optional parts of a bundle: what a user can untick and a config can forbid.
@@ -272,6 +284,10 @@ pub struct Policy {
     pub max_bundle_bytes: u64,
     /// Cap of one log file, in bytes.
     pub max_log_bytes: u64,
+    /// Root cause → category, first match wins: `(pattern, category)` where the pattern is a
+    /// check id (`net.dns`), a prefix (`net.*`) or `*` (`tickets.categories`). Used when the user
+    /// chose no category.
+    pub categories: Vec<(String, String)>,
 }
 
 impl Default for Policy {
@@ -281,8 +297,35 @@ impl Default for Policy {
             redact_personal: false,
             max_bundle_bytes: DEFAULT_MAX_BUNDLE_BYTES,
             max_log_bytes: DEFAULT_MAX_LOG_BYTES,
+            categories: Vec::new(),
         }
     }
+}
+
+impl Policy {
+    /// The category for a root-cause check id, by [`Policy::categories`].
+    #[must_use]
+    pub fn category_for(&self, root_cause: &str) -> Option<&str> {
+        self.categories
+            .iter()
+            .find(|(pattern, _)| {
+                pattern == "*"
+                    || pattern == root_cause
+                    || pattern
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| root_cause.starts_with(prefix))
+            })
+            .map(|(_, category)| category.as_str())
+    }
+}
+
+/// The computer's local clock, for the times a technician reads (the JSON keeps UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalClock {
+    /// Offset from UTC, in seconds.
+    pub offset_seconds: i32,
+    /// The IANA zone name (`Europe/Berlin`), when known.
+    pub zone: Option<String>,
 }
 
 /// The user's choices for this ticket plus the organisation's policy.
@@ -295,6 +338,12 @@ pub struct BuildOptions {
     /// Values hidden in the user's fields that the user un-hid in the preview (ids of
     /// [`Hidden`] items, `description:1`): sent as typed.
     pub reveal: BTreeSet<String>,
+    /// Who the ticket is filed for.
+    pub requester: Option<Requester>,
+    /// Deskside's version, shown with the device facts.
+    pub app_version: Option<String>,
+    /// The local clock; `None` shows times in UTC.
+    pub clock: Option<LocalClock>,
 }
 
 /// A key fact of the human summary.
@@ -361,8 +410,12 @@ pub struct Bundle {
     pub schema: String,
     /// When the bundle was built, RFC 3339 UTC.
     pub created_at: String,
-    /// What the user wrote (redacted).
+    /// What the user wrote (redacted); `category` is the one the root cause maps to when the
+    /// user chose none.
     pub request: TicketRequest,
+    /// Who the ticket is filed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<Requester>,
     /// Root cause and key facts.
     pub summary: Summary,
     /// The device snapshot, if included.
@@ -390,6 +443,9 @@ pub struct Bundle {
     /// preview; not in the JSON.
     #[serde(skip)]
     pub hidden: Vec<Hidden>,
+    /// The local clock the body's times are shown in (the JSON keeps UTC).
+    #[serde(skip)]
+    pub clock: Option<LocalClock>,
 }
 
 impl Bundle {
@@ -545,19 +601,19 @@ pub fn build(
         .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let summary = render::summarize(
-        &req,
-        device.as_ref(),
-        diagnosis.as_ref(),
-        &fixes,
-        &created_at,
-    );
+    let summary = render::summarize(device.as_ref(), diagnosis.as_ref(), options, now);
+    if req.category.is_none()
+        && let Some(cause) = &summary.root_cause
+    {
+        req.category = policy.category_for(cause).map(str::to_owned);
+    }
 
     let mut log_cap = policy.max_log_bytes;
     let mut bundle = Bundle {
         schema: SCHEMA.to_owned(),
         created_at,
         request: req,
+        requester: options.requester.clone(),
         summary,
         device,
         diagnosis,
@@ -570,6 +626,7 @@ pub fn build(
         redactions: RedactionCounts::default(),
         screenshot_png,
         hidden: Vec::new(),
+        clock: options.clock.clone(),
     };
     bundle.fixes.append(&mut fixes);
     bundle.audit.append(&mut audit);
@@ -802,15 +859,12 @@ mod tests {
             labels,
             [
                 "Device",
-                "OS",
                 "User",
+                "OS",
+                "Serial",
+                "Local time",
                 "Network",
-                "VPN",
-                "When",
-                "Urgency",
-                "Category",
-                "Contact",
-                "Fixes tried"
+                "VPN"
             ]
         );
         let json: Value = serde_json::from_slice(&b.to_json().unwrap()).unwrap();

@@ -27,6 +27,18 @@ pub enum HelpdeskError {
         key: &'static str,
     },
     /// A URL key is not a usable http(s) URL.
+    /// Several required keys are missing: every one is named, so one edit fixes the config.
+    #[error(
+        "helpdesk.kind = \"{kind}\" needs {}; set {} in the config (see docs/tickets.md)",
+        keys.iter().map(|k| format!("helpdesk.{k}")).collect::<Vec<_>>().join(", "),
+        if keys.len() == 1 { "it" } else { "them" }
+    )]
+    MissingKeys {
+        /// The connector.
+        kind: String,
+        /// The keys it lacks.
+        keys: Vec<&'static str>,
+    },
     #[error("helpdesk.{key} is not a usable http:// or https:// URL: {problem}")]
     BadUrl {
         /// The key.
@@ -71,7 +83,7 @@ impl HelpdeskError {
         match self {
             Self::NotConfigured => "helpdesk.not_configured",
             Self::UnknownKind(_) => "helpdesk.unknown_kind",
-            Self::Missing { .. } => "helpdesk.missing_key",
+            Self::Missing { .. } | Self::MissingKeys { .. } => "helpdesk.missing_key",
             Self::BadUrl { .. } => "helpdesk.bad_url",
             Self::Keyring { .. } => "helpdesk.keyring",
             Self::InsecureSmtp => "helpdesk.insecure_smtp",

@@ -83,6 +83,20 @@ impl Http {
         request: RequestBuilder,
         what: &str,
     ) -> Result<Answer, SendError> {
+        let (status, answer) = self.send_raw(request, what).await?;
+        if status.is_success() {
+            return Ok(answer);
+        }
+        Err(classify_status(status, &answer.headers, &answer.body, what))
+    }
+
+    /// Sends; any HTTP answer is returned with its status, only transport failures are errors
+    /// (for callers that branch on a status, such as Redmine's 412 for an unknown user).
+    pub(crate) async fn send_raw(
+        &self,
+        request: RequestBuilder,
+        what: &str,
+    ) -> Result<(StatusCode, Answer), SendError> {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Err(classify_transport(&e, what)),
@@ -98,10 +112,12 @@ impl Http {
                 ));
             }
         };
-        if status.is_success() {
-            return Ok(Answer { headers, body });
-        }
-        Err(classify_status(status, &headers, &body, what))
+        Ok((status, Answer { headers, body }))
+    }
+
+    /// The base URL, for messages.
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
     }
 
     /// Sends and reads a JSON answer.
@@ -224,7 +240,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// A short, redacted excerpt of an error body for messages.
-fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {

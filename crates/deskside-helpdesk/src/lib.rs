@@ -37,12 +37,12 @@ pub use connectors::webhook::{Webhook, sign as webhook_signature};
 pub use connectors::zammad::Zammad;
 pub use connectors::zendesk::Zendesk;
 pub use connectors::{Helpdesk, from_config};
-pub use deskside_evidence::{Attachment, Urgency};
+pub use deskside_evidence::{Attachment, Requester, Urgency};
 pub use error::{HelpdeskError, SendError};
 pub use http::parse_retry_after;
 pub use secret::Secret;
 use serde::{Deserialize, Serialize};
-pub use settings::{Settings, SmtpTls};
+pub use settings::{Settings, SmtpTls, check_config, required_keys};
 
 /// The idempotency-key line every ticket body ends with; connectors without a searchable field
 /// find tickets by it, and agents can quote it.
@@ -63,6 +63,10 @@ pub struct Outgoing {
     pub category: Option<String>,
     /// The user's contact (an e-mail address or a phone number).
     pub contact: Option<String>,
+    /// Who the ticket is filed for (the organisation's identity mapping); connectors make them
+    /// the requester where the helpdesk allows it.
+    #[serde(default)]
+    pub requester: Option<Requester>,
     /// Files to attach.
     pub attachments: Vec<Attachment>,
 }
@@ -75,6 +79,60 @@ impl Outgoing {
             .as_deref()
             .map(str::trim)
             .filter(|c| c.contains('@') && !c.contains(char::is_whitespace))
+    }
+
+    /// The e-mail address of the person the ticket is for: the mapped requester's, else the
+    /// contact the user gave if it is an e-mail address.
+    #[must_use]
+    pub fn requester_email(&self) -> Option<&str> {
+        self.requester
+            .as_ref()
+            .and_then(|r| r.email.as_deref())
+            .map(str::trim)
+            .filter(|e| e.contains('@') && !e.contains(char::is_whitespace))
+            .or_else(|| self.contact_email())
+    }
+
+    /// The requester's login, when known.
+    #[must_use]
+    pub fn requester_login(&self) -> Option<&str> {
+        self.requester
+            .as_ref()
+            .map(|r| r.login.trim())
+            .filter(|l| !l.is_empty())
+    }
+}
+
+/// One step of a set-up test (`desksidectl helpdesk test`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupStep {
+    /// `reachable`, `credentials`, `permission`, …
+    pub step: String,
+    /// How it went.
+    pub status: StepStatus,
+    /// What was seen, and on failure what to fix.
+    pub detail: String,
+}
+
+/// The result of one [`SetupStep`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// It works.
+    Ok,
+    /// It does not: the detail says what to fix.
+    Failed,
+    /// Not checked (an earlier step failed, or the helpdesk offers no way to check it).
+    NotChecked,
+}
+
+impl SetupStep {
+    pub(crate) fn new(step: &str, status: StepStatus, detail: impl Into<String>) -> Self {
+        Self {
+            step: step.to_owned(),
+            status,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -147,6 +205,19 @@ pub trait Connector: Send + Sync {
     ) -> impl Future<Output = Result<Option<Remote>, SendError>> + Send {
         let _ = ticket;
         async { Ok(None) }
+    }
+
+    /// Tests the set-up without creating a ticket: can the helpdesk be reached, are the
+    /// credentials accepted, may they file where the config says (a read of the queue, project
+    /// or desk). Each failed step says what to fix.
+    fn test_setup(&self) -> impl Future<Output = Vec<SetupStep>> + Send {
+        async {
+            vec![SetupStep::new(
+                "reachable",
+                StepStatus::NotChecked,
+                "this helpdesk cannot be tested without sending a ticket",
+            )]
+        }
     }
 
     /// The status and last reply of a delivered ticket, where the API allows.

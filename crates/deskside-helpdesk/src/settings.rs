@@ -1,6 +1,8 @@
 //! `[helpdesk]` config turned into what connectors use: URLs parsed, secrets read (from the
-//! config or the OS keyring) into [`Secret`]s, defaults applied. Each connector then asks for
-//! the keys it needs with [`Settings::need`], so a missing key is named in the error.
+//! config or the OS keyring) into [`Secret`]s, defaults applied. [`check_config`] is the one
+//! check of a connector's required keys: `desksidectl config validate` runs it, and so does
+//! [`Settings::from_config`] before any connector is built, so a helpdesk that cannot work is
+//! refused in both places with the same message, naming every missing key.
 
 use std::time::Duration;
 
@@ -73,6 +75,117 @@ pub struct Settings {
     pub to: Option<String>,
     /// Per-request time limit.
     pub timeout: Duration,
+    /// Redmine: file issues as the requester (`X-Redmine-Switch-User`).
+    pub impersonate: bool,
+}
+
+/// The keys connector `kind` cannot work without (besides those that depend on each other:
+/// Zendesk needs `user` with a `token`, else `from`); `None` for an unknown kind.
+#[must_use]
+pub fn required_keys(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "rt" => &["url", "queue", "token"],
+        "redmine" => &["url", "project", "api_key"],
+        "jsm" => &["url", "user", "token", "service_desk_id", "request_type_id"],
+        "zendesk" => &["url"],
+        "freshservice" => &["url", "api_key", "from"],
+        "servicenow" => &["url", "user", "password"],
+        "glpi" => &["url", "token"],
+        "zammad" => &["url", "token", "group", "from"],
+        "webhook" => &["url", "secret"],
+        "email" => &["smtp_host", "from", "to"],
+        _ => return None,
+    })
+}
+
+/// Checks the `[helpdesk]` section without contacting anything or reading the keyring: a
+/// known kind, every required key present (all missing ones named at once), URLs usable,
+/// SMTP settings consistent.
+///
+/// # Errors
+/// The first problem found, as [`HelpdeskError`].
+pub fn check_config(c: &HelpdeskConfig) -> Result<(), HelpdeskError> {
+    let kind = c
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or(HelpdeskError::NotConfigured)?;
+    let required =
+        required_keys(kind).ok_or_else(|| HelpdeskError::UnknownKind(kind.to_owned()))?;
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let present = |key: &str| match key {
+        "url" => set(&c.url),
+        "queue" => set(&c.queue),
+        "token" => set(&c.token),
+        "project" => set(&c.project),
+        "api_key" => set(&c.api_key),
+        "user" => set(&c.user),
+        "password" => set(&c.password),
+        "service_desk_id" => set(&c.service_desk_id),
+        "request_type_id" => set(&c.request_type_id),
+        "group" => set(&c.group),
+        "secret" => set(&c.secret),
+        "smtp_host" => set(&c.smtp_host),
+        "from" => set(&c.from),
+        "to" => set(&c.to),
+        _ => false,
+    };
+    let mut missing: Vec<&'static str> = required.iter().copied().filter(|k| !present(k)).collect();
+    if kind == "zendesk" {
+        if set(&c.token) && !set(&c.user) {
+            missing.push("user");
+        } else if !set(&c.token) && !set(&c.from) {
+            missing.push("from");
+        }
+    }
+    if !missing.is_empty() {
+        return Err(HelpdeskError::MissingKeys {
+            kind: kind.to_owned(),
+            keys: missing,
+        });
+    }
+    if let Some(u) = &c.url {
+        parse_url(u)?;
+    }
+    let tls = smtp_tls(&c.smtp_tls)?;
+    if kind == "email"
+        && tls == SmtpTls::None
+        && let Some(host) = &c.smtp_host
+        && !crate::connectors::email::is_local(host)
+    {
+        return Err(HelpdeskError::InsecureSmtp);
+    }
+    Ok(())
+}
+
+fn parse_url(u: &str) -> Result<Url, HelpdeskError> {
+    let parsed = Url::parse(u).map_err(|e| HelpdeskError::BadUrl {
+        key: "url",
+        problem: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(HelpdeskError::BadUrl {
+            key: "url",
+            problem: format!("scheme {} is not http or https", parsed.scheme()),
+        });
+    }
+    Ok(parsed)
+}
+
+fn smtp_tls(value: &str) -> Result<SmtpTls, HelpdeskError> {
+    Ok(match value {
+        "starttls" | "" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        "none" => SmtpTls::None,
+        other => {
+            return Err(HelpdeskError::BadValue {
+                key: "smtp_tls",
+                value: other.to_owned(),
+                expected: "starttls, tls or none",
+            });
+        }
+    })
 }
 
 impl Settings {
@@ -81,27 +194,13 @@ impl Settings {
     /// # Errors
     /// [`HelpdeskError`] when nothing is configured, a URL is unusable, or the keyring fails.
     pub fn from_config(c: &HelpdeskConfig) -> Result<Self, HelpdeskError> {
+        check_config(c)?;
         let kind = c
             .kind
-            .clone()
-            .filter(|k| !k.trim().is_empty())
+            .as_deref()
+            .map(|k| k.trim().to_owned())
             .ok_or(HelpdeskError::NotConfigured)?;
-        let url = match &c.url {
-            None => None,
-            Some(u) => {
-                let parsed = Url::parse(u).map_err(|e| HelpdeskError::BadUrl {
-                    key: "url",
-                    problem: e.to_string(),
-                })?;
-                if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(HelpdeskError::BadUrl {
-                        key: "url",
-                        problem: format!("scheme {} is not http or https", parsed.scheme()),
-                    });
-                }
-                Some(parsed)
-            }
-        };
+        let url = c.url.as_deref().map(parse_url).transpose()?;
         let secret =
             |key: &'static str, v: &Option<String>| -> Result<Option<Secret>, HelpdeskError> {
                 v.as_deref()
@@ -109,18 +208,7 @@ impl Settings {
                     .map(|s| secret::resolve(key, s))
                     .transpose()
             };
-        let smtp_tls = match c.smtp_tls.as_str() {
-            "starttls" | "" => SmtpTls::StartTls,
-            "tls" => SmtpTls::Tls,
-            "none" => SmtpTls::None,
-            other => {
-                return Err(HelpdeskError::BadValue {
-                    key: "smtp_tls",
-                    value: other.to_owned(),
-                    expected: "starttls, tls or none",
-                });
-            }
-        };
+        let smtp_tls = smtp_tls(&c.smtp_tls)?;
         let smtp_port = c
             .smtp_port
             .map(|p| {
@@ -155,6 +243,7 @@ impl Settings {
             from: c.from.clone(),
             to: c.to.clone(),
             timeout: Duration::from_secs(c.timeout_s.clamp(1, 300)),
+            impersonate: c.impersonate,
         })
     }
 
@@ -185,6 +274,7 @@ impl Settings {
             from: None,
             to: None,
             timeout: crate::DEFAULT_TIMEOUT,
+            impersonate: false,
         }
     }
 

@@ -113,6 +113,7 @@ fn planted_outgoing() -> Outgoing {
         urgency: request.urgency,
         category: bundle.request.category.clone(),
         contact: bundle.request.contact.clone(),
+        requester: rendered.requester,
         attachments: rendered.attachments,
     }
 }

@@ -24,6 +24,7 @@ fn ticket() -> Outgoing {
         urgency: Urgency::High,
         category: Some("vpn".into()),
         contact: Some("jdoe@corp.example".into()),
+        requester: None,
         attachments: vec![
             Attachment {
                 name: "deskside-bundle.json".into(),
@@ -268,7 +269,16 @@ async fn jsm_request_then_temporary_files_then_attach() {
     keys.sort();
     assert_eq!(
         keys,
-        ["requestFieldValues", "requestTypeId", "serviceDeskId"]
+        [
+            "raiseOnBehalfOf",
+            "requestFieldValues",
+            "requestTypeId",
+            "serviceDeskId"
+        ]
+    );
+    assert_eq!(
+        b["raiseOnBehalfOf"], "jdoe@corp.example",
+        "raised for the user"
     );
     assert_eq!(b["serviceDeskId"], "1");
     assert_eq!(
@@ -611,10 +621,25 @@ async fn servicenow_incident_with_correlation_id_then_attachment_api() {
         r.header("authorization") == Some(auth.as_str())
             && r.header("accept") == Some("application/json")
     }));
-    let create = &reqs[0];
+    // The caller is the requester's sys_user, looked up by e-mail first.
+    let caller = &reqs[0];
+    assert_eq!(
+        (caller.method.as_str(), caller.path()),
+        ("GET", "/api/now/table/sys_user")
+    );
+    assert!(
+        caller
+            .query()
+            .contains(&("sysparm_query".into(), "email=jdoe@corp.example".into()))
+    );
+    let create = &reqs[1];
     assert_eq!(
         (create.method.as_str(), create.path()),
         ("POST", "/api/now/table/incident")
+    );
+    assert_eq!(
+        create.json()["caller_id"],
+        "6816f79cc0a8016401c5a33be04be441"
     );
     assert_eq!(create.header("content-type"), Some("application/json"));
     let b = create.json();
@@ -623,12 +648,12 @@ async fn servicenow_incident_with_correlation_id_then_attachment_api() {
     assert_eq!(b["correlation_id"], KEY);
     assert_eq!(b["urgency"], "1");
     assert!(
-        reqs[1]
+        reqs[2]
             .query()
             .contains(&("sysparm_query".into(), "number=INC0010001".into()))
     );
     for (i, a) in ticket().attachments.iter().enumerate() {
-        let att = &reqs[2 + i];
+        let att = &reqs[3 + i];
         assert_eq!(
             (att.method.as_str(), att.path()),
             ("POST", "/api/now/attachment/file")
@@ -647,7 +672,7 @@ async fn servicenow_incident_with_correlation_id_then_attachment_api() {
         assert_eq!(att.header("content-type"), Some(a.content_type.as_str()));
         assert_eq!(att.body, a.data);
     }
-    let q = reqs[4].query();
+    let q = reqs[5].query();
     assert!(q.contains(&("sysparm_query".into(), format!("correlation_id={KEY}"))));
     assert!(q.contains(&(
         "sysparm_fields".into(),
@@ -985,4 +1010,170 @@ fn each_connector_names_its_missing_keys() {
     let c = deskside_helpdesk::from_config(&s).unwrap();
     assert!(!format!("{c:?}").contains("supersecret"));
     assert!(!format!("{s:?}").contains("supersecret"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The requester and the set-up test.
+// ---------------------------------------------------------------------------------------------
+
+fn for_jane() -> Outgoing {
+    Outgoing {
+        contact: Some("+49 30 1234".into()),
+        requester: Some(deskside_helpdesk::Requester {
+            login: "jdoe".into(),
+            email: Some("jane.doe@corp.example".into()),
+        }),
+        ..ticket()
+    }
+}
+
+#[tokio::test]
+async fn email_replies_go_to_the_user_and_the_sender_names_them() {
+    let mut s = Settings::new("email", None);
+    s.smtp_host = Some("127.0.0.1".into());
+    s.smtp_tls = deskside_helpdesk::SmtpTls::None;
+    s.from = Some("deskside@corp.example".into());
+    s.to = Some("helpdesk@corp.example".into());
+    let raw = String::from_utf8(
+        Email::new(&s)
+            .unwrap()
+            .message(&for_jane())
+            .unwrap()
+            .formatted(),
+    )
+    .unwrap();
+    assert!(raw.contains("Reply-To: jane.doe@corp.example"), "{raw}");
+    assert!(
+        raw.contains("From: \"jdoe via Deskside\" <deskside@corp.example>"),
+        "{raw}"
+    );
+}
+
+#[tokio::test]
+async fn rt_files_for_the_mapped_requester_not_the_typed_contact() {
+    let server = generic().await;
+    let mut s = settings("rt", &server);
+    s.queue = Some("General".into());
+    s.token = Some(Secret::new("1-14-abc"));
+    Rt::new(&s).unwrap().create(&for_jane()).await.unwrap();
+    assert_eq!(
+        server.requests()[0].json()["Requestor"],
+        "jane.doe@corp.example"
+    );
+}
+
+#[tokio::test]
+async fn redmine_impersonates_only_a_user_redmine_knows() {
+    // Redmine answers 412 to X-Redmine-Switch-User for an unknown login.
+    let server = Server::start(|r: &Recorded| {
+        if r.path() == "/users/current.json" {
+            return match r.header("x-redmine-switch-user") {
+                Some("jdoe") => Reply::json(200, &json!({"user": {"login": "jdoe"}})),
+                _ => Reply::json(412, &json!({})),
+            };
+        }
+        Reply::json(201, &json!({"issue": {"id": 7}}))
+    })
+    .await
+    .unwrap();
+    let mut s = settings("redmine", &server);
+    s.project = Some("it".into());
+    s.api_key = Some(Secret::new("admin-key"));
+    s.key_field_id = Some(1);
+    s.impersonate = true;
+    let rm = Redmine::new(&s).unwrap();
+    let mut t = for_jane();
+    t.attachments.clear();
+    rm.create(&t).await.unwrap();
+    let reqs = server.requests();
+    let create = reqs.iter().find(|r| r.path() == "/issues.json").unwrap();
+    assert_eq!(create.header("x-redmine-switch-user"), Some("jdoe"));
+    // Unknown to Redmine: filed as the connector's account.
+    t.requester = Some(deskside_helpdesk::Requester {
+        login: "ghost".into(),
+        email: None,
+    });
+    rm.create(&t).await.unwrap();
+    let reqs = server.requests();
+    let last = reqs
+        .iter()
+        .rev()
+        .find(|r| r.path() == "/issues.json")
+        .unwrap();
+    assert_eq!(last.header("x-redmine-switch-user"), None);
+}
+
+#[tokio::test]
+async fn the_setup_test_says_what_to_fix() {
+    use deskside_helpdesk::StepStatus;
+    let refused =
+        Server::start(|_: &Recorded| Reply::json(401, &json!({"message": "Unauthorized"})))
+            .await
+            .unwrap();
+    let mut s = settings("rt", &refused);
+    s.queue = Some("General".into());
+    s.token = Some(Secret::new("wrong"));
+    let steps = Rt::new(&s).unwrap().test_setup().await;
+    assert_eq!(steps[0].status, StepStatus::Ok, "{steps:?}");
+    assert_eq!(steps[1].status, StepStatus::Failed, "{steps:?}");
+    assert!(steps[1].detail.contains("helpdesk.token"), "{steps:?}");
+
+    let other_queue = Server::start(|_: &Recorded| {
+        Reply::json(200, &json!({"items": [{"id": 1, "Name": "General"}]}))
+    })
+    .await
+    .unwrap();
+    let mut s = settings("rt", &other_queue);
+    s.queue = Some("Support".into());
+    s.token = Some(Secret::new("ok"));
+    let steps = Rt::new(&s).unwrap().test_setup().await;
+    let last = steps.last().unwrap();
+    assert_eq!(
+        (last.step.as_str(), last.status),
+        ("permission", StepStatus::Failed)
+    );
+    assert!(last.detail.contains("General"), "{last:?}");
+
+    // Nothing listening.
+    let mut s = Settings::new("rt", Some("http://127.0.0.1:9/".parse().unwrap()));
+    s.queue = Some("General".into());
+    s.token = Some(Secret::new("ok"));
+    let steps = Rt::new(&s).unwrap().test_setup().await;
+    assert_eq!(
+        (steps[0].step.as_str(), steps[0].status),
+        ("reachable", StepStatus::Failed)
+    );
+}
+
+#[test]
+fn one_check_names_every_missing_key() {
+    let mut c = deskside_config::HelpdeskConfig {
+        kind: Some("jsm".into()),
+        url: Some("https://desk.example.com".into()),
+        ..Default::default()
+    };
+    let err = deskside_helpdesk::check_config(&c).unwrap_err();
+    assert_eq!(err.code(), "helpdesk.missing_key");
+    assert_eq!(
+        err.to_string(),
+        "helpdesk.kind = \"jsm\" needs helpdesk.user, helpdesk.token, helpdesk.service_desk_id, helpdesk.request_type_id; set them in the config (see docs/tickets.md)"
+    );
+    // The connector refuses with the same message.
+    assert_eq!(
+        Settings::from_config(&c).unwrap_err().to_string(),
+        err.to_string()
+    );
+    c.kind = Some("zendesk".into());
+    c.token = Some("t".into());
+    assert!(
+        deskside_helpdesk::check_config(&c)
+            .unwrap_err()
+            .to_string()
+            .contains("helpdesk.user")
+    );
+    c.kind = Some("nope".into());
+    assert_eq!(
+        deskside_helpdesk::check_config(&c).unwrap_err().code(),
+        "helpdesk.unknown_kind"
+    );
 }

@@ -149,6 +149,7 @@ async fn main() {
             urgency: Urgency::Normal,
             category: None,
             contact: None,
+            requester: None,
             attachments: vec![deskside_helpdesk::Attachment {
                 name: "deskside-bundle.json".into(),
                 content_type: "application/json".into(),

@@ -155,12 +155,14 @@ pub struct NewTicket {
     pub category: Option<String>,
     /// Contact.
     pub contact: Option<String>,
+    /// Who the ticket is filed for.
+    pub requester: Option<deskside_helpdesk::Requester>,
     /// Attachments.
     pub attachments: Vec<Attachment>,
 }
 
 impl NewTicket {
-    /// From a rendered bundle.
+    /// From a rendered bundle: its category (the user's, else the root cause's) and requester.
     #[must_use]
     pub fn from_rendered(
         rendered: deskside_evidence::Rendered,
@@ -170,8 +172,9 @@ impl NewTicket {
             subject: rendered.subject,
             body: rendered.body,
             urgency: request.urgency,
-            category: request.category.clone(),
+            category: rendered.category.or_else(|| request.category.clone()),
             contact: request.contact.clone(),
+            requester: rendered.requester,
             attachments: rendered.attachments,
         }
     }
@@ -405,9 +408,31 @@ impl Outbox {
             urgency: ticket.urgency,
             category: ticket.category,
             contact: ticket.contact,
+            requester: ticket.requester,
             attachments: ticket.attachments,
         };
         self.store.insert(&outgoing, helpdesk)
+    }
+
+    /// Marks every queued ticket failed with `reason`, for a helpdesk this configuration cannot
+    /// use at all (a required key missing): waiting would be forever. The user then sees the
+    /// reason and the copy-as-email fallback; [`Outbox::retry`] queues a ticket again once IT
+    /// has fixed the configuration. Returns the ids marked.
+    ///
+    /// # Errors
+    /// The database cannot be read or written.
+    pub fn fail_queued(&self, reason: &str) -> Result<Vec<i64>, OutboxError> {
+        let ids: Vec<i64> = self
+            .store
+            .list(None)?
+            .into_iter()
+            .filter(|e| e.state == State::Queued)
+            .map(|e| e.id)
+            .collect();
+        for id in &ids {
+            self.store.mark_failed(*id, reason)?;
+        }
+        Ok(ids)
     }
 
     /// Every ticket, newest first.

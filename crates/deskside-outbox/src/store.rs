@@ -104,6 +104,9 @@ struct Payload {
     urgency: deskside_helpdesk::Urgency,
     category: Option<String>,
     contact: Option<String>,
+    /// Absent in tickets queued before requesters existed.
+    #[serde(default)]
+    requester: Option<deskside_helpdesk::Requester>,
 }
 
 #[derive(Debug)]
@@ -217,6 +220,7 @@ impl Store {
             urgency: t.urgency,
             category: t.category.clone(),
             contact: t.contact.clone(),
+            requester: t.requester.clone(),
         })
         .map_err(|e| OutboxError::Database {
             path: self.path.display().to_string(),
@@ -324,6 +328,7 @@ impl Store {
             urgency: p.urgency,
             category: p.category,
             contact: p.contact,
+            requester: p.requester,
             attachments,
         })
     }
@@ -553,6 +558,7 @@ mod tests {
             urgency: deskside_helpdesk::Urgency::Normal,
             category: None,
             contact: None,
+            requester: None,
             attachments: vec![Attachment {
                 name: "a.bin".into(),
                 content_type: "application/octet-stream".into(),

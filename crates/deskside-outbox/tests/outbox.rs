@@ -42,6 +42,7 @@ fn ticket(subject: &str) -> NewTicket {
         urgency: Urgency::Normal,
         category: None,
         contact: Some("jdoe@corp.example".into()),
+        requester: None,
         attachments: vec![Attachment {
             name: "deskside-bundle.json".into(),
             content_type: "application/json".into(),

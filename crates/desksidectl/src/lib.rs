@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: ticket::TicketCommand,
     },
+    /// Check the helpdesk set-up: reachable, credentials accepted, allowed to file tickets.
+    Helpdesk {
+        #[command(subcommand)]
+        command: ticket::HelpdeskCommand,
+    },
     /// The ticket outbox: list, send what is queued, retry, copy as e-mail.
     Outbox {
         #[command(subcommand)]
@@ -200,6 +205,12 @@ async fn run(cli: Cli) -> ExitCode {
             };
             ticket::run_outbox(loaded, command).await
         }
+        Command::Helpdesk { command } => {
+            let Some(loaded) = load_config(cli.config) else {
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            };
+            ticket::run_helpdesk(&loaded, command).await
+        }
         Command::Password { command } => {
             let Some(loaded) = load_config(cli.config) else {
                 return ExitCode::from(EXIT_CANNOT_RUN);
@@ -220,6 +231,21 @@ async fn run(cli: Cli) -> ExitCode {
             };
             match command {
                 ConfigCommand::Validate => {
+                    // The chosen connector's keys, by the same check the connector runs (not
+                    // when tickets go through the Deskside server's relay instead).
+                    let relay = loaded
+                        .config
+                        .server
+                        .url
+                        .as_deref()
+                        .is_some_and(|u| !u.trim().is_empty());
+                    if loaded.config.helpdesk.kind.is_some()
+                        && !relay
+                        && let Err(e) = deskside_helpdesk::check_config(&loaded.config.helpdesk)
+                    {
+                        eprintln_safe(&format!("desksidectl: {e} (code {})", e.code()));
+                        return ExitCode::from(EXIT_CANNOT_RUN);
+                    }
                     let mut text = String::from("Configuration is valid. Layers:\n");
                     for layer in &loaded.layers {
                         text.push_str(&format!("  {layer}\n"));

@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use deskside_config::{Config, Loaded};
-use deskside_evidence::{
-    BuildOptions, Evidence, LogFile, Part, Policy, Screenshot, TicketRequest, Urgency,
-};
+use deskside_evidence::{Evidence, LogFile, Part, Screenshot, TicketRequest, Urgency};
 use deskside_helpdesk::Helpdesk;
 use deskside_outbox::{DeliverOptions, Endpoint, Entry, NewTicket, Outbox, OutboxError, State};
 use serde_json::{Value, json};
@@ -92,6 +90,18 @@ pub enum OutboxCommand {
         id: i64,
         /// Folder to write into (created if missing).
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HelpdeskCommand {
+    /// Reach the helpdesk with the configured credentials and read where tickets go (queue,
+    /// project, desk) without creating anything; print what to fix. Exit 0 when every step
+    /// passed, 1 when one failed, 2 when the config itself is incomplete.
+    Test {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -321,6 +331,56 @@ pub async fn run_outbox(loaded: Loaded, command: OutboxCommand) -> ExitCode {
     }
 }
 
+pub async fn run_helpdesk(loaded: &Loaded, command: HelpdeskCommand) -> ExitCode {
+    let HelpdeskCommand::Test { json } = command;
+    let connector = match connector(&loaded.config) {
+        Ok(c) => c,
+        Err(f) => return f.report(json),
+    };
+    let steps = deskside_helpdesk::Connector::test_setup(&connector).await;
+    let failed = steps
+        .iter()
+        .any(|s| s.status == deskside_helpdesk::StepStatus::Failed);
+    let printed = if json {
+        print_json(&json!({
+            "helpdesk": deskside_helpdesk::Connector::kind(&connector),
+            "ok": !failed,
+            "steps": steps,
+        }))
+    } else {
+        print_out(&setup_text(
+            deskside_helpdesk::Connector::kind(&connector),
+            &steps,
+        ))
+    };
+    if printed != ExitCode::SUCCESS {
+        printed
+    } else if failed {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn setup_text(kind: &str, steps: &[deskside_helpdesk::SetupStep]) -> String {
+    use deskside_helpdesk::StepStatus;
+    let mut out = format!("Helpdesk ({kind}):\n");
+    for s in steps {
+        let mark = match s.status {
+            StepStatus::Ok => "ok         ",
+            StepStatus::Failed => "FAILED     ",
+            StepStatus::NotChecked => "not checked",
+        };
+        out.push_str(&format!("  {mark}  {}: {}\n", s.step, s.detail));
+    }
+    out.push_str(if steps.iter().any(|s| s.status == StepStatus::Failed) {
+        "Tickets cannot be sent until the FAILED step is fixed.\n"
+    } else {
+        "Tickets can be sent.\n"
+    });
+    out
+}
+
 fn export(outbox: &Outbox, id: i64, dir: &Path) -> Result<String, Failure> {
     let t = outbox.outgoing(id)?;
     let io = |e: std::io::Error| {
@@ -355,11 +415,6 @@ fn connector_at(config: &Config) -> Result<(Helpdesk, Option<Endpoint>), Failure
     Ok((connector, Endpoint::for_device(config)))
 }
 
-/// The one `[tickets]` policy, shared with the tray app.
-fn policy(config: &Config) -> Policy {
-    deskside_agent::ticket::policy(config)
-}
-
 /// Reads the form's files and takes the snapshots, then builds the redacted bundle.
 async fn build(
     config: &Config,
@@ -386,8 +441,8 @@ async fn build(
         })?;
         unticked.insert(part);
     }
-    let policy = policy(config);
-    let wanted = |p: Part| !unticked.contains(&p) && !policy.forbid.contains(&p);
+    let options = deskside_agent::ticket::build_options(config, unticked);
+    let wanted = |p: Part| !options.unticked.contains(&p) && !options.policy.forbid.contains(&p);
 
     let mut evidence = Evidence::default();
     // Parts that are left out are not even collected: what is not read cannot leak.
@@ -406,7 +461,7 @@ async fn build(
         evidence.diagnosis = serde_json::to_value(&report).ok();
     }
     if let Some(path) = &form.fixes_file {
-        evidence.fixes = read_list(path, "ticket.bad_fixes")?;
+        evidence.fixes = deskside_agent::ticket::titled_fixes(read_list(path, "ticket.bad_fixes")?);
     }
     if let Some(path) = &form.audit_file {
         evidence.audit = read_list(path, "ticket.bad_audit")?;
@@ -421,11 +476,6 @@ async fn build(
         let png = read_capped(path, MAX_SCREENSHOT_BYTES, "ticket.bad_screenshot")?;
         evidence.screenshot = Some(Screenshot { png, consent: true });
     }
-    let options = BuildOptions {
-        unticked,
-        policy,
-        ..BuildOptions::default()
-    };
     let bundle = deskside_evidence::build(
         &request,
         evidence,

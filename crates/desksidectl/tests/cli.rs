@@ -193,7 +193,7 @@ fn config_validate_notes_ignored_admin_keys_and_warns_on_allowed_http() {
     let system = dir.path().join("system.toml");
     std::fs::write(
         &system,
-        "[helpdesk]\nkind = \"rt\"\nurl = \"http://rt.corp.example/\"\ntoken = \"t\"\n[security]\nallow_http_hosts = [\"rt.corp.example\"]\n",
+        "[helpdesk]\nkind = \"rt\"\nurl = \"http://rt.corp.example/\"\nqueue = \"General\"\ntoken = \"t\"\n[security]\nallow_http_hosts = [\"rt.corp.example\"]\n",
     )
     .unwrap();
     let root = std::fs::metadata(&system).unwrap().uid() == 0;

@@ -291,7 +291,8 @@ async fn a_refused_ticket_exits_1_and_can_be_copied_as_email() {
     assert_eq!(mail.status.code(), Some(0));
     let text = String::from_utf8_lossy(&mail.stdout);
     assert!(
-        text.starts_with("Subject: VPN drops every few minutes\n\nDeskside summary"),
+        text.starts_with("Subject: [")
+            && text.contains("] VPN drops every few minutes\n\nDeskside summary"),
         "{text}"
     );
     let dir = env.dir.path().join("export");

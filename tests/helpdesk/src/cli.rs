@@ -23,6 +23,7 @@ pub struct Deskside {
     dir: tempfile::TempDir,
     bin: PathBuf,
     netns: Option<Netns>,
+    env: Vec<(String, String)>,
 }
 
 /// What a finished `desksidectl` run produced.
@@ -77,6 +78,7 @@ impl Deskside {
             dir,
             bin: desksidectl(),
             netns: None,
+            env: Vec::new(),
         })
     }
 
@@ -89,6 +91,13 @@ impl Deskside {
         let mut this = Self::new(config_toml)?;
         this.netns = Some(Netns::new()?);
         Ok(this)
+    }
+
+    /// Runs the CLI as if `login` were logged in (`USER`, `LOGNAME`): the requester's login.
+    pub fn set_user(&mut self, login: &str) {
+        for var in ["USER", "LOGNAME"] {
+            self.env.push((var.to_owned(), login.to_owned()));
+        }
     }
 
     /// The namespace runs happen in, for [`Deskside::isolated`].
@@ -142,6 +151,9 @@ impl Deskside {
             .env("DESKSIDE_SYSTEM_CONFIG", "")
             .env("DESKSIDE_USER_CONFIG", "")
             .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
         for var in ["RUST_LOG", "RUST_BACKTRACE"] {
             if let Some(v) = std::env::var_os(var) {
                 cmd.env(var, v);

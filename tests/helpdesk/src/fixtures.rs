@@ -173,6 +173,30 @@ pub fn submit(ds: &Deskside, subject: &str, description: &str, extra: &[&str]) -
     ds.run(&args).unwrap_or_else(|e| panic!("desksidectl: {e}"))
 }
 
+/// The `[tickets]` identity mapping the requester tests use: `jdoe` is Jane Doe.
+pub const JANE: &str = "\n[tickets]\nrequesters = [\"jdoe = jane.doe@deskside.test\"]\n";
+
+/// The body's sections, in the technician's order.
+pub fn assert_technician_order(body: &str) {
+    let mut at = 0;
+    for heading in [
+        "Deskside summary",
+        "Reported by: ",
+        "What the user reported",
+        "What was checked",
+        "What was found",
+        "What was done",
+        "Device",
+        "Attached",
+        "Deskside reference: ",
+    ] {
+        let found = body[at..]
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading:?} missing or out of order in:\n{body}"));
+        at += found + heading.len();
+    }
+}
+
 /// `ticket submit` of a report full of planted secrets: in the description, in an attached
 /// log (`app.log`) and in the metadata of the screenshot `shot_name` (the secret `in_png`).
 pub fn submit_planted(ds: &Deskside, shot_name: &str, in_png: &str) -> Run {

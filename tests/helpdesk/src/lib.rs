@@ -289,6 +289,9 @@ pub struct RemoteTicket {
     pub body: String,
     /// The "Deskside Key" custom field.
     pub key: Option<String>,
+    /// Who the ticket is from: RT's first `Requestor` (a user name, the e-mail address for
+    /// users RT created), Redmine's author login.
+    pub requester: Option<String>,
     /// Attached files (not the body itself).
     pub files: Vec<RemoteFile>,
 }

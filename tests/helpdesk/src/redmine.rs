@@ -63,6 +63,65 @@ impl Redmine {
         self.cf_id
     }
 
+    /// The administrator's API key (for a connector that files as the user).
+    #[must_use]
+    pub fn admin_key(&self) -> &str {
+        &self.admin_key
+    }
+
+    /// Creates an active user `login` (e-mail `mail`) with the Reporter role in the project,
+    /// through the REST API as admin.
+    ///
+    /// # Errors
+    /// [`HarnessError`] when Redmine refuses.
+    pub fn add_reporter(&self, login: &str, mail: &str) -> Result<u64> {
+        let user = self.post(
+            "users.json",
+            &serde_json::json!({"user": {
+                "login": login, "firstname": "Jane", "lastname": "Doe", "mail": mail,
+                "password": "Deskside-test-1234", "status": 1,
+            }}),
+        )?;
+        let id = user["user"]["id"]
+            .as_u64()
+            .ok_or_else(|| HarnessError::Api {
+                server: NAME,
+                detail: format!("no user id in {user}"),
+            })?;
+        let roles = self.get("roles.json")?;
+        let reporter = roles["roles"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["name"] == "Reporter"))
+            .and_then(|r| r["id"].as_u64())
+            .ok_or_else(|| HarnessError::Api {
+                server: NAME,
+                detail: format!("no Reporter role in {roles}"),
+            })?;
+        self.post(
+            &format!("projects/{PROJECT}/memberships.json"),
+            &serde_json::json!({"membership": {"user_id": id, "role_ids": [reporter]}}),
+        )?;
+        Ok(id)
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        let url = format!("{}{path}", self.url());
+        let resp = http_client()?
+            .post(&url)
+            .header("X-Redmine-API-Key", &self.admin_key)
+            .json(body)
+            .send()?;
+        let status = resp.status();
+        let text = resp.text()?;
+        if !status.is_success() {
+            return Err(HarnessError::Api {
+                server: NAME,
+                detail: format!("POST {url}: {status}: {text}"),
+            });
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// The `[helpdesk]` config section for the connector, sending to `url`.
     #[must_use]
     pub fn helpdesk_toml(&self, url: &str, timeout_s: u64) -> String {
@@ -181,6 +240,12 @@ impl Redmine {
             subject: issue["subject"].as_str().unwrap_or_default().to_owned(),
             body: issue["description"].as_str().unwrap_or_default().to_owned(),
             key: cf_value(issue, self.cf_id),
+            requester: match issue["author"]["id"].as_u64() {
+                Some(author) => self.get(&format!("users/{author}.json"))?["user"]["login"]
+                    .as_str()
+                    .map(str::to_owned),
+                None => None,
+            },
             files,
         })
     }

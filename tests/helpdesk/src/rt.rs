@@ -185,6 +185,11 @@ impl Rt {
             subject: t["Subject"].as_str().unwrap_or_default().to_owned(),
             body: body.unwrap_or_default(),
             key: cf_value(&t),
+            requester: t["Requestor"]
+                .as_array()
+                .and_then(|r| r.first())
+                .and_then(|r| r["id"].as_str())
+                .map(str::to_owned),
             files,
         })
     }

@@ -5,21 +5,25 @@
 #![expect(clippy::unwrap_used, reason = "test helper")]
 
 use deskside_helpdesk_tests::fixtures::{
-    PLANTED, check_evidence, evidence_files, key_of, leaks, submit, submit_planted,
+    JANE, PLANTED, assert_technician_order, check_evidence, evidence_files, key_of, leaks, submit,
+    submit_planted,
 };
 use deskside_helpdesk_tests::{Deskside, Kind, SmtpSink, TcpBridge, require};
 
 /// The CLI in a namespace with only loopback (a live diagnosis runs) and a TCP bridge there to
 /// the sink.
 fn isolated(sink: &SmtpSink) -> (Deskside, TcpBridge) {
-    let ds = Deskside::isolated("").unwrap();
+    let mut ds = Deskside::isolated("").unwrap();
     let bridge = TcpBridge::start_in(sink.addr(), ds.netns()).unwrap();
-    ds.set_config(&SmtpSink::helpdesk_toml(
-        bridge.port(),
-        "deskside@deskside.test",
-        "helpdesk@deskside.test",
-    ))
+    ds.set_config(
+        &(SmtpSink::helpdesk_toml(
+            bridge.port(),
+            "deskside@deskside.test",
+            "helpdesk@deskside.test",
+        ) + JANE),
+    )
     .unwrap();
+    ds.set_user("jdoe");
     (ds, bridge)
 }
 
@@ -55,6 +59,17 @@ fn message_with_evidence_reaches_the_sink() {
     assert_eq!(m.from, ["deskside@deskside.test"]);
     assert!(m.text.contains(description), "text:\n{}", m.text);
     assert!(m.text.contains(&key), "no reference line:\n{}", m.text);
+    assert_technician_order(&m.text);
+    // Replies go to the user; the shared sender carries their name.
+    let raw = String::from_utf8_lossy(&m.raw);
+    assert!(
+        raw.contains("Reply-To: jane.doe@deskside.test"),
+        "no Reply-To for the user:\n{raw}"
+    );
+    assert!(
+        raw.contains("From: \"jdoe via Deskside\" <deskside@deskside.test>"),
+        "{raw}"
+    );
     check_evidence(&m.attachments, subject, &expected_png);
 }
 

@@ -3,7 +3,7 @@
 //! validates it against `../shared/contracts/jira-service-management.openapi.json`; each must be
 //! answered 2xx with no violation located in the request.
 
-use deskside_helpdesk_tests::fixtures::{evidence_files, submit};
+use deskside_helpdesk_tests::fixtures::{JANE, evidence_files, submit};
 use deskside_helpdesk_tests::{
     Deskside, FaultProxy, Kind, Prism, jsm_contract, request_problems, require, skip,
 };
@@ -18,12 +18,13 @@ fn every_request_is_valid_for_the_contract() {
     }
     let prism = Prism::start(&contract).unwrap();
     // A live diagnosis runs: the CLI sits in a namespace with only loopback and the proxy.
-    let ds = Deskside::isolated("").unwrap();
+    let mut ds = Deskside::isolated("").unwrap();
+    ds.set_user("jdoe");
     let proxy = FaultProxy::start_in(prism.addr(), ds.netns()).unwrap();
     let config = format!(
         "[helpdesk]\nkind = \"jsm\"\nurl = \"{}\"\nuser = \"agent@deskside.test\"\n\
          token = \"jsm-test-token\"\nservice_desk_id = \"1\"\nrequest_type_id = \"10\"\n\
-         timeout_s = 20\n",
+         timeout_s = 20\n{JANE}",
         proxy.url()
     );
     ds.set_config(&config).unwrap();
@@ -64,6 +65,15 @@ fn every_request_is_valid_for_the_contract() {
         "requests the contract rejects:\n{}",
         bad.join("\n")
     );
+
+    // Raised on behalf of the user (the mapped address, not the typed contact), and the
+    // contract accepts the field.
+    let create = exchanges
+        .iter()
+        .find(|e| e.method == "POST" && e.path() == "/rest/servicedeskapi/request")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&create.request_body).unwrap();
+    assert_eq!(body["raiseOnBehalfOf"], "jane.doe@deskside.test", "{body}");
 
     // The whole documented flow happened: request, temporary files, attach.
     let paths: Vec<String> = exchanges

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use deskside_helpdesk_tests::fixtures::{
-    PLANTED, check_evidence, evidence_files, flush_until_settled, isolated_via_proxy, key_of,
-    leaks, remote_id, submit, submit_planted,
+    PLANTED, assert_technician_order, check_evidence, evidence_files, flush_until_settled,
+    isolated_via_proxy, key_of, leaks, remote_id, submit, submit_planted,
 };
 use deskside_helpdesk_tests::{Deskside, Fault, FaultProxy, Kind, Redmine, Rule, require};
 
@@ -40,7 +40,7 @@ fn issue_with_evidence_arrives_intact() {
     let id = remote_id(&run.json());
     assert_eq!(rm.tickets_with_key(&key).unwrap(), [id]);
     let t = rm.ticket(id).unwrap();
-    assert_eq!(t.subject, subject);
+    assert!(t.subject.ends_with(subject), "subject: {}", t.subject);
     assert!(t.body.contains(&key), "no reference line:\n{}", t.body);
     assert!(t.body.contains(description), "description:\n{}", t.body);
     assert!(
@@ -48,6 +48,7 @@ fn issue_with_evidence_arrives_intact() {
         "description:\n{}",
         t.body
     );
+    assert_technician_order(&t.body);
     check_evidence(&t.files, subject, &expected_png);
     // The key is in the "Deskside Key" field, where Redmine's filter (and agents) find it —
     // with the connector's least-privilege key (a Reporter, not an administrator).
@@ -57,6 +58,47 @@ fn issue_with_evidence_arrives_intact() {
         "the issue's Deskside Key field is empty"
     );
     assert_eq!(rm.tickets_with_key_field(&key).unwrap(), [id]);
+}
+
+#[test]
+fn issue_is_filed_as_the_user() {
+    require!(Kind::Redmine);
+    let rm = Redmine::start().unwrap();
+    rm.add_reporter("jdoe", "jdoe@deskside.test").unwrap();
+    // Impersonation needs an administrator's key (Redmine ignores the header otherwise).
+    let toml = rm
+        .helpdesk_toml(&rm.url(), 20)
+        .replace(rm.api_key(), rm.admin_key())
+        + "impersonate = true\n[tickets]\nrequester = \"{user}@deskside.test\"\n";
+    let mut ds = Deskside::new(&toml).unwrap();
+    ds.set_user("jdoe");
+    let run = submit(&ds, "Printer jams", "The printer on floor 2 jams.", &[]);
+    assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
+    let t = rm.ticket(remote_id(&run.json())).unwrap();
+    assert_eq!(
+        t.requester.as_deref(),
+        Some("jdoe"),
+        "the author is the user"
+    );
+    assert!(
+        t.body.contains("Reported by: jdoe <jdoe@deskside.test>"),
+        "{}",
+        t.body
+    );
+    assert_technician_order(&t.body);
+
+    // A login Redmine does not know: filed as the connector's account, the body names the user.
+    let mut ds = Deskside::new(&toml).unwrap();
+    ds.set_user("ghost");
+    let run = submit(&ds, "Mouse broken", "The mouse does not click.", &[]);
+    assert_eq!(run.json()["state"], "delivered", "{}", run.describe());
+    let t = rm.ticket(remote_id(&run.json())).unwrap();
+    assert_eq!(t.requester.as_deref(), Some("admin"));
+    assert!(
+        t.body.contains("Reported by: ghost <ghost@deskside.test>"),
+        "{}",
+        t.body
+    );
 }
 
 #[test]

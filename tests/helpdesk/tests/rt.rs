@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use deskside_helpdesk_tests::fixtures::{
-    PLANTED, check_evidence, evidence_files, flush_until_settled, isolated_via_proxy, key_of,
-    leaks, remote_id, submit, submit_planted,
+    JANE, PLANTED, assert_technician_order, check_evidence, evidence_files, flush_until_settled,
+    isolated_via_proxy, key_of, leaks, remote_id, submit, submit_planted,
 };
 use deskside_helpdesk_tests::{Deskside, Fault, FaultProxy, Kind, Rt, Rule, require};
 
@@ -23,7 +23,8 @@ fn ticket_with_evidence_arrives_intact() {
     require!(Kind::Rt);
     let rt = Rt::start().unwrap();
     // A live diagnosis runs: the CLI sits in a namespace with only loopback and a proxy.
-    let (ds, _proxy) = isolated_via_proxy(rt.addr(), |url| rt.helpdesk_toml(url, 20));
+    let (mut ds, _proxy) = isolated_via_proxy(rt.addr(), |url| rt.helpdesk_toml(url, 20) + JANE);
+    ds.set_user("jdoe");
     let (log, shot, expected_png) = evidence_files(&ds);
     let subject = "VPN drops every ten minutes";
     let description =
@@ -55,9 +56,23 @@ fn ticket_with_evidence_arrives_intact() {
     // Read back through RT's API as root, not through the connector.
     assert_eq!(rt.tickets_with_key(&key).unwrap(), [id]);
     let t = rt.ticket(id).unwrap();
-    assert_eq!(t.subject, subject);
+    // `[host/jdoe] <root cause>: <the user's subject>`
+    assert!(
+        t.subject.starts_with('[') && t.subject.contains("/jdoe]") && t.subject.ends_with(subject),
+        "subject: {}",
+        t.subject
+    );
     assert_eq!(t.key.as_deref(), Some(key.as_str()));
+    // The requester is the user (the identity mapping wins over the typed contact).
+    assert_eq!(t.requester.as_deref(), Some("jane.doe@deskside.test"));
     assert!(t.body.starts_with("Deskside summary"), "body:\n{}", t.body);
+    assert_technician_order(&t.body);
+    assert!(
+        t.body
+            .contains("Reported by: jdoe <jane.doe@deskside.test>"),
+        "body:\n{}",
+        t.body
+    );
     assert!(t.body.contains(description), "body:\n{}", t.body);
     assert!(
         t.body.contains(&key),

@@ -162,7 +162,7 @@ export function outboxView(t: OutboxTicket, now = new Date()): OutboxView {
       sentence = number
         ? `Delivered. The helpdesk's ticket number is ${number}.`
         : email
-          ? "Sent to IT by email. They will answer you directly."
+          ? "Sent to IT by email."
           : "Delivered to the helpdesk.";
       break;
     default:

@@ -3,6 +3,11 @@
 //! STARTTLS is required by default (`smtp_tls = "starttls"`), `tls` is SMTPS, and plain SMTP
 //! (`none`) is accepted only for a server on this machine.
 //!
+//! The user is the requester through `Reply-To` (their mapped e-mail address, else the contact
+//! they gave) and the `From` display name ("jdoe via Deskside"); the address stays the shared
+//! sender, which the mail system lets Deskside send as. A mail-to-ticket gateway that keys the
+//! requester on `From` files it as the shared sender: the body names the user then.
+//!
 //! SMTP cannot be searched, so duplicates are avoided by the receiver: the `Message-ID` is
 //! derived from the idempotency key (`<KEY@deskside.invalid>`), which mail-to-ticket gateways
 //! (RT, Redmine, Zammad, Zendesk) use to thread or drop a repeated message.
@@ -42,7 +47,7 @@ fn mailbox(key: &'static str, value: &str) -> Result<Mailbox, HelpdeskError> {
         })
 }
 
-fn is_local(host: &str) -> bool {
+pub(crate) fn is_local(host: &str) -> bool {
     matches!(host, "127.0.0.1" | "::1" | "[::1]" | "localhost")
         || host
             .parse::<std::net::IpAddr>()
@@ -88,12 +93,19 @@ impl Email {
     /// # Errors
     /// [`SendError::Permanent`] when the message cannot be built (a bad attachment type).
     pub fn message(&self, t: &Outgoing) -> Result<Message, SendError> {
+        let from = match t.requester_login() {
+            Some(login) => Mailbox::new(
+                Some(format!("{login} via Deskside")),
+                self.from.email.clone(),
+            ),
+            None => self.from.clone(),
+        };
         let mut builder = Message::builder()
-            .from(self.from.clone())
+            .from(from)
             .to(self.to.clone())
             .subject(&t.subject)
             .message_id(Some(Self::message_id(&t.key)));
-        if let Some(reply) = t.contact_email().and_then(|c| c.parse::<Mailbox>().ok()) {
+        if let Some(reply) = t.requester_email().and_then(|c| c.parse::<Mailbox>().ok()) {
             builder = builder.reply_to(reply);
         }
         let mut mixed = MultiPart::mixed().singlepart(SinglePart::plain(t.body.clone()));
@@ -133,6 +145,57 @@ impl Connector for Email {
 
     fn lookup(&self) -> Lookup {
         Lookup::ReceiverDeduplicates
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        use crate::{SetupStep, StepStatus};
+        let transport = match self.transport() {
+            Ok(t) => t,
+            Err(e) => return super::setup_failed("reachable", &e.to_string()),
+        };
+        let at = format!("{}:{}", self.host, self.port);
+        match transport.test_connection().await {
+            Ok(true) => vec![
+                SetupStep::new("reachable", StepStatus::Ok, format!("{at} answered")),
+                SetupStep::new(
+                    "credentials",
+                    StepStatus::Ok,
+                    if self.user.is_some() {
+                        "the SMTP login was accepted"
+                    } else {
+                        "no SMTP login configured"
+                    },
+                ),
+                SetupStep::new(
+                    "permission",
+                    StepStatus::NotChecked,
+                    format!(
+                        "whether {} accepts mail from {} shows only when one is sent",
+                        self.to.email, self.from.email
+                    ),
+                ),
+            ],
+            Ok(false) => super::setup_failed(
+                "reachable",
+                &format!(
+                    "{at} did not answer like a mail server; check helpdesk.smtp_host and smtp_port"
+                ),
+            ),
+            Err(e) if e.is_permanent() => vec![
+                SetupStep::new("reachable", StepStatus::Ok, format!("{at} answered")),
+                SetupStep::new(
+                    "credentials",
+                    StepStatus::Failed,
+                    format!("{e}; check helpdesk.smtp_user and smtp_password"),
+                ),
+            ],
+            Err(e) => super::setup_failed(
+                "reachable",
+                &format!(
+                    "cannot talk to {at}: {e}; check helpdesk.smtp_host, smtp_port and smtp_tls"
+                ),
+            ),
+        }
     }
 
     async fn create(&self, t: &Outgoing) -> Result<Remote, SendError> {

@@ -50,9 +50,9 @@ impl Freshservice {
         Remote { id, url }
     }
 
-    /// The requester's e-mail: the user's contact, else `helpdesk.from`.
+    /// The requester's e-mail: the user's mapped address or contact, else `helpdesk.from`.
     fn requester<'a>(&'a self, t: &'a Outgoing) -> &'a str {
-        t.contact_email().unwrap_or(&self.from)
+        t.requester_email().unwrap_or(&self.from)
     }
 
     /// The ticket in `tickets` whose key field holds `key`.
@@ -93,6 +93,21 @@ impl Freshservice {
 impl Connector for Freshservice {
     fn kind(&self) -> &'static str {
         "freshservice"
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        match self.http.url("api/v2/tickets?per_page=1") {
+            Ok(url) => {
+                super::probe(
+                    &self.http,
+                    self.auth(self.http.client.get(url)),
+                    "helpdesk.api_key",
+                    "tickets",
+                )
+                .await
+            }
+            Err(e) => super::setup_failed("reachable", &e.to_string()),
+        }
     }
 
     async fn create(&self, t: &Outgoing) -> Result<Remote, SendError> {

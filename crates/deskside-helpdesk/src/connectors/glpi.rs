@@ -99,7 +99,7 @@ impl Glpi {
     /// The JSON body of `POST /apirest.php/Ticket`.
     #[must_use]
     pub fn ticket_body(t: &Outgoing) -> Value {
-        json!({
+        let mut body = json!({
             "input": {
                 "name": t.subject,
                 "content": t.body,
@@ -107,7 +107,15 @@ impl Glpi {
                 "type": 1,
                 "externalid": t.key,
             }
-        })
+        });
+        // GLPI's requester by e-mail: an anonymous requester (user 0) with the address that
+        // gets the follow-ups.
+        if let Some(email) = t.requester_email() {
+            body["input"]["_users_id_requester"] = json!(0);
+            body["input"]["_users_id_requester_notif"] =
+                json!({ "use_notification": 1, "alternative_email": [email] });
+        }
+        body
     }
 
     /// The `uploadManifest` part of `POST /apirest.php/Document`.
@@ -194,6 +202,27 @@ impl Connector for Glpi {
         let v = unwrap_stringified(result?);
         let id = id_of(v.get("id")).ok_or_else(|| no_id(what))?;
         Ok(self.remote(id))
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        use crate::{SetupStep, StepStatus};
+        match self.open().await {
+            Ok(s) => {
+                self.close(s).await;
+                vec![
+                    SetupStep::new("reachable", StepStatus::Ok, "GLPI answered"),
+                    SetupStep::new("credentials", StepStatus::Ok, "a session was opened"),
+                ]
+            }
+            Err(e) if e.is_unreachable() => super::setup_failed(
+                "reachable",
+                &format!("{e}; check helpdesk.url (GLPI's address, without apirest.php)"),
+            ),
+            Err(e) => super::setup_failed(
+                "credentials",
+                &format!("{e}; check helpdesk.token (the user's API token) and helpdesk.app_token"),
+            ),
+        }
     }
 
     async fn attach(&self, r: &Remote, t: &Outgoing) -> Result<(), SendError> {

@@ -6,6 +6,10 @@
 //! The service-desk API can search requests only by summary (`GET /request?searchTerm=`), so
 //! the idempotency key is appended to the summary as `[KEY]`; the search then confirms the
 //! exact key in the summary it gets back.
+//!
+//! The request is raised on behalf of the user (`raiseOnBehalfOf`: their mapped e-mail address;
+//! Jira Service Management resolves it to the customer, and the API account needs the
+//! "raise requests on behalf of" permission).
 
 use serde_json::{Value, json};
 
@@ -56,14 +60,18 @@ impl Jsm {
     /// The JSON body of `POST /rest/servicedeskapi/request`.
     #[must_use]
     pub fn request_body(&self, t: &Outgoing) -> Value {
-        json!({
+        let mut body = json!({
             "serviceDeskId": self.service_desk_id,
             "requestTypeId": self.request_type_id,
             "requestFieldValues": {
                 "summary": Self::summary(t),
                 "description": t.body,
             },
-        })
+        });
+        if let Some(email) = t.requester_email() {
+            body["raiseOnBehalfOf"] = json!(email);
+        }
+        body
     }
 
     fn remote_from(v: &Value) -> Option<Remote> {
@@ -96,6 +104,24 @@ impl Connector for Jsm {
             .json(&self.request_body(t));
         let v = unwrap_stringified(self.http.json(rb, what).await?);
         Self::remote_from(&v).ok_or_else(|| no_id(what))
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        match self.http.url(&format!(
+            "rest/servicedeskapi/servicedesk/{}/requesttype/{}",
+            self.service_desk_id, self.request_type_id
+        )) {
+            Ok(url) => {
+                super::probe(
+                    &self.http,
+                    self.auth(self.http.client.get(url)),
+                    "helpdesk.user and helpdesk.token (an Atlassian API token of that account)",
+                    "the request type helpdesk.request_type_id of helpdesk.service_desk_id",
+                )
+                .await
+            }
+            Err(e) => super::setup_failed("reachable", &e.to_string()),
+        }
     }
 
     async fn attach(&self, r: &Remote, t: &Outgoing) -> Result<(), SendError> {

@@ -15,8 +15,10 @@ pub mod zendesk;
 
 use serde_json::Value;
 
+use crate::http::Http;
 use crate::{
     Connector, HelpdeskError, Lookup, Outgoing, Remote, RemoteStatus, SendError, Settings,
+    SetupStep, StepStatus,
 };
 
 /// The helpdesk chosen in the config.
@@ -114,6 +116,117 @@ impl Connector for Helpdesk {
     async fn status(&self, remote: &Remote) -> Result<Option<RemoteStatus>, SendError> {
         each!(self, c => c.status(remote).await)
     }
+
+    async fn test_setup(&self) -> Vec<SetupStep> {
+        each!(self, c => c.test_setup().await)
+    }
+}
+
+/// A set-up test that failed at `step` before anything could be asked.
+pub(crate) fn setup_failed(step: &str, detail: &str) -> Vec<SetupStep> {
+    vec![SetupStep::new(step, StepStatus::Failed, detail)]
+}
+
+/// One authenticated read for a set-up test: the `reachable` and `credentials` steps, and the
+/// answer when both passed (the caller then judges `permission`). `credential` names the
+/// config key to fix when the credentials are refused.
+pub(crate) async fn probe_read(
+    http: &Http,
+    request: reqwest::RequestBuilder,
+    credential: &str,
+) -> (Vec<SetupStep>, Option<Value>) {
+    let base = http.base().as_str().to_owned();
+    let (status, answer) = match http.send_raw(request, "testing the helpdesk").await {
+        Ok(x) => x,
+        Err(e) => {
+            return (
+                vec![
+                    SetupStep::new(
+                        "reachable",
+                        StepStatus::Failed,
+                        format!(
+                            "{e}; check helpdesk.url ({base}) and that the helpdesk is running and reachable from this computer"
+                        ),
+                    ),
+                    SetupStep::new(
+                        "credentials",
+                        StepStatus::NotChecked,
+                        "the helpdesk was not reached",
+                    ),
+                ],
+                None,
+            );
+        }
+    };
+    let reachable = SetupStep::new(
+        "reachable",
+        StepStatus::Ok,
+        format!("{base} answered (HTTP {})", status.as_u16()),
+    );
+    let excerpt = crate::http::excerpt(&answer.body);
+    let code = status.as_u16();
+    let refused = |detail: String| SetupStep::new("credentials", StepStatus::Failed, detail);
+    match code {
+        200..=299 => {
+            let v = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+            (
+                vec![
+                    reachable,
+                    SetupStep::new("credentials", StepStatus::Ok, "accepted"),
+                ],
+                Some(v),
+            )
+        }
+        401 => (
+            vec![
+                reachable,
+                refused(format!("refused (HTTP 401){excerpt}; check {credential}")),
+            ],
+            None,
+        ),
+        403 | 404 => (
+            vec![
+                reachable,
+                SetupStep::new("credentials", StepStatus::Ok, "not refused outright"),
+                SetupStep::new(
+                    "permission",
+                    StepStatus::Failed,
+                    format!(
+                        "the account may not read where tickets go (HTTP {code}){excerpt}; check the queue, project or desk ids in [helpdesk] and the account's rights there"
+                    ),
+                ),
+            ],
+            None,
+        ),
+        _ => (
+            vec![SetupStep::new(
+                "reachable",
+                StepStatus::Failed,
+                format!(
+                    "{base} answered HTTP {code}{excerpt}; check helpdesk.url: it should be the helpdesk's base address"
+                ),
+            )],
+            None,
+        ),
+    }
+}
+
+/// [`probe_read`] where a successful read is the permission check itself.
+pub(crate) async fn probe(
+    http: &Http,
+    request: reqwest::RequestBuilder,
+    credential: &str,
+    what: &str,
+) -> Vec<SetupStep> {
+    let (mut steps, answer) = probe_read(http, request, credential).await;
+    if answer.is_some() {
+        steps.push(SetupStep::new(
+            "permission",
+            StepStatus::Ok,
+            format!("the account can read {what}"),
+        ));
+    }
+    steps
 }
 
 /// Keys go into search queries: only UUID characters are accepted, so no query can be

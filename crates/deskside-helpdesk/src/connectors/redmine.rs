@@ -8,6 +8,11 @@
 //! always in the description's reference line. The search uses the custom-field filter
 //! `cf_<id>=KEY` when the field is known, else the description filter `~ KEY`; both include
 //! closed issues (`status_id=*`).
+//!
+//! With `impersonate = true` (and an administrator's key) the issue is filed as the user: every
+//! request of the creation carries `X-Redmine-Switch-User: <login>`, after one check that
+//! Redmine knows that login (it answers 412 otherwise, and the issue is then filed as the
+//! connector's account; the body names the user either way).
 
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
@@ -31,7 +36,12 @@ pub struct Redmine {
     key_field_id: Option<u64>,
     /// The key custom field's id, looked up once (`None`: no such field or not allowed to list).
     field_id: OnceCell<Option<u64>>,
+    /// File issues as the requester (`X-Redmine-Switch-User`).
+    impersonate: bool,
 }
+
+/// Redmine's impersonation header (honoured for administrators' keys only).
+const SWITCH_USER: &str = "X-Redmine-Switch-User";
 
 impl Redmine {
     /// From settings: `url`, `project`, `api_key`; `key_field` (default `Deskside Key`).
@@ -46,11 +56,35 @@ impl Redmine {
             key_field: s.key_field_or(DEFAULT_KEY_FIELD),
             key_field_id: s.key_field_id,
             field_id: OnceCell::new(),
+            impersonate: s.impersonate,
         })
     }
 
     fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         rb.header("X-Redmine-API-Key", self.api_key.expose())
+    }
+
+    /// The login to file as, when impersonation is on and Redmine knows the user.
+    async fn switch_user(&self, t: &Outgoing) -> Result<Option<String>, SendError> {
+        let Some(login) = t.requester_login().filter(|_| self.impersonate) else {
+            return Ok(None);
+        };
+        let rb = self
+            .auth(self.http.client.get(self.http.url("users/current.json")?))
+            .header(SWITCH_USER, login);
+        let (status, _) = self
+            .http
+            .send_raw(rb, "checking the Redmine user to file as")
+            .await?;
+        if status.is_success() {
+            Ok(Some(login.to_owned()))
+        } else {
+            tracing::warn!(
+                status = status.as_u16(),
+                "Redmine does not let Deskside file as the user; filing as its own account"
+            );
+            Ok(None)
+        }
     }
 
     fn remote(&self, id: String) -> Remote {
@@ -158,13 +192,17 @@ impl Connector for Redmine {
 
     async fn create(&self, t: &Outgoing) -> Result<Remote, SendError> {
         let field_id = self.field_id().await?;
+        let switch = self.switch_user(t).await?;
+        let as_user = |rb: reqwest::RequestBuilder| match &switch {
+            Some(login) => rb.header(SWITCH_USER, login),
+            None => rb,
+        };
         let mut uploads = Vec::new();
         for a in &t.attachments {
             let what = format!("uploading {} to Redmine", a.name);
             let mut url = self.http.url("uploads.json")?;
             url.query_pairs_mut().append_pair("filename", &a.name);
-            let rb = self
-                .auth(self.http.client.post(url))
+            let rb = as_user(self.auth(self.http.client.post(url)))
                 .header(CONTENT_TYPE, "application/octet-stream")
                 .body(a.data.clone());
             let v = unwrap_stringified(self.http.json(rb, &what).await?);
@@ -181,12 +219,62 @@ impl Connector for Redmine {
             }));
         }
         let what = "creating the Redmine issue";
-        let rb = self
-            .auth(self.http.client.post(self.http.url("issues.json")?))
+        let rb = as_user(self.auth(self.http.client.post(self.http.url("issues.json")?)))
             .json(&self.issue_body(t, field_id, &uploads));
         let v = unwrap_stringified(self.http.json(rb, what).await?);
         let id = id_of(v.pointer("/issue/id")).ok_or_else(|| no_id(what))?;
         Ok(self.remote(id))
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        use crate::{SetupStep, StepStatus};
+        let hint = "helpdesk.api_key (the API key of the account Deskside files as, from its \"My account\" page)";
+        let url = match self.http.url("users/current.json") {
+            Ok(u) => u,
+            Err(e) => return super::setup_failed("reachable", &e.to_string()),
+        };
+        let (mut steps, me) =
+            super::probe_read(&self.http, self.auth(self.http.client.get(url)), hint).await;
+        let Some(me) = me else {
+            return steps;
+        };
+        let url = match self.http.url(&format!("projects/{}.json", self.project)) {
+            Ok(u) => u,
+            Err(e) => return super::setup_failed("permission", &e.to_string()),
+        };
+        let (project, _) =
+            super::probe_read(&self.http, self.auth(self.http.client.get(url)), hint).await;
+        steps.push(match project.last() {
+            Some(s) if s.step == "credentials" && s.status == StepStatus::Ok => SetupStep::new(
+                "permission",
+                StepStatus::Ok,
+                format!("the account sees the project {:?}", self.project),
+            ),
+            _ => SetupStep::new(
+                "permission",
+                StepStatus::Failed,
+                format!(
+                    "the account cannot see the project {:?}; fix helpdesk.project (the identifier in the project's URL) or make the account a member with a role that may add issues",
+                    self.project
+                ),
+            ),
+        });
+        if self.impersonate {
+            let admin = unwrap_stringified(me)
+                .pointer("/user/admin")
+                .and_then(Value::as_bool)
+                == Some(true);
+            steps.push(if admin {
+                SetupStep::new("impersonation", StepStatus::Ok, "the key is an administrator's: issues are filed as the user")
+            } else {
+                SetupStep::new(
+                    "impersonation",
+                    StepStatus::Failed,
+                    "helpdesk.impersonate = true needs an administrator's api_key (Redmine ignores X-Redmine-Switch-User otherwise); use one, or set impersonate = false",
+                )
+            });
+        }
+        steps
     }
 
     async fn find_by_key(&self, t: &Outgoing) -> Result<Option<Remote>, SendError> {

@@ -1,7 +1,9 @@
 //! Request Tracker 5 over REST2 (`/REST/2.0/`): one `POST /ticket` carries the ticket, the
 //! idempotency key in a custom field and the attachments (base64 in JSON); `GET /tickets` with
 //! TicketSQL `CF.{Deskside Key} = 'KEY'` finds it again. Auth: `Authorization: token …`
-//! (an `RT::AuthToken`). The custom field must exist and apply to the queue.
+//! (an `RT::AuthToken`). The custom field must exist and apply to the queue. The requester
+//! (`Requestor`) is the user's mapped e-mail address (RT creates the user if needed), else the
+//! contact they gave.
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
@@ -60,7 +62,7 @@ impl Rt {
                 "FileContent": b64(&a.data),
             })).collect::<Vec<_>>(),
         });
-        if let Some(email) = t.contact_email() {
+        if let Some(email) = t.requester_email() {
             body["Requestor"] = json!(email);
         }
         if t.urgency == crate::Urgency::High {
@@ -84,6 +86,49 @@ impl Connector for Rt {
         let v = unwrap_stringified(self.http.json(rb, what).await?);
         let id = id_of(v.get("id")).ok_or_else(|| no_id(what))?;
         Ok(self.remote(id))
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        let mut url = match self.http.url("REST/2.0/queues/all") {
+            Ok(u) => u,
+            Err(e) => return super::setup_failed("reachable", &e.to_string()),
+        };
+        url.query_pairs_mut().append_pair("fields", "Name");
+        let (mut steps, answer) = super::probe_read(
+            &self.http,
+            self.auth(self.http.client.get(url)),
+            "helpdesk.token (an RT auth token of the account Deskside files as)",
+        )
+        .await;
+        if let Some(v) = answer {
+            let names: Vec<String> = unwrap_stringified(v)
+                .get("items")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|q| q.get("Name").and_then(Value::as_str).map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            steps.push(if names.iter().any(|n| n == &self.queue) {
+                crate::SetupStep::new(
+                    "permission",
+                    crate::StepStatus::Ok,
+                    format!("the account sees the queue {:?}", self.queue),
+                )
+            } else {
+                crate::SetupStep::new(
+                    "permission",
+                    crate::StepStatus::Failed,
+                    format!(
+                        "the account cannot see the queue {:?} (it sees: {}); fix helpdesk.queue, or grant the account SeeQueue and CreateTicket on it in RT",
+                        self.queue,
+                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    ),
+                )
+            });
+        }
+        steps
     }
 
     async fn find_by_key(&self, t: &Outgoing) -> Result<Option<Remote>, SendError> {

@@ -80,6 +80,38 @@ impl ServiceNow {
     }
 
     /// The incident's `sys_id` from its number.
+    /// The `sys_user` the incident is for: looked up by the requester's e-mail, then login.
+    /// `None` when unknown or not readable (the body names the user either way).
+    async fn caller(&self, t: &Outgoing) -> Option<String> {
+        let query = match (t.requester_email(), t.requester_login()) {
+            (Some(email), _) => format!("email={email}"),
+            (None, Some(login)) => format!("user_name={login}"),
+            (None, None) => return None,
+        };
+        // Reference queries are encoded queries: a `^` would add a condition.
+        if query.contains('^') {
+            return None;
+        }
+        let mut url = self.http.url("api/now/table/sys_user").ok()?;
+        url.query_pairs_mut()
+            .append_pair("sysparm_query", &query)
+            .append_pair("sysparm_fields", "sys_id")
+            .append_pair("sysparm_limit", "1");
+        let v = self
+            .http
+            .json(
+                self.auth(self.http.client.get(url)),
+                "looking up the ServiceNow caller",
+            )
+            .await
+            .ok()?;
+        unwrap_stringified(v)
+            .get("result")
+            .and_then(Value::as_array)?
+            .first()
+            .and_then(|r| id_of(r.get("sys_id")))
+    }
+
     async fn sys_id(&self, number: &str) -> Result<String, SendError> {
         let what = "looking up the ServiceNow incident";
         let mut url = self.http.url("api/now/table/incident")?;
@@ -115,11 +147,35 @@ impl Connector for ServiceNow {
                     .client
                     .post(self.http.url("api/now/table/incident")?),
             )
-            .json(&Self::incident_body(t));
+            .json(&{
+                let mut body = Self::incident_body(t);
+                if let Some(caller) = self.caller(t).await {
+                    body["caller_id"] = json!(caller);
+                }
+                body
+            });
         let v = unwrap_stringified(self.http.json(rb, what).await?);
         v.get("result")
             .and_then(|r| self.remote(r))
             .ok_or_else(|| no_id(what))
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        match self
+            .http
+            .url("api/now/table/incident?sysparm_limit=1&sysparm_fields=number")
+        {
+            Ok(url) => {
+                super::probe(
+                    &self.http,
+                    self.auth(self.http.client.get(url)),
+                    "helpdesk.user and helpdesk.password",
+                    "incidents",
+                )
+                .await
+            }
+            Err(e) => super::setup_failed("reachable", &e.to_string()),
+        }
     }
 
     async fn attach(&self, r: &Remote, t: &Outgoing) -> Result<(), SendError> {

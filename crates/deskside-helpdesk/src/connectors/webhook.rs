@@ -65,6 +65,7 @@ impl Webhook {
             "urgency": t.urgency,
             "category": t.category,
             "contact": t.contact,
+            "requester": t.requester,
             "attachments": t.attachments.iter().map(|a| json!({
                 "name": a.name,
                 "content_type": a.content_type,

@@ -80,7 +80,7 @@ impl Zammad {
     /// The JSON body of `POST /api/v1/tickets`.
     #[must_use]
     pub fn ticket_body(&self, t: &Outgoing) -> Value {
-        let customer = t.contact_email().unwrap_or(&self.from);
+        let customer = t.requester_email().unwrap_or(&self.from);
         json!({
             "title": t.subject,
             "group": self.group,
@@ -106,6 +106,21 @@ impl Zammad {
 impl Connector for Zammad {
     fn kind(&self) -> &'static str {
         "zammad"
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        match self.http.url("api/v1/users/me") {
+            Ok(url) => {
+                super::probe(
+                    &self.http,
+                    self.auth(self.http.client.get(url)),
+                    "helpdesk.token",
+                    "its own account",
+                )
+                .await
+            }
+            Err(e) => super::setup_failed("reachable", &e.to_string()),
+        }
     }
 
     async fn create(&self, t: &Outgoing) -> Result<Remote, SendError> {

@@ -100,7 +100,7 @@ impl Zendesk {
             },
             "tags": ["deskside"],
         });
-        if let Some(email) = t.contact_email() {
+        if let Some(email) = t.requester_email() {
             ticket["requester"] = json!({ "email": email, "name": email });
         }
         json!({ "ticket": ticket })
@@ -110,7 +110,7 @@ impl Zendesk {
     /// there, `subject` and `comment` too.
     #[must_use]
     pub fn request_body(t: &Outgoing, from: &str, upload_tokens: &[String]) -> Value {
-        let email = t.contact_email().unwrap_or(from);
+        let email = t.requester_email().unwrap_or(from);
         json!({
             "request": {
                 "requester": { "name": email, "email": email },
@@ -184,6 +184,28 @@ impl Connector for Zendesk {
         let v = unwrap_stringified(self.http.json(rb, what).await?);
         let id = id_of(v.pointer(pointer)).ok_or_else(|| no_id(what))?;
         Ok(self.remote(id))
+    }
+
+    async fn test_setup(&self) -> Vec<crate::SetupStep> {
+        if self.is_anonymous() {
+            return vec![crate::SetupStep::new(
+                "credentials",
+                crate::StepStatus::NotChecked,
+                "anonymous requests (no helpdesk.token) cannot be tested without sending one",
+            )];
+        }
+        match self.http.url("api/v2/users/me.json") {
+            Ok(url) => {
+                super::probe(
+                    &self.http,
+                    self.auth(self.http.client.get(url)),
+                    "helpdesk.user and helpdesk.token (an API token of an agent)",
+                    "its own account",
+                )
+                .await
+            }
+            Err(e) => super::setup_failed("reachable", &e.to_string()),
+        }
     }
 
     async fn find_by_key(&self, t: &Outgoing) -> Result<Option<Remote>, SendError> {
