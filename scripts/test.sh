@@ -3,10 +3,11 @@
 # formatting; the web UI (type check, unit tests, build — the Tauri shell embeds ui/dist, so
 # it comes before any cargo build); clippy; the IPC bindings drift check; unit, integration
 # and network-lab tests; the Linux package; the end-to-end tests that drive the real window
-# over WebDriver inside the lab.
+# over WebDriver inside the lab; the cross-OS check (scripts/xcheck.sh: Windows and macOS).
 #
 # Root is needed for the lab and the real-window tests; without it they skip with a message
-# unless DESKSIDE_LAB_REQUIRED=1 / DESKSIDE_E2E_REQUIRED=1 (CI sets both, so a skip fails).
+# unless DESKSIDE_LAB_REQUIRED=1 / DESKSIDE_E2E_REQUIRED=1 (CI sets both, so a skip fails);
+# the cross-OS check likewise with DESKSIDE_XCHECK_REQUIRED=1.
 # DESKSIDE_INSTALL_CHECK=1 (CI) also installs the built .deb with dpkg and starts it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,4 +88,20 @@ disk
 
 echo "== end to end: the real window over WebDriver, in the network lab"
 DESKSIDE_APP="$PWD/target/release/deskside" bash scripts/e2e.sh
+disk
+
+# Last, so its ~6 GB build tree (target/xcheck) never adds to an earlier stage's peak; in CI
+# the Linux build trees are dropped first (nothing needs them any more).
+echo "== cross-OS check: clippy for Windows (GNU, MSVC) and macOS, library unit tests under Wine (scripts/xcheck.sh)"
+if [[ $(id -u) == 0 ]]; then
+  if [[ "${DESKSIDE_PRUNE:-0}" == 1 ]]; then
+    rm -rf target/debug target/release
+  fi
+  bash scripts/xcheck.sh
+elif [[ "${DESKSIDE_XCHECK_REQUIRED:-0}" == 1 ]]; then
+  echo "the cross-OS check needs root (it installs mingw-w64 and Wine with apt) and DESKSIDE_XCHECK_REQUIRED=1 is set" >&2
+  exit 1
+else
+  echo "== cross-OS check skipped (not root): run scripts/xcheck.sh as root"
+fi
 disk "end"
