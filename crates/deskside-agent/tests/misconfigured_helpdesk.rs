@@ -2,8 +2,6 @@
 //! not wait forever at "Waiting to send": the worker fails it with a plain reason, and the user
 //! gets the copy-as-email fallback; a keyring or relay set-up is left alone.
 
-#![expect(clippy::unwrap_used, reason = "test")]
-
 use deskside_outbox::{NewTicket, Outbox, State};
 
 fn ticket() -> NewTicket {
