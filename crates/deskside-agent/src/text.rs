@@ -90,11 +90,16 @@ pub mod notices {
     /// Body of [`answered`].
     pub const ANSWERED_BODY: &str = "Open Deskside to see the reply.";
 
-    /// The helpdesk has the ticket, as number `remote_id`.
+    /// The helpdesk has the ticket, as number `remote_id` (an e-mail's id is its Message-ID,
+    /// `<KEY@deskside.invalid>`: nothing a person would quote, so it is not shown).
     #[must_use]
     pub fn delivered(remote_id: &str) -> Notice {
         Notice {
-            title: format!("Your request was sent to IT as ticket #{remote_id}"),
+            title: if remote_id.starts_with('<') {
+                "Your request was sent to IT by e-mail".to_owned()
+            } else {
+                format!("Your request was sent to IT as ticket #{remote_id}")
+            },
             body: DELIVERED_BODY.to_owned(),
         }
     }
@@ -124,6 +129,19 @@ pub mod notices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_emailed_request_is_not_called_a_ticket_number() {
+        assert_eq!(
+            notices::delivered("<0f8fad5b-d9cb-469f-a165-70867728950e@deskside.invalid>").title,
+            "Your request was sent to IT by e-mail"
+        );
+        assert_eq!(
+            notices::delivered("42").title,
+            "Your request was sent to IT as ticket #42"
+        );
+        assert!(helpdesk_not_set_up("helpdesk.user is missing").contains("for IT: helpdesk.user"));
+    }
 
     #[test]
     fn sentences_are_capitalised_and_end_with_a_stop() {
