@@ -265,7 +265,16 @@ pub async fn run_outbox(loaded: Loaded, command: OutboxCommand) -> ExitCode {
         OutboxCommand::Flush { now: _, json } => {
             let (connector, endpoint) = match connector_at(&loaded.config) {
                 Ok(c) => c,
-                Err(f) => return f.report(json),
+                Err(f) => {
+                    // Queued tickets this configuration can never send fail with the reason
+                    // (copy as e-mail), as the tray's worker does, instead of waiting forever.
+                    if let Err(e) =
+                        deskside_agent::ticket::fail_if_misconfigured(&loaded.config, &outbox)
+                    {
+                        eprintln_safe(&format!("desksidectl: {}", e.message()));
+                    }
+                    return f.report(json);
+                }
             };
             // The user's "send now": every queued ticket, backoff or not, once the helpdesk
             // answers a probe (an unreachable one would only cost each ticket an attempt).

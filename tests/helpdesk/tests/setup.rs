@@ -131,3 +131,37 @@ fn config_validate_names_every_missing_connector_key() {
     let run = ds.run(["helpdesk", "test", "--json"]).unwrap();
     assert_eq!(run.code, Some(2), "{}", run.describe());
 }
+
+#[test]
+fn a_ticket_queued_before_the_config_broke_fails_with_the_reason() {
+    let complete = "[helpdesk]\nkind = \"jsm\"\nurl = \"https://desk.example.com\"\n\
+                    user = \"agent@example.com\"\ntoken = \"t\"\nservice_desk_id = \"1\"\n\
+                    request_type_id = \"10\"\n";
+    let ds = Deskside::new(complete).unwrap();
+    let run = ds
+        .run([
+            "ticket",
+            "submit",
+            "--subject",
+            "x",
+            "--description",
+            "y",
+            "--no-send",
+            "--json",
+        ])
+        .unwrap();
+    assert_eq!(run.json()["state"], "queued", "{}", run.describe());
+    // IT removes the token: `outbox flush` cannot send, and says why for good.
+    ds.set_config(&complete.replace("token = \"t\"\n", ""))
+        .unwrap();
+    let run = ds.run(["outbox", "flush", "--json"]).unwrap();
+    assert_eq!(run.code, Some(2), "{}", run.describe());
+    let outbox = ds.outbox().unwrap();
+    assert_eq!(outbox[0]["state"], "failed", "{outbox:?}");
+    let error = outbox[0]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the helpdesk is not set up correctly on this computer")
+            && error.contains("helpdesk.token"),
+        "{error}"
+    );
+}
