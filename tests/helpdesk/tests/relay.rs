@@ -206,7 +206,12 @@ fn device_files_through_the_server_relay_into_rt_without_a_helpdesk_credential()
         server.log()
     );
     let t = rt.ticket(ids[0]).unwrap();
-    assert_eq!(t.subject, "VPN drops every ten minutes");
+    // `[host/user] …`: the device/user tag the ticket body rendering puts first.
+    assert!(
+        t.subject.ends_with("VPN drops every ten minutes"),
+        "subject: {}",
+        t.subject
+    );
     assert!(t.body.contains("Since Monday"), "{}", t.body);
     assert!(t.body.contains(&key), "no reference line:\n{}", t.body);
     // The attached log travels inside the evidence bundle, byte for byte.
