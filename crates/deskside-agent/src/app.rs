@@ -62,6 +62,13 @@ pub fn app_info(loaded: &Loaded, version: &str) -> AppInfo {
     // allowed for a host) are both worth showing on the About screen.
     let mut notes = loaded.notes.clone();
     notes.extend(loaded.warnings.iter().cloned());
+    // Policy values IT set that were dropped (bad value, untrusted file) are worth showing too.
+    notes.extend(
+        loaded
+            .policy_errors
+            .iter()
+            .map(|e| format!("managed policy: {}", e.message)),
+    );
     let logo_data_url =
         branding
             .logo_path
@@ -157,6 +164,33 @@ mod tests {
         );
         assert!(info.layers.iter().any(|l| l.source == "explicit"));
         assert!(info.managed_keys.is_empty());
+    }
+
+    #[test]
+    fn locked_keys_and_dropped_policy_values_are_shown() {
+        let mut policy = deskside_config::Layer::from_str(
+            deskside_config::SourceKind::Policy,
+            Some(Path::new("/etc/deskside/policies/managed/10.toml")),
+            "[app]\nnotify = false\n",
+        )
+        .unwrap();
+        policy.locked.insert("app.notify".into());
+        let bad = deskside_config::Layer::from_str(
+            deskside_config::SourceKind::Policy,
+            Some(Path::new("/etc/deskside/policies/managed/20.toml")),
+            "[app]\ncheck_interval_s = 5\n",
+        )
+        .unwrap();
+        let loaded = deskside_config::load_layers(vec![policy, bad]).unwrap();
+        let info = app_info(&loaded, "0.1.0");
+        assert_eq!(info.managed_keys, ["app.notify"]);
+        assert!(
+            info.notes.iter().any(|n| n.starts_with(
+                "managed policy: /etc/deskside/policies/managed/20.toml: key `app.check_interval_s`"
+            )),
+            "{:?}",
+            info.notes
+        );
     }
 
     #[test]
