@@ -25,6 +25,26 @@ pub const OPEN_FOR_DETAILS: &str = "Open Deskside for details.";
 pub const PART_FORBIDDEN: &str =
     "Your organisation does not accept this in tickets (tickets.forbid).";
 
+/// What a value hidden in the user's text looked like, in words for the ticket preview.
+#[must_use]
+pub const fn hidden_kind(kind: deskside_evidence::HiddenKind) -> &'static str {
+    use deskside_evidence::HiddenKind as K;
+    match kind {
+        K::Password => "a password",
+        K::Pin => "a PIN",
+        K::Key => "a key or token",
+        K::PrivateKey => "a private key",
+        K::Jwt => "a sign-in token",
+        K::CloudKey => "a cloud access key",
+        K::Credentials => "a user name and password",
+        K::Authorization => "a sign-in header",
+        K::UserName => "your user name",
+        K::MacAddress => "a network card address",
+        K::Serial => "the serial number",
+        _ => "a secret",
+    }
+}
+
 /// The password-expiry notification: title and body; `None` when there is nothing to say.
 #[must_use]
 pub fn password_warning(expired: bool, days_left: Option<i64>) -> Option<(String, String)> {

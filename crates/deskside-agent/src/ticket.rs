@@ -160,6 +160,32 @@ pub struct TicketDraft {
     pub fix_results: Vec<serde_json::Value>,
     /// The screenshot PNG, base64 (only with `parts.screenshot`).
     pub screenshot_png_base64: Option<String>,
+    /// Values the user un-hid in the preview (`TicketPreview.hidden` ids such as
+    /// `description:1`): they are sent as typed. Ids are positions in the text, so the shell
+    /// clears this list when the user edits the text.
+    pub reveal: Vec<String>,
+}
+
+/// A value Deskside hid in what the user typed, as the preview lists it: its kind and the words
+/// around it, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct HiddenValue {
+    /// Pass it back in `TicketDraft.reveal` to send the value as typed.
+    pub id: String,
+    /// `subject`, `description`, `category` or `contact`.
+    pub field: String,
+    /// `password`, `pin`, `key`, `private_key`, `jwt`, `cloud_key`, `credentials`,
+    /// `authorization`, `user_name`, `mac_address` or `serial`.
+    pub kind: String,
+    /// The kind in words ("a password").
+    pub label: String,
+    /// The text just before it, as sent.
+    pub before: String,
+    /// The text just after it, as sent.
+    pub after: String,
+    /// The user un-hid it: it is sent as typed.
+    pub revealed: bool,
 }
 
 /// One attachment as it will be sent.
@@ -188,8 +214,14 @@ pub struct TicketPreview {
     pub body: String,
     /// Attachments as sent.
     pub attachments: Vec<TicketAttachment>,
-    /// Values hidden by redaction.
+    /// Values hidden by redaction: exactly the hidden (not revealed) items of `hidden` plus
+    /// `hidden_elsewhere`.
     pub redactions: u64,
+    /// Each value hidden in what the user typed, with a way to un-hide it.
+    pub hidden: Vec<HiddenValue>,
+    /// Values hidden in the attached evidence (device, diagnosis, fixes, logs): not listed,
+    /// never un-hidden.
+    pub hidden_elsewhere: u64,
     /// Truncation notes and left-out parts, in words.
     pub notes: Vec<String>,
 }
@@ -497,7 +529,8 @@ pub fn prepare(
         .filter(|p| !draft.parts.has(*p))
         .flat_map(|p| parts_of(p).iter().copied())
         .collect();
-    let options = build_options(config, unticked);
+    let mut options = build_options(config, unticked);
+    options.reveal = draft.reveal.iter().cloned().collect();
     let bundle = deskside_evidence::build(&request, evidence, &options, OffsetDateTime::now_utc())
         .map_err(AgentError::Evidence)?;
     let rendered = deskside_evidence::render(&bundle).map_err(AgentError::Evidence)?;
@@ -524,10 +557,32 @@ pub fn prepare(
                     .then(|| String::from_utf8_lossy(&a.data).into_owned()),
             })
             .collect(),
-        redactions: bundle.redactions.secrets + bundle.redactions.personal,
+        redactions: bundle.redactions.total(),
+        hidden: hidden_values(&bundle.hidden),
+        hidden_elsewhere: bundle
+            .redactions
+            .total()
+            .saturating_sub(bundle.hidden.iter().filter(|h| !h.revealed).count() as u64),
         notes,
     };
     Ok((preview, Prepared { request, rendered }))
+}
+
+/// The preview's list of hidden values.
+#[must_use]
+pub fn hidden_values(hidden: &[deskside_evidence::Hidden]) -> Vec<HiddenValue> {
+    hidden
+        .iter()
+        .map(|h| HiddenValue {
+            id: h.id.clone(),
+            field: h.field.clone(),
+            kind: h.kind.as_str().to_owned(),
+            label: text::hidden_kind(h.kind).to_owned(),
+            before: h.before.clone(),
+            after: h.after.clone(),
+            revealed: h.revealed,
+        })
+        .collect()
 }
 
 /// Everything the ticket may carry; unticked parts are still gathered cheaply where they are
@@ -822,6 +877,7 @@ mod tests {
             report: None,
             fix_results: Vec::new(),
             screenshot_png_base64: None,
+            reveal: Vec::new(),
         }
     }
 
@@ -893,6 +949,45 @@ mod tests {
         );
         let json = preview.attachments[0].text.as_deref().unwrap();
         assert!(json.contains("vpn.reconnect") && !json.contains("log line"));
+    }
+
+    #[test]
+    fn a_password_in_prose_is_listed_hidden_counted_exactly_and_can_be_undone() {
+        let mut d = draft(TicketParts::default());
+        d.description = "My VPN password is Hunter2! and the PIN pad is broken.".into();
+        let evidence = Evidence {
+            device: Some(serde_json::json!({"notes": ["token=Planted-Token-9"]})),
+            ..Evidence::default()
+        };
+        let c = config("");
+        let (preview, _) = prepare(&c, &d, request(&d), evidence.clone()).unwrap();
+        assert!(!preview.body.contains("Hunter2!"), "{}", preview.body);
+        assert!(preview.body.contains("the PIN pad is broken"));
+        assert_eq!(preview.hidden.len(), 1, "{:?}", preview.hidden);
+        let h = &preview.hidden[0];
+        assert_eq!(
+            (h.id.as_str(), h.kind.as_str()),
+            ("description:1", "password")
+        );
+        assert_eq!(h.label, "a password");
+        assert!(h.before.ends_with("My VPN password is ") && !h.revealed);
+        let debug = format!("{preview:?}");
+        assert!(!debug.contains("Hunter2!"), "never in logs: {debug}");
+        // The device part is unticked: nothing hidden elsewhere; the count is the list.
+        assert_eq!(preview.redactions, 1);
+        assert_eq!(preview.hidden_elsewhere, 0);
+
+        // Undo: the user says it is not a secret; it is sent and no longer counted.
+        d.reveal = vec!["description:1".into()];
+        let (preview, prepared) = prepare(&c, &d, request(&d), evidence).unwrap();
+        assert!(
+            prepared
+                .rendered
+                .body
+                .contains("My VPN password is Hunter2!")
+        );
+        assert!(preview.hidden[0].revealed);
+        assert_eq!(preview.redactions, 0);
     }
 
     #[test]

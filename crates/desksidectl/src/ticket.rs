@@ -151,6 +151,10 @@ pub struct TicketForm {
     /// Leave a part out: device, diagnosis, fixes, audit, logs, screenshot; repeatable.
     #[arg(long = "untick", value_name = "PART")]
     untick: Vec<String>,
+    /// Send a value Deskside hid in your text as typed (a false positive): its id from the
+    /// preview's list, such as description:1; repeatable.
+    #[arg(long = "reveal", value_name = "ID")]
+    reveal: Vec<String>,
 }
 
 /// An error with a stable code, printed as text or `{"error":…}`.
@@ -220,9 +224,10 @@ pub async fn run_ticket(loaded: Loaded, command: TicketCommand) -> ExitCode {
                 } else {
                     let bundle = serde_json::to_string_pretty(&v["bundle"]).unwrap_or_default();
                     print_out(&format!(
-                        "Subject: {}\n\n{}\n--- {} ---\n{bundle}\n",
+                        "Subject: {}\n\n{}\n{}--- {} ---\n{bundle}\n",
                         v["subject"].as_str().unwrap_or(""),
                         v["body"].as_str().unwrap_or(""),
+                        hidden_text(&v),
                         deskside_evidence::BUNDLE_FILE
                     ))
                 }
@@ -450,7 +455,8 @@ async fn build(
         })?;
         unticked.insert(part);
     }
-    let options = deskside_agent::ticket::build_options(config, unticked);
+    let mut options = deskside_agent::ticket::build_options(config, unticked);
+    options.reveal = form.reveal.iter().cloned().collect();
     let wanted = |p: Part| !options.unticked.contains(&p) && !options.policy.forbid.contains(&p);
 
     let mut evidence = Evidence::default();
@@ -492,6 +498,19 @@ async fn build(
         time::OffsetDateTime::now_utc(),
     )
     .map_err(|e| Failure::cannot_run(e.code(), e.to_string()))?;
+    // An id that matches nothing would leave the user believing a value is sent as typed.
+    if let Some(unknown) = form
+        .reveal
+        .iter()
+        .find(|id| !bundle.hidden.iter().any(|h| &h.id == *id))
+    {
+        return Err(Failure::cannot_run(
+            "ticket.bad_reveal",
+            format!(
+                "--reveal {unknown}: nothing with that id was hidden; run `desksidectl ticket preview` with the same text to see the ids"
+            ),
+        ));
+    }
     Ok((request, bundle))
 }
 
@@ -552,9 +571,53 @@ async fn preview(config: &Config, form: &TicketForm) -> Result<Value, Failure> {
             "bytes": a.data.len(),
         })).collect::<Vec<_>>(),
         "redactions": bundle.redactions,
+        "hidden": deskside_agent::ticket::hidden_values(&bundle.hidden),
+        "hidden_elsewhere": bundle
+            .redactions
+            .total()
+            .saturating_sub(bundle.hidden.iter().filter(|h| !h.revealed).count() as u64),
         "omitted": bundle.omitted,
         "truncations": bundle.truncations,
     }))
+}
+
+/// The preview's list of what was hidden in the user's text, and how to undo one.
+fn hidden_text(v: &Value) -> String {
+    let items = v["hidden"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let elsewhere = v["hidden_elsewhere"].as_u64().unwrap_or(0);
+    let hidden = items.iter().filter(|h| h["revealed"] != true).count() as u64;
+    if items.is_empty() && elsewhere == 0 {
+        return String::new();
+    }
+    let mut out = format!("--- hidden before sending: {} ---\n", hidden + elsewhere);
+    let s = |h: &Value, k: &str| h[k].as_str().unwrap_or("").to_owned();
+    for h in items {
+        let state = if h["revealed"] == true {
+            "sent as typed"
+        } else {
+            "hidden"
+        };
+        out.push_str(&format!(
+            "{}  {} ({state}): {}[{}]{}\n",
+            s(h, "id"),
+            s(h, "label"),
+            s(h, "before"),
+            s(h, "kind"),
+            s(h, "after")
+        ));
+    }
+    if elsewhere > 0 {
+        out.push_str(&format!(
+            "{elsewhere} more in the attached device data, diagnosis, fixes and logs.\n"
+        ));
+    }
+    if !items.is_empty() {
+        out.push_str("Not a secret? Run again with --reveal ID to send that value as typed.\n");
+    }
+    out
 }
 
 async fn submit(config: &Config, form: &TicketForm, no_send: bool) -> Result<Entry, Failure> {

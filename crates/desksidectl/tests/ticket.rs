@@ -542,3 +542,62 @@ impl Drop for Unmount {
         let _ = Command::new("umount").arg(&self.0).status();
     }
 }
+
+/// A password written in a sentence is hidden, listed with its id and kind (never its value),
+/// counted exactly, and `--reveal ID` sends that one value as typed; an unknown id is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_lists_a_prose_password_and_reveal_undoes_it() {
+    let env = Env::new();
+    env.config("");
+    let base = [
+        "ticket",
+        "preview",
+        "--subject",
+        "VPN",
+        "--description",
+        "My VPN password is Hunter2! and the PIN pad is broken",
+        "--untick",
+        "device",
+    ];
+    let out = env.run(&base).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Hunter2!"), "{text}");
+    assert!(text.contains("the PIN pad is broken"), "{text}");
+    assert!(text.contains("--- hidden before sending: 1 ---"), "{text}");
+    assert!(
+        text.contains("description:1  a password (hidden): My VPN password is [password] and"),
+        "{text}"
+    );
+
+    let mut args = base.to_vec();
+    args.push("--json");
+    let v = json(&env.run(&args).await);
+    assert_eq!(v["hidden"][0]["id"], "description:1");
+    assert_eq!(v["hidden"][0]["kind"], "password");
+    assert_eq!(v["redactions"]["secrets"], 1);
+    assert_eq!(v["hidden_elsewhere"], 0);
+
+    args.extend(["--reveal", "description:1"]);
+    let v = json(&env.run(&args).await);
+    assert!(
+        v["body"]
+            .as_str()
+            .unwrap()
+            .contains("My VPN password is Hunter2!"),
+        "the undone value is sent as typed"
+    );
+    assert_eq!(v["hidden"][0]["revealed"], true);
+    assert_eq!(v["redactions"]["secrets"], 0);
+
+    let mut args = base.to_vec();
+    args.extend(["--reveal", "description:7", "--json"]);
+    let out = env.run(&args).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&out)["error"]["code"], "ticket.bad_reveal");
+}

@@ -29,6 +29,7 @@ import type {
   FixInfo,
   FixOutcome,
   HealthState,
+  HiddenValue,
   IpcError,
   JsonValue,
   OutboxState,
@@ -143,14 +144,22 @@ export function fakeChecklist(newPassword: string, confirm: string, status: Pass
 export const FAKE_SCREENSHOT_PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC";
 
-/** A stand-in for the bundle's redaction: `password=…`, `token …`, bearer tokens. */
-function fakeRedact(text: string): { text: string; count: number } {
+/**
+ * A stand-in for the bundle's redaction: `password=…`, `password is …`, `token …`; each value
+ * hidden is listed (`description:1`, …) and the ids in `reveal` are kept as typed.
+ */
+function fakeRedact(text: string, reveal: string[]): { text: string; count: number; hidden: HiddenValue[] } {
   let count = 0;
-  const out = text.replace(/\b(password|passwd|secret|token)(\s*[=:]\s*|\s+)(\S+)/gi, (_m, k: string, sep: string) => {
-    count += 1;
-    return `${k}${sep}[redacted]`;
+  const hidden: HiddenValue[] = [];
+  const out = text.replace(/\b(password|passwd|secret|token)(\s*[=:]\s*|\s+is\s+|\s+)(\S+)/gi, (m, k: string, sep: string, value: string, at: number) => {
+    const id = `description:${hidden.length + 1}`;
+    const revealed = reveal.includes(id);
+    if (!revealed) count += 1;
+    const before = text.slice(Math.max(0, at - 40), at) + k + sep;
+    hidden.push({ id, field: "description", kind: "password", label: "a password", before, after: text.slice(at + m.length, at + m.length + 32), revealed });
+    return revealed ? m : `${k}${sep}[redacted]`;
   });
-  return { text: out, count };
+  return { text: out, count, hidden };
 }
 
 /**
@@ -336,7 +345,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.drafts.push(draft);
       await sleep(delay);
       fail("previewTicket");
-      const description = fakeRedact(draft.description);
+      const description = fakeRedact(draft.description, draft.reveal);
       const rc = jsonAt(draft.report, "diagnosis");
       const rootCause = jsonAt(rc, "root_cause");
       const summary = [
@@ -365,6 +374,8 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
         body: `${summary.join("\n")}\n\n${description.text}`,
         attachments,
         redactions: description.count,
+        hidden: description.hidden,
+        hidden_elsewhere: 0,
         notes: [],
       };
       previews.set(preview.preview_id, { preview, draft });

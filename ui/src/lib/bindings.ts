@@ -838,6 +838,40 @@ export type HealthStatus =
  */
 "broken"
 /**
+ * A value Deskside hid in what the user typed, as the preview lists it: its kind and the words
+ * around it, never the value.
+ */
+export type HiddenValue = { 
+/**
+ * Pass it back in `TicketDraft.reveal` to send the value as typed.
+ */
+id: string; 
+/**
+ * `subject`, `description`, `category` or `contact`.
+ */
+field: string; 
+/**
+ * `password`, `pin`, `key`, `private_key`, `jwt`, `cloud_key`, `credentials`,
+ * `authorization`, `user_name`, `mac_address` or `serial`.
+ */
+kind: string; 
+/**
+ * The kind in words ("a password").
+ */
+label: string; 
+/**
+ * The text just before it, as sent.
+ */
+before: string; 
+/**
+ * The text just after it, as sent.
+ */
+after: string; 
+/**
+ * The user un-hid it: it is sent as typed.
+ */
+revealed: boolean }
+/**
  * A network interface.
  */
 export type Interface = { 
@@ -1549,7 +1583,13 @@ fix_results: JsonValue[];
 /**
  * The screenshot PNG, base64 (only with `parts.screenshot`).
  */
-screenshot_png_base64: string | null }
+screenshot_png_base64: string | null; 
+/**
+ * Values the user un-hid in the preview (`TicketPreview.hidden` ids such as
+ * `description:1`): they are sent as typed. Ids are positions in the text, so the shell
+ * clears this list when the user edits the text.
+ */
+reveal: string[] }
 /**
  * How tickets are filed here: payload of `get_ticket_options`.
  */
@@ -1659,9 +1699,19 @@ body: string;
  */
 attachments: TicketAttachment[]; 
 /**
- * Values hidden by redaction.
+ * Values hidden by redaction: exactly the hidden (not revealed) items of `hidden` plus
+ * `hidden_elsewhere`.
  */
 redactions: number; 
+/**
+ * Each value hidden in what the user typed, with a way to un-hide it.
+ */
+hidden: HiddenValue[]; 
+/**
+ * Values hidden in the attached evidence (device, diagnosis, fixes, logs): not listed,
+ * never un-hidden.
+ */
+hidden_elsewhere: number; 
 /**
  * Truncation notes and left-out parts, in words.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { draftProblems, effectiveParts, emptyDraft, finalDraft, outboxView } from "./ticket";
+import { draftProblems, effectiveParts, emptyDraft, finalDraft, hiddenSentence, outboxView, toggleReveal } from "./ticket";
 import { brokenDnsReport, sampleFixResult, sampleTicketOptions } from "./sample-data";
 import type { OutboxTicket, TicketOptions } from "./bindings";
 
@@ -69,6 +69,20 @@ describe("the ticket draft", () => {
     expect(forbidden.fix_results).toEqual([]);
     expect(finalDraft(d, null, true).screenshot_png_base64).toBe("AAAA");
     expect(effectiveParts(d.parts, null)).toEqual(d.parts);
+  });
+});
+
+describe("hidden values", () => {
+  it("toggles one undo at a time", () => {
+    expect(toggleReveal([], "description:1")).toEqual(["description:1"]);
+    expect(toggleReveal(["description:1", "subject:1"], "description:1")).toEqual(["subject:1"]);
+  });
+
+  it("says exactly how many values are hidden", () => {
+    const item = { id: "description:1", field: "description", kind: "password", label: "a password", before: "", after: "", revealed: false };
+    expect(hiddenSentence({ redactions: 2, hidden: [item], hidden_elsewhere: 1 })).toBe("Deskside hid 2 passwords, keys or personal details it found.");
+    expect(hiddenSentence({ redactions: 0, hidden: [{ ...item, revealed: true }], hidden_elsewhere: 0 })).toContain("Nothing is hidden");
+    expect(hiddenSentence({ redactions: 0, hidden: [], hidden_elsewhere: 0 })).toBe("Deskside found no passwords or keys to hide.");
   });
 });
 

@@ -5,7 +5,7 @@
 
 import { formatAgo, formatBytes, plural } from "./format";
 import type { Tone } from "./status";
-import type { FixResult, OutboxTicket, Report, TicketDraft, TicketOptions, TicketPart, TicketParts, Urgency } from "./bindings";
+import type { FixResult, OutboxTicket, Report, TicketDraft, TicketOptions, TicketPart, TicketParts, TicketPreview, Urgency } from "./bindings";
 
 /** What the user edits in the Get help form (UI only): the IPC `TicketDraft` minus the evidence. */
 export type TicketFields = Omit<TicketDraft, "report" | "fix_results">;
@@ -61,7 +61,28 @@ export function emptyFields(options: TicketOptions | null = null): TicketFields 
       screenshot: false,
     },
     screenshot_png_base64: null,
+    reveal: [],
   };
+}
+
+/** The user's undo of one hidden value (or its re-hiding): the new `reveal` list. */
+export function toggleReveal(reveal: string[], id: string): string[] {
+  return reveal.includes(id) ? reveal.filter((r) => r !== id) : [...reveal, id];
+}
+
+/** Where a hidden value was, in the user's words. */
+export function fieldName(field: string): string {
+  return { subject: "subject", description: "description", category: "category", contact: "contact" }[field] ?? field;
+}
+
+/** The preview's line about what was hidden: the count is exactly what is hidden. */
+export function hiddenSentence(preview: Pick<TicketPreview, "redactions" | "hidden" | "hidden_elsewhere">): string {
+  const n = preview.redactions;
+  if (n === 0) {
+    return preview.hidden.length ? "Nothing is hidden: you chose to send every value as you typed it." : "Deskside found no passwords or keys to hide.";
+  }
+  const s = n === 1 ? "" : "s";
+  return `Deskside hid ${n} password${s}, key${s} or personal detail${s} it found.`;
 }
 
 /** The parts the configuration allows; forbidden ones are switched off whatever the draft says. */

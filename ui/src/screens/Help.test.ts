@@ -42,6 +42,33 @@ describe("Get help", () => {
     expect((byId("ticket-part-device").querySelector("input") as HTMLInputElement).checked).toBe(true);
   });
 
+  it("lists each hidden value without the value, and undoing one sends it as typed", async () => {
+    const { fake } = await open();
+    await fill("VPN", "My VPN password is Hunter2 and the PIN pad is broken");
+    await fireEvent.click(byId("ticket-preview-button"));
+    await waitFor(() => expect(byId("ticket-preview-hidden")).toBeTruthy());
+    const item = screen.getAllByTestId("ticket-hidden-item")[0]!;
+    expect(item.dataset.id).toBe("description:1");
+    expect(item.textContent).toContain("My VPN password is");
+    expect(item.textContent).toContain("a password, hidden");
+    expect(byId("ticket-preview").textContent).not.toContain("Hunter2");
+    expect(byId("ticket-preview-hidden-count").textContent).toBe("Deskside hid 1 password, key or personal detail it found.");
+
+    await fireEvent.click(item.querySelector("[data-testid=ticket-reveal]")!);
+    await waitFor(() => expect(screen.getAllByTestId("ticket-hidden-item")[0]!.dataset.revealed).toBe("true"));
+    expect(fake.drafts.at(-1)!.reveal).toEqual(["description:1"]);
+    expect(byId("ticket-preview-body").textContent).toContain("password is Hunter2");
+    expect(byId("ticket-preview-hidden-count").textContent).toContain("Nothing is hidden");
+
+    // Editing the text hides everything again: ids are positions in the text.
+    await fireEvent.click(byId("ticket-edit"));
+    await fireEvent.input(byId("ticket-description"), { target: { value: "My VPN password is Hunter2 and more" } });
+    await fireEvent.click(byId("ticket-preview-button"));
+    await waitFor(() => expect(byId("ticket-preview")).toBeTruthy());
+    expect(fake.drafts.at(-1)!.reveal).toEqual([]);
+    expect(byId("ticket-preview").textContent).not.toContain("Hunter2");
+  });
+
   it("previews exactly what is sent (after redaction), then submits and follows delivery live", async () => {
     const { fake } = await open();
     await fill("VPN does not connect", "Since this morning. My password=hunter2 did not help.");
