@@ -322,8 +322,15 @@ impl Relay {
                     false,
                 )
             }
-            "enroll.invalid_secret" | "auth.clock_skew" => {
+            // A replay can only be a nonce collision or a resend by a proxy: a new attempt
+            // gets a new nonce.
+            "enroll.invalid_secret" | "auth.clock_skew" | "auth.replay" => {
                 SendError::transient(format!("{what}: {message} (code {code})"), false)
+            }
+            // The request was changed on the way (a proxy rewriting the body or path), or the
+            // key file is damaged: retrying the same thing cannot help.
+            "auth.unsigned" | "auth.malformed" | "auth.bad_digest" | "auth.bad_signature" => {
+                SendError::permanent(format!("{what}: {message} (code {code})"))
             }
             "request.too_large" | "relay.key_conflict" | "request.invalid" | "relay.not_found" => {
                 SendError::permanent(format!("{what}: {message} (code {code})"))
