@@ -386,13 +386,17 @@ pub fn options_for(
 /// At most this many previews are kept (a user previewing again and again without sending).
 const MAX_PREVIEWS: usize = 8;
 
-/// What the shell can add to a ticket besides the form: its last report and its log files.
+/// What the shell can add to a ticket besides the form: its last report, its log files and
+/// the managed policy of the configuration it loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     /// The last diagnosis, used when the form carries none.
     pub last_report: Option<Report>,
     /// Deskside's own log files, newest first.
     pub log_files: Vec<PathBuf>,
+    /// The effective managed policy's provenance ([`managed_policy`]), put in the device
+    /// snapshot.
+    pub managed_policy: Option<serde_json::Value>,
 }
 
 /// The request as the evidence crate takes it, from the form.
@@ -599,7 +603,7 @@ pub async fn gather(
         };
         serde_json::to_value(deskside_device::snapshot_with(&opts).await)
             .ok()
-            .map(with_managed_policy)
+            .map(|device| with_managed_policy(device, sources.managed_policy.as_ref()))
     } else {
         None
     };
@@ -664,15 +668,24 @@ pub async fn gather(
     })
 }
 
-/// The device snapshot with the effective managed policy's provenance under
-/// `managed_policy` (`deskside.policy/1`, credentials redacted), when policy applies: the
-/// helpdesk sees which settings IT enforced and from where, and policy that was refused.
-fn with_managed_policy(mut device: serde_json::Value) -> serde_json::Value {
-    if let Ok(loaded) = crate::load_config()
-        && (loaded.layers.iter().any(|s| s.kind.is_policy()) || !loaded.policy_errors.is_empty())
+/// The effective managed policy's provenance (`deskside.policy/1`, credentials redacted), when
+/// policy applies: the helpdesk sees which settings IT enforced and from where, and policy
+/// that was refused.
+#[must_use]
+pub fn managed_policy(loaded: &deskside_config::Loaded) -> Option<serde_json::Value> {
+    (loaded.layers.iter().any(|s| s.kind.is_policy()) || !loaded.policy_errors.is_empty())
+        .then(|| loaded.policy_report())
+}
+
+/// The device snapshot with `policy` under `managed_policy`.
+fn with_managed_policy(
+    mut device: serde_json::Value,
+    policy: Option<&serde_json::Value>,
+) -> serde_json::Value {
+    if let Some(policy) = policy
         && let Some(obj) = device.as_object_mut()
     {
-        obj.insert("managed_policy".to_owned(), loaded.policy_report());
+        obj.insert("managed_policy".to_owned(), policy.clone());
     }
     device
 }

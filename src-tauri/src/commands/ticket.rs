@@ -35,6 +35,7 @@ pub async fn preview_ticket(app: AppHandle, draft: TicketDraft) -> Result<Ticket
     let sources = Sources {
         last_report: shell.memory.health.report(),
         log_files: log_dir(&app).map_or_else(Vec::new, |d| ticket::newest_logs(&d)),
+        managed_policy: ticket::managed_policy(&loaded),
     };
     Ok(ticket::preview(&loaded.config, &draft, &sources, &shell.memory.previews).await?)
 }
