@@ -438,16 +438,7 @@ pub fn fail_if_misconfigured(
     config: &deskside_config::Config,
     outbox: &deskside_outbox::Outbox,
 ) -> Result<Vec<i64>, AgentError> {
-    // Through the Deskside server's relay the device does not use `[helpdesk]` at all.
-    let relay = config
-        .server
-        .url
-        .as_deref()
-        .is_some_and(|u| !u.trim().is_empty());
-    if config.helpdesk.kind.is_none() || relay {
-        return Ok(Vec::new());
-    }
-    match deskside_helpdesk::check_config(&config.helpdesk) {
+    match deskside_helpdesk::check_device_config(config) {
         Ok(()) => Ok(Vec::new()),
         Err(problem) => {
             tracing::warn!(code = problem.code(), "helpdesk not usable: {problem}");

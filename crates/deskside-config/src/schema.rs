@@ -422,6 +422,15 @@ pub struct ServerConfig {
     pub enroll_secret: Option<String>,
 }
 
+impl ServerConfig {
+    /// The server's URL when one is configured (blank counts as none): the one rule for
+    /// "tickets go through the relay".
+    #[must_use]
+    pub fn relay_url(&self) -> Option<&str> {
+        self.url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+}
+
 /// `[tickets]`: what a ticket may carry and how long delivery is retried.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]

@@ -42,7 +42,7 @@ pub use error::{HelpdeskError, SendError};
 pub use http::parse_retry_after;
 pub use secret::Secret;
 use serde::{Deserialize, Serialize};
-pub use settings::{Settings, SmtpTls, check_config, required_keys};
+pub use settings::{Settings, SmtpTls, check_config, check_device_config, required_keys};
 
 /// The idempotency-key line every ticket body ends with; connectors without a searchable field
 /// find tickets by it, and agents can quote it.

@@ -98,6 +98,19 @@ pub fn required_keys(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Checks the helpdesk this device sends to, as [`check_config`] does, when it uses one: no
+/// `helpdesk.kind` means tickets are not set up (nothing to check), and through the Deskside
+/// server's relay the device does not use `[helpdesk]` at all.
+///
+/// # Errors
+/// The first problem found, as [`HelpdeskError`].
+pub fn check_device_config(config: &deskside_config::Config) -> Result<(), HelpdeskError> {
+    if config.helpdesk.kind.is_none() || config.server.relay_url().is_some() {
+        return Ok(());
+    }
+    check_config(&config.helpdesk)
+}
+
 /// Checks the `[helpdesk]` section without contacting anything or reading the keyring: a
 /// known kind, every required key present (all missing ones named at once), URLs usable,
 /// SMTP settings consistent.

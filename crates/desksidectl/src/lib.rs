@@ -233,16 +233,7 @@ async fn run(cli: Cli) -> ExitCode {
                 ConfigCommand::Validate => {
                     // The chosen connector's keys, by the same check the connector runs (not
                     // when tickets go through the Deskside server's relay instead).
-                    let relay = loaded
-                        .config
-                        .server
-                        .url
-                        .as_deref()
-                        .is_some_and(|u| !u.trim().is_empty());
-                    if loaded.config.helpdesk.kind.is_some()
-                        && !relay
-                        && let Err(e) = deskside_helpdesk::check_config(&loaded.config.helpdesk)
-                    {
+                    if let Err(e) = deskside_helpdesk::check_device_config(&loaded.config) {
                         eprintln_safe(&format!("desksidectl: {e} (code {})", e.code()));
                         return ExitCode::from(EXIT_CANNOT_RUN);
                     }

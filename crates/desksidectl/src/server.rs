@@ -30,7 +30,7 @@ pub enum ServerCommand {
 
 fn relay(loaded: &Loaded) -> Result<Relay, ExitCode> {
     let c = &loaded.config;
-    let Some(url) = c.server.url.as_deref().filter(|u| !u.trim().is_empty()) else {
+    let Some(url) = c.server.relay_url() else {
         eprintln_safe(
             "desksidectl: no Deskside server is configured: IT sets [server] url in the system config or policy\n(code server.not_configured)",
         );

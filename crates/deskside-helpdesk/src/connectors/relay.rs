@@ -450,12 +450,7 @@ impl Connector for Relay {
 /// [`HelpdeskError`] as for [`crate::from_config`]; for the relay, when `server.url` is not a
 /// URL or no data folder can be found.
 pub fn for_device(config: &deskside_config::Config) -> Result<crate::Helpdesk, HelpdeskError> {
-    let Some(url) = config
-        .server
-        .url
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-    else {
+    let Some(url) = config.server.relay_url() else {
         let settings = crate::Settings::from_config(&config.helpdesk)?;
         return crate::from_config(&settings);
     };
