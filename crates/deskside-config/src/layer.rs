@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::ConfigError;
 use crate::owner::{self, Ownership};
-use crate::schema::{self, Kind, PartialConfig};
+use crate::schema::{self, Kind};
 
 /// The largest config file accepted, in bytes (1 MiB); real files are a few hundred bytes.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -285,7 +285,7 @@ impl Layer {
                 let candidates = schema::SECTIONS
                     .iter()
                     .map(|s| (*s).to_owned())
-                    .chain(schema::KEYS.iter().map(schema::KeySpec::dotted));
+                    .chain(schema::KEYS.iter().map(schema::KeyDef::dotted));
                 errors.push(ConfigError::UnknownLock {
                     file: file.clone(),
                     key: lock.clone(),
@@ -377,21 +377,29 @@ fn check_keys(
     let mut errors = Vec::new();
     let sections: Vec<String> = table.keys().cloned().collect();
     for section in sections {
+        let line = line_of(&section);
         let keys: Vec<String> = match table.get(&section) {
             Some(toml::Value::Table(t)) if schema::SECTIONS.contains(&section.as_str()) => {
                 t.keys().cloned().collect()
             }
+            Some(value) if schema::SECTIONS.contains(&section.as_str()) => {
+                errors.push(ConfigError::WrongType {
+                    file: file.to_owned(),
+                    key: section.clone(),
+                    expected: "a table of settings".to_owned(),
+                    found: type_of(value),
+                    line,
+                });
+                table.remove(&section);
+                continue;
+            }
             _ => {
-                // Unknown section, or a known one that is not a table: checked whole.
-                let one: toml::Table = table
-                    .get(&section)
-                    .map(|v| std::iter::once((section.clone(), v.clone())).collect())
-                    .unwrap_or_default();
-                if let Err(e) = serde_path_to_error::deserialize::<_, PartialConfig>(
-                    toml::Value::Table(one.clone()),
-                ) {
-                    errors.push(describe(file, &one, &e, line_of(&section)));
-                }
+                errors.push(ConfigError::UnknownKey {
+                    suggestion: suggest_key(std::slice::from_ref(&section)),
+                    file: file.to_owned(),
+                    key: section.clone(),
+                    line,
+                });
                 table.remove(&section);
                 continue;
             }
@@ -403,15 +411,21 @@ fn check_keys(
             let Some(value) = t.get(&name) else {
                 continue;
             };
-            let mut inner = toml::Table::new();
-            inner.insert(name.clone(), value.clone());
-            let mut one = toml::Table::new();
-            one.insert(section.clone(), toml::Value::Table(inner));
-            let checked: Result<PartialConfig, _> =
-                serde_path_to_error::deserialize(toml::Value::Table(one.clone()));
-            if let Err(e) = checked {
-                let dotted = format!("{section}.{name}");
-                errors.push(describe(file, &one, &e, line_of(&dotted)));
+            let dotted = format!("{section}.{name}");
+            let names = [section.clone(), name.clone()];
+            let error = match schema::find(&section, &name) {
+                None => Some(ConfigError::UnknownKey {
+                    suggestion: suggest_key(&names),
+                    file: file.to_owned(),
+                    key: dotted.clone(),
+                    line: line_of(&dotted),
+                }),
+                Some(_) => schema::check_value(&section, &name, value)
+                    .err()
+                    .map(|e| describe(file, value, &names, &e, line_of(&dotted))),
+            };
+            if let Some(e) = error {
+                errors.push(e);
                 if let Some(toml::Value::Table(t)) = table.get_mut(&section) {
                     t.remove(&name);
                 }
@@ -436,44 +450,50 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Turns a serde error at a path into an error naming the key and what it must hold.
+/// Turns a serde error on one key's `value` into an error naming the key and what it must hold.
 fn describe(
     file: &str,
-    table: &toml::Table,
+    value: &toml::Value,
+    names: &[String; 2],
     err: &serde_path_to_error::Error<toml::de::Error>,
     line: Option<usize>,
 ) -> ConfigError {
-    let mut names = Vec::new();
     let mut item = None;
+    let mut depth = 0;
+    let mut path = Vec::new();
     for segment in err.path().iter() {
         match segment {
-            serde_path_to_error::Segment::Map { key } => names.push(key.clone()),
-            serde_path_to_error::Segment::Seq { index } => item = Some(*index),
-            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+            serde_path_to_error::Segment::Map { key } => {
+                depth += 1;
+                path.push(key.clone());
+            }
+            // Only an index right below the key is an item of a list key.
+            serde_path_to_error::Segment::Seq { index } if depth == 2 && item.is_none() => {
+                item = Some(*index);
+            }
+            _ => {}
         }
     }
     let key = names.join(".");
     let message = err.inner().message();
     let file = file.to_owned();
-    let spec = match names.as_slice() {
-        [section, name] => schema::find(section, name),
-        _ => None,
-    };
-
     if message.starts_with("unknown field") {
+        // A field inside a table item, such as an admin action's.
         return ConfigError::UnknownKey {
-            suggestion: suggest_key(&names),
+            suggestion: None,
             file,
-            key,
+            key: path.join("."),
             line,
         };
     }
-
-    let value = lookup(table, &names, item);
+    let spec = schema::find(&names[0], &names[1]);
+    let value = match item {
+        Some(i) => value.as_array().and_then(|a| a.get(i)),
+        None => Some(value),
+    };
     let expected = match (spec, item) {
         (Some(spec), Some(_)) => spec.kind.expected_item().to_owned(),
         (Some(spec), None) => spec.kind.expected().to_owned(),
-        (None, _) if names.len() == 1 => "a table of settings".to_owned(),
         (None, _) => "a known value".to_owned(),
     };
     let at_item = item
@@ -502,22 +522,6 @@ fn describe(
         key,
         problem: format!("expected {expected}, found{shown}{at_item}{detail}"),
         line,
-    }
-}
-
-fn lookup<'t>(
-    table: &'t toml::Table,
-    names: &[String],
-    item: Option<usize>,
-) -> Option<&'t toml::Value> {
-    let (first, rest) = names.split_first()?;
-    let mut value = table.get(first)?;
-    for name in rest {
-        value = value.as_table()?.get(name)?;
-    }
-    match item {
-        Some(i) => value.as_array()?.get(i),
-        None => Some(value),
     }
 }
 
@@ -568,7 +572,7 @@ fn suggest_key(names: &[String]) -> Option<String> {
             schema::KEYS
                 .iter()
                 .find(|k| k.name == name)
-                .map(schema::KeySpec::dotted)
+                .map(schema::KeyDef::dotted)
         }
         _ => None,
     }

@@ -84,9 +84,10 @@ impl Loaded {
     /// `<redacted>` (a `keyring:` reference is shown: it is not the secret).
     pub fn to_show_json(&self) -> Value {
         let mut config = serde_json::to_value(&self.config).unwrap_or(Value::Null);
-        for key in schema::SECRET_KEYS {
-            if let Some((section, name)) = key.split_once('.')
-                && let Some(value) = config.get_mut(section).and_then(|s| s.get_mut(name))
+        for spec in schema::KEYS.iter().filter(|k| k.is_secret()) {
+            if let Some(value) = config
+                .get_mut(spec.section)
+                .and_then(|s| s.get_mut(spec.name))
                 && value.as_str().is_some_and(|v| !v.starts_with("keyring:"))
             {
                 *value = Value::from("<redacted>");
@@ -138,7 +139,7 @@ impl Loaded {
     /// `keyring:` reference and overridden values): this goes into tickets.
     #[must_use]
     pub fn policy_report(&self) -> Value {
-        let secret = |key: &str| schema::SECRET_KEYS.contains(&key);
+        let secret = schema::is_secret;
         let shown = |key: &str, value: Value| {
             if secret(key) && !value.is_null() {
                 Value::from("<redacted>")

@@ -249,7 +249,7 @@ fn remove_key(layer: &mut Layer, key: &str) -> bool {
     removed
 }
 
-/// Refuses keys that run programs ([`schema::PROGRAM_KEYS`]) in a user file or in an explicit
+/// Refuses keys that run programs ([`schema::Sensitivity::Program`]) in a user file or in an explicit
 /// file that is not admin-owned: no such file ever held them legitimately.
 fn check_program_keys(layer: &Layer) -> Result<(), ConfigError> {
     let refused = match layer.source.kind {
@@ -262,27 +262,32 @@ fn check_program_keys(layer: &Layer) -> Result<(), ConfigError> {
     if !refused {
         return Ok(());
     }
-    match schema::PROGRAM_KEYS.iter().find(|key| sets(layer, key)) {
+    let program_keys = schema::KEYS.iter().filter(|k| k.runs_programs());
+    match program_keys
+        .map(schema::KeyDef::dotted)
+        .find(|key| sets(layer, key))
+    {
         Some(key) => Err(ConfigError::AdminOnly {
             file: layer.source.location(),
-            key: (*key).to_owned(),
+            key,
             layer: layer.source.kind.as_str(),
         }),
         None => Ok(()),
     }
 }
 
-/// Removes the admin-only keys ([`schema::ADMIN_ONLY`]) from a layer that is not admin-owned,
+/// Removes the admin-only keys ([`schema::KeyDef::admin_only`]) from a layer that is not admin-owned,
 /// returning one note per key removed.
 fn drop_admin_only(layer: &mut Layer) -> Vec<String> {
     let Ownership::NotAdmin { reason } = &layer.owner else {
         return Vec::new();
     };
     let mut notes = Vec::new();
-    for (key, why) in schema::ADMIN_ONLY {
-        let Some((section, name)) = key.split_once('.') else {
+    for spec in schema::KEYS {
+        let Some(why) = spec.admin_only() else {
             continue;
         };
+        let (key, section, name) = (spec.dotted(), spec.section, spec.name);
         let removed = layer
             .table
             .get_mut(section)

@@ -1,7 +1,9 @@
-//! The configuration schema: the typed [`Config`] the rest of Deskside reads, its built-in
-//! defaults, the all-optional "partial" mirror each layer file is checked against, and the table of
-//! every key with the type a user must write. Keeping the three side by side is what lets an error
-//! say what was expected, and a test checks that they name the same keys.
+//! The configuration schema: the typed [`Config`] the rest of Deskside reads, with its built-in
+//! defaults, and [`KEYS`], where each key is declared once with its kind, its documentation for
+//! administrators, the values it accepts and who may set it. The layer checks, the admin-only
+//! and secret lists, the registry and property-list mappings, `docs/config.md`'s reference and
+//! the admin templates (`crate::templates`) all derive from [`KEYS`]; a test keeps it and the
+//! fields of [`Config`] in step.
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -285,7 +287,7 @@ impl Default for FixesConfig {
 /// One admin-defined action (`[[fixes.actions]]`): a button that runs a program with arguments,
 /// never through a shell.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AdminAction {
     /// Stable id, such as `restart-agent` (lowercase letters, digits, `.`, `_`, `-`).
     pub id: String,
@@ -565,9 +567,11 @@ pub struct SecurityConfig {
     pub allow_http_hosts: Vec<String>,
 }
 
-/// What a user must write for a key; drives "expected …" in error messages.
+/// What a user must write for a key; drives "expected …" in error messages, the value's type in
+/// every template, and how a registry value or property-list value maps to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+#[non_exhaustive]
+pub enum Kind {
     /// `true` or `false`.
     Bool,
     /// A non-negative integer.
@@ -610,94 +614,439 @@ impl Kind {
             _ => "a string",
         }
     }
-}
 
-/// One leaf key of the schema.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct KeySpec {
-    /// The table the key lives in, such as `network`.
-    pub(crate) section: &'static str,
-    /// The key within its table, such as `probe_urls`.
-    pub(crate) name: &'static str,
-    /// What the key holds.
-    pub(crate) kind: Kind,
-}
+    /// Whether the key holds a list.
+    #[must_use]
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            Self::TextList | Self::SubnetList | Self::CountList | Self::TableList
+        )
+    }
 
-impl KeySpec {
-    /// The dotted path, such as `network.probe_urls`.
-    pub(crate) fn dotted(&self) -> String {
-        format!("{}.{}", self.section, self.name)
+    /// The type as the reference documentation names it.
+    #[must_use]
+    pub fn doc_name(self) -> &'static str {
+        match self {
+            Self::Bool => "boolean",
+            Self::Count => "integer",
+            Self::Number => "number",
+            Self::Text => "string",
+            Self::TextList => "list of strings",
+            Self::SubnetList => "list of CIDR subnets",
+            Self::CountList => "list of integers",
+            Self::TableList => "list of tables",
+        }
     }
 }
 
-const fn key(section: &'static str, name: &'static str, kind: Kind) -> KeySpec {
-    KeySpec {
+/// What values a key accepts beyond its [`Kind`]; checked on the merged configuration
+/// (`validate.rs`) and written into every template (ADMX ranges and drop-downs, Jamf `enum`,
+/// ProfileManifest ranges, the reference).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Allowed {
+    /// Anything of the key's kind.
+    Any,
+    /// One of these words (a text key) or, for a list key, each item one of them.
+    OneOf(&'static [&'static str]),
+    /// An integer from `min` to `max` (inclusive).
+    Range {
+        /// Smallest value.
+        min: u64,
+        /// Largest value.
+        max: u64,
+    },
+    /// A number from 0 to 100.
+    Percent,
+    /// `http://` or `https://` URLs (each item of a list).
+    HttpUrl,
+    /// Host names: no whitespace, at most 253 characters (each item of a list).
+    HostName,
+    /// Non-empty paths (each item of a list).
+    Path,
+    /// A colour written `#rrggbb`.
+    Color,
+    /// A shape checked by code, described in plain words for the documentation.
+    Shape(&'static str),
+}
+
+impl Allowed {
+    /// The rule in plain words, for the reference and the templates' explanations.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Any => String::new(),
+            Self::OneOf(words) => words
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Self::Range { min, max } if *max == u64::MAX => format!("at least {min}"),
+            Self::Range { min, max } => format!("{min}–{max}"),
+            Self::Percent => "0–100".to_owned(),
+            Self::HttpUrl => "http:// or https:// URL".to_owned(),
+            Self::HostName => "host names".to_owned(),
+            Self::Path => "non-empty paths".to_owned(),
+            Self::Color => "`#rrggbb`".to_owned(),
+            Self::Shape(text) => (*text).to_owned(),
+        }
+    }
+}
+
+/// How sensitive a key is: who may set it, and whether its value is a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Sensitivity {
+    /// Any layer may set it.
+    Normal,
+    /// Security-sensitive: honoured only from mandatory policy or the admin-owned system file;
+    /// the text says why.
+    AdminOnly(&'static str),
+    /// Admin-only and a credential (or a `keyring:SERVICE/ACCOUNT` reference to one): also
+    /// shown as `<redacted>`.
+    Secret(&'static str),
+    /// Admin-only and runs programs: in a user file (or an explicit file) it is an error, not
+    /// a note, since no such file ever held it legitimately.
+    Program(&'static str),
+}
+
+/// The levels a key may be set at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Levels {
+    /// Mandatory and recommended policy and every file.
+    Any,
+    /// Mandatory policy and the admin-owned system file only (security-sensitive keys).
+    AdminOnly,
+}
+
+/// One key of the configuration, declared once: everything else (the layer checks, the
+/// admin-only and secret lists, the policy mappings, `docs/config.md`'s reference and the
+/// admin templates) is derived from [`KEYS`]. The typed field of [`Config`] holds its value and
+/// its built-in default; a test keeps the two in step.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyDef {
+    /// The table the key lives in, such as `network`.
+    pub section: &'static str,
+    /// The key within its table, such as `probe_urls`.
+    pub name: &'static str,
+    /// What the key holds.
+    pub kind: Kind,
+    /// What it does, in plain English for administrators (one or two sentences).
+    pub doc: &'static str,
+    /// An example value as TOML, for keys whose default is unset or empty.
+    pub example: Option<&'static str>,
+    /// The values it accepts.
+    pub allowed: Allowed,
+    /// Who may set it.
+    pub sensitivity: Sensitivity,
+}
+
+impl KeyDef {
+    /// The dotted path, such as `network.probe_urls`.
+    #[must_use]
+    pub fn dotted(&self) -> String {
+        format!("{}.{}", self.section, self.name)
+    }
+
+    /// Why only IT may set it, for security-sensitive keys.
+    #[must_use]
+    pub fn admin_only(&self) -> Option<&'static str> {
+        match self.sensitivity {
+            Sensitivity::Normal => None,
+            Sensitivity::AdminOnly(why) | Sensitivity::Secret(why) | Sensitivity::Program(why) => {
+                Some(why)
+            }
+        }
+    }
+
+    /// Whether the value is a credential, shown `<redacted>`.
+    #[must_use]
+    pub fn is_secret(&self) -> bool {
+        matches!(self.sensitivity, Sensitivity::Secret(_))
+    }
+
+    /// Whether the key runs programs.
+    #[must_use]
+    pub fn runs_programs(&self) -> bool {
+        matches!(self.sensitivity, Sensitivity::Program(_))
+    }
+
+    /// The levels it may be set at.
+    #[must_use]
+    pub fn levels(&self) -> Levels {
+        if self.admin_only().is_some() {
+            Levels::AdminOnly
+        } else {
+            Levels::Any
+        }
+    }
+
+    /// The built-in default as TOML; `None` when the key is unset by default.
+    #[must_use]
+    pub fn default_value(&self) -> Option<toml::Value> {
+        let table = toml::Table::try_from(Config::default()).ok()?;
+        table.get(self.section)?.as_table()?.get(self.name).cloned()
+    }
+
+    const fn example(mut self, toml: &'static str) -> Self {
+        self.example = Some(toml);
+        self
+    }
+
+    const fn allowed(mut self, allowed: Allowed) -> Self {
+        self.allowed = allowed;
+        self
+    }
+
+    const fn range(self, min: u64, max: u64) -> Self {
+        self.allowed(Allowed::Range { min, max })
+    }
+
+    const fn one_of(self, words: &'static [&'static str]) -> Self {
+        self.allowed(Allowed::OneOf(words))
+    }
+
+    const fn admin(mut self, why: &'static str) -> Self {
+        self.sensitivity = Sensitivity::AdminOnly(why);
+        self
+    }
+}
+
+const fn key(section: &'static str, name: &'static str, kind: Kind, doc: &'static str) -> KeyDef {
+    KeyDef {
         section,
         name,
         kind,
+        doc,
+        example: None,
+        allowed: Allowed::Any,
+        sensitivity: Sensitivity::Normal,
     }
 }
 
-/// The sections, in the order they appear in [`Config`].
+/// The sections, in the order they appear in [`Config`], with what each is for.
+pub const SECTION_DOCS: &[(&str, &str)] = &[
+    (
+        "network",
+        "Internet reachability, DNS and connection-quality checks.",
+    ),
+    ("vpn", "Corporate VPN checks and the VPN reconnect fix."),
+    ("disk", "Free-space, inode and temp-file checks."),
+    ("clock", "Clock-offset checks."),
+    ("system", "Whole-machine checks such as uptime."),
+    (
+        "app",
+        "The tray app: background checks, start at login, notifications.",
+    ),
+    ("branding", "Company branding shown in the app."),
+    (
+        "fixes",
+        "One-click fixes: which run automatically, the audit log, admin-defined actions.",
+    ),
+    (
+        "helpdesk",
+        "Where tickets go: the helpdesk connector and its settings.",
+    ),
+    (
+        "tickets",
+        "What tickets may carry: forbidden parts, personal-data redaction, size caps, retries.",
+    ),
+    (
+        "server",
+        "The Deskside server this device enrols with (tickets then go through its relay).",
+    ),
+    (
+        "password",
+        "Password expiry and change: the directory and when to warn.",
+    ),
+    (
+        "security",
+        "Exceptions to the secure defaults, granted by IT only.",
+    ),
+];
+
+/// The section names, in the order they appear in [`Config`].
 pub(crate) const SECTIONS: &[&str] = &[
     "network", "vpn", "disk", "clock", "system", "app", "branding", "fixes", "helpdesk", "tickets",
     "server", "password", "security",
 ];
 
-/// Keys only IT may set, with why: honoured only from an admin-owned layer (the system file when
-/// root owns it and nobody else may write it, an admin-owned explicit file, managed policy).
-/// From any other layer they are ignored with a note, except [`PROGRAM_KEYS`], which a user or
-/// explicit file may not even contain.
-pub(crate) const ADMIN_ONLY: &[(&str, &str)] = &[
-    ("fixes.actions", "it runs programs"),
-    ("helpdesk.url", "helpdesk credentials are sent to it"),
-    ("helpdesk.token", "it is a helpdesk credential"),
-    ("helpdesk.api_key", "it is a helpdesk credential"),
-    ("helpdesk.password", "it is a helpdesk credential"),
-    ("helpdesk.app_token", "it is a helpdesk credential"),
-    ("helpdesk.secret", "it is a helpdesk credential"),
-    ("helpdesk.smtp_password", "it is a helpdesk credential"),
-    ("helpdesk.smtp_host", "the SMTP login is sent to it"),
-    (
-        "helpdesk.impersonate",
-        "it files tickets as another helpdesk user",
-    ),
-    ("tickets.requester", "it decides whom tickets are filed for"),
-    (
-        "tickets.requesters",
-        "it decides whom tickets are filed for",
-    ),
-    (
-        "server.url",
-        "the device's enrolment secret and signed requests are sent to it",
-    ),
-    ("server.enroll_secret", "it is an enrolment credential"),
-    (
-        "vpn.connection",
-        "the VPN reconnect runs it with administrator rights",
-    ),
-    (
-        "security.allow_http_hosts",
-        "it lets credentials travel unencrypted",
-    ),
+/// The VPN clients the reconnect fix can drive.
+const CLIENTS: &[&str] = &[
+    "wireguard",
+    "networkmanager",
+    "openvpn",
+    "rasdial",
+    "scutil",
+];
+/// The helpdesk connectors.
+const HELPDESK_KINDS: &[&str] = &[
+    "rt",
+    "redmine",
+    "jsm",
+    "zendesk",
+    "freshservice",
+    "servicenow",
+    "glpi",
+    "zammad",
+    "webhook",
+    "email",
+];
+/// Parts of a ticket that `tickets.forbid` can name (`diagnostics` is an alias of `diagnosis`).
+const TICKET_PARTS: &[&str] = &[
+    "device",
+    "diagnosis",
+    "diagnostics",
+    "fixes",
+    "audit",
+    "logs",
+    "screenshot",
+];
+/// A timeout or threshold in milliseconds: past a minute a check is not "quick".
+const MS: Allowed = Allowed::Range {
+    min: 1,
+    max: 60_000,
+};
+/// At least 1.
+const POSITIVE: Allowed = Allowed::Range {
+    min: 1,
+    max: u64::MAX,
+};
+const CREDENTIAL: &str = "it is a helpdesk credential";
+
+/// Every key, in documentation order: the one declaration of the configuration's keys.
+pub const KEYS: &[KeyDef] = &[
+    key("network", "probe_urls", Kind::TextList, "URLs fetched to decide whether the internet is reachable: a 204 answer, or a 200 whose body contains `probe_expect_body`, counts as reachable. At least one.").allowed(Allowed::HttpUrl),
+    key("network", "probe_expect_body", Kind::Text, "When set, a 200 answer whose body contains this text also means the internet is reachable.").example("\"success\""),
+    key("network", "dns_names", Kind::TextList, "Names that must resolve for the DNS check to pass.").allowed(Allowed::HostName),
+    key("network", "dns_timeout_ms", Kind::Count, "Time limit of one DNS query, in milliseconds.").allowed(MS),
+    key("network", "http_timeout_ms", Kind::Count, "Time limit of one web probe, in milliseconds.").allowed(MS),
+    key("network", "quality_samples", Kind::Count, "Echo requests sent per target to measure loss, latency and jitter.").range(1, 200),
+    key("network", "warn_loss_percent", Kind::Number, "Packet loss, in percent, from which the connection-quality check warns; below `fail_loss_percent`.").allowed(Allowed::Percent),
+    key("network", "fail_loss_percent", Kind::Number, "Packet loss, in percent, from which the connection-quality check fails.").allowed(Allowed::Percent),
+    key("network", "warn_latency_ms", Kind::Count, "Latency, in milliseconds, from which the connection-quality check warns; below `fail_latency_ms`.").range(0, 60_000),
+    key("network", "fail_latency_ms", Kind::Count, "Latency, in milliseconds, from which the connection-quality check fails.").range(0, 60_000),
+    key("network", "warn_jitter_ms", Kind::Count, "Jitter, in milliseconds, from which the connection-quality check warns.").range(0, 60_000),
+    key("network", "pac_url", Kind::Text, "A proxy auto-configuration (PAC) file checked in addition to the system's.").example("\"http://wpad.corp.example/wpad.dat\"").allowed(Allowed::HttpUrl),
+    key("vpn", "required", Kind::Bool, "Whether a missing VPN is a failure rather than information."),
+    key("vpn", "interfaces", Kind::TextList, "Glob patterns of network interface names that are VPN tunnels.").allowed(Allowed::Shape("non-empty glob patterns such as `wg*`")),
+    key("vpn", "corporate_subnets", Kind::SubnetList, "Subnets reached through the VPN.").example("[\"10.0.0.0/8\"]"),
+    key("vpn", "internal_names", Kind::TextList, "Internal names that must resolve when the VPN is up.").example("[\"intranet.corp.example\"]").allowed(Allowed::HostName),
+    key("vpn", "internal_urls", Kind::TextList, "Internal web addresses that must answer when the VPN is up.").example("[\"https://intranet.corp.example/\"]").allowed(Allowed::HttpUrl),
+    key("vpn", "handshake_max_age_s", Kind::Count, "WireGuard: a handshake older than this many seconds is stale.").allowed(POSITIVE),
+    key("vpn", "client", Kind::Text, "The VPN client the VPN reconnect fix drives (`rasdial` on Windows, `scutil` on macOS); unset offers no reconnect.").example("\"wireguard\"").one_of(CLIENTS),
+    key("vpn", "connection", Kind::Text, "The VPN client's connection: a wg-quick interface or config file, a NetworkManager connection or an OpenVPN instance.").example("\"wg0\"").allowed(Allowed::Shape("a connection name or config file path, not starting with `-`")).admin("the VPN reconnect runs it with administrator rights"),
+    key("disk", "paths", Kind::TextList, "Mount points or drives to check; empty means every real local volume.").example("[\"/\", \"/home\"]").allowed(Allowed::Path),
+    key("disk", "warn_free_percent", Kind::Number, "Free space, in percent, below which the disk check warns.").allowed(Allowed::Percent),
+    key("disk", "fail_free_percent", Kind::Number, "Free space, in percent, below which the disk check fails; below `warn_free_percent`.").allowed(Allowed::Percent),
+    key("disk", "warn_free_inodes_percent", Kind::Number, "Free inodes, in percent, below which the disk check warns.").allowed(Allowed::Percent),
+    key("disk", "fail_free_inodes_percent", Kind::Number, "Free inodes, in percent, below which the disk check fails; below `warn_free_inodes_percent`.").allowed(Allowed::Percent),
+    key("disk", "temp_paths", Kind::TextList, "Temp folders to measure; empty means the OS temp folder and the user's cache folder.").example("[\"/var/tmp\"]").allowed(Allowed::Path),
+    key("disk", "temp_warn_bytes", Kind::Count, "Total size of temp files, in bytes, from which the temp check warns.").allowed(POSITIVE),
+    key("clock", "warn_offset_s", Kind::Count, "Clock offset, in seconds, from which the clock check warns; below `fail_offset_s`."),
+    key("clock", "fail_offset_s", Kind::Count, "Clock offset, in seconds, from which the clock check fails."),
+    key("system", "uptime_warn_days", Kind::Count, "Uptime, in days, from which a restart is suggested.").allowed(POSITIVE),
+    key("app", "check_interval_s", Kind::Count, "Seconds between background health checks of the tray app (a network change also triggers one).").range(60, 86_400),
+    key("app", "autostart", Kind::Bool, "Start the tray app at login."),
+    key("app", "notify", Kind::Bool, "Show a notification when a new problem appears."),
+    key("branding", "organization", Kind::Text, "Organisation name shown in the app's title; unset shows \"Deskside\".").example("\"Acme\""),
+    key("branding", "accent_color", Kind::Text, "Accent colour of the app.").allowed(Allowed::Color),
+    key("branding", "logo_path", Kind::Text, "Path of a logo image (PNG or SVG) on the computer; unset shows the Deskside logo.").example("\"/usr/share/acme/logo.png\""),
+    key("fixes", "auto", Kind::TextList, "Built-in fix ids that `diagnose --fix` may apply without asking when they address the root cause; a destructive fix here is a warning.").allowed(Allowed::Shape("built-in fix ids")),
+    key("fixes", "disabled", Kind::TextList, "Fix ids (built-in or admin actions) never offered.").example("[\"net.reset_stack\"]").allowed(Allowed::Shape("built-in fix ids or admin action ids")),
+    key("fixes", "temp_max_age_days", Kind::Count, "The clear-temp fix removes temp and cache files older than this many days.").allowed(POSITIVE),
+    key("fixes", "audit_max_bytes", Kind::Count, "The fix audit log is rotated when it grows past this many bytes.").range(4096, u64::MAX),
+    key("fixes", "audit_keep", Kind::Count, "How many rotated audit logs are kept.").range(0, 100),
+    KeyDef { sensitivity: Sensitivity::Program("it runs programs"), ..key("fixes", "actions", Kind::TableList, "Admin-defined actions: buttons that run a program (absolute path, arguments as a list, no shell). Each is a table with `id`, `title`, optional `description`, `program`, `args`, `elevate` (default false), `timeout_s` (default 60, 1–3600) and `addresses` (check ids). In the registry: a JSON array of such tables.").example("[{ id = \"restart-agent\", title = \"Restart the management agent\", program = \"/usr/bin/systemctl\", args = [\"restart\", \"acme-agent.service\"], elevate = true, timeout_s = 60, addresses = [\"system.uptime\"] }]") },
+    key("helpdesk", "kind", Kind::Text, "The helpdesk connector tickets are filed with; unset means no helpdesk.").example("\"rt\"").one_of(HELPDESK_KINDS),
+    key("helpdesk", "url", Kind::Text, "Base URL of the helpdesk (or of the webhook); https:// (http:// only to this computer or a host in `security.allow_http_hosts`).").example("\"https://rt.corp.example/\"").allowed(Allowed::HttpUrl).admin("helpdesk credentials are sent to it"),
+    key("helpdesk", "queue", Kind::Text, "RT: the queue new tickets go to.").example("\"General\""),
+    KeyDef { sensitivity: Sensitivity::Secret(CREDENTIAL), ..key("helpdesk", "token", Kind::Text, "RT: the API token, or `keyring:SERVICE/ACCOUNT` to read it from the OS keyring.").example("\"keyring:deskside/rt\"") },
+    key("helpdesk", "project", Kind::Text, "Redmine: the project identifier.").example("\"it-support\""),
+    KeyDef { sensitivity: Sensitivity::Secret(CREDENTIAL), ..key("helpdesk", "api_key", Kind::Text, "Redmine: the API key, or `keyring:SERVICE/ACCOUNT`.").example("\"keyring:deskside/redmine\"") },
+    key("helpdesk", "key_field", Kind::Text, "RT and Redmine custom field (Freshservice: custom field name) holding Deskside's idempotency key; unset means `Deskside Key` (Freshservice: `deskside_key`).").example("\"Deskside Key\""),
+    key("helpdesk", "key_field_id", Kind::Count, "Redmine: the id of that custom field; needed when the API key is not an administrator's.").example("3"),
+    key("helpdesk", "user", Kind::Text, "JSM, Zendesk, ServiceNow, GLPI: the account name or e-mail the API is used as.").example("\"agent@corp.example\""),
+    KeyDef { sensitivity: Sensitivity::Secret(CREDENTIAL), ..key("helpdesk", "password", Kind::Text, "ServiceNow: the account's password, or `keyring:SERVICE/ACCOUNT`.").example("\"keyring:deskside/servicenow\"") },
+    key("helpdesk", "service_desk_id", Kind::Text, "JSM: the service desk id.").example("\"1\""),
+    key("helpdesk", "request_type_id", Kind::Text, "JSM: the request type id.").example("\"10\""),
+    key("helpdesk", "group", Kind::Text, "Zammad: the group new tickets go to.").example("\"Users\""),
+    KeyDef { sensitivity: Sensitivity::Secret(CREDENTIAL), ..key("helpdesk", "app_token", Kind::Text, "GLPI: the application token (App-Token), or `keyring:SERVICE/ACCOUNT`.").example("\"keyring:deskside/glpi\"") },
+    KeyDef { sensitivity: Sensitivity::Secret(CREDENTIAL), ..key("helpdesk", "secret", Kind::Text, "Webhook: the HMAC-SHA256 signing key, or `keyring:SERVICE/ACCOUNT`.").example("\"keyring:deskside/webhook\"") },
+    key("helpdesk", "smtp_host", Kind::Text, "E-mail: the SMTP server.").example("\"smtp.corp.example\"").admin("the SMTP login is sent to it"),
+    key("helpdesk", "smtp_port", Kind::Count, "E-mail: the SMTP port; unset means 587 (starttls), 465 (tls) or 25 (none).").example("587").range(1, 65_535),
+    key("helpdesk", "smtp_tls", Kind::Text, "E-mail: how the SMTP connection is encrypted; `none` only for a mail server on this computer.").one_of(&["starttls", "tls", "none"]),
+    key("helpdesk", "smtp_user", Kind::Text, "E-mail: the SMTP login, if the server needs one.").example("\"deskside\""),
+    KeyDef { sensitivity: Sensitivity::Secret(CREDENTIAL), ..key("helpdesk", "smtp_password", Kind::Text, "E-mail: the SMTP password, or `keyring:SERVICE/ACCOUNT`.").example("\"keyring:deskside/smtp\"") },
+    key("helpdesk", "from", Kind::Text, "E-mail: the sender address; also the requester for helpdesks that need an e-mail (Freshservice, Zendesk, Zammad).").example("\"deskside@corp.example\""),
+    key("helpdesk", "to", Kind::Text, "E-mail: the helpdesk's address tickets are sent to.").example("\"helpdesk@corp.example\""),
+    key("helpdesk", "timeout_s", Kind::Count, "Time limit of one request to the helpdesk, in seconds.").range(1, 300),
+    key("helpdesk", "impersonate", Kind::Bool, "Redmine: file issues as the user (X-Redmine-Switch-User; the API key must be an administrator's). Off: the body names the user instead.").admin("it files tickets as another helpdesk user"),
+    key("tickets", "forbid", Kind::TextList, "Parts of a ticket never sent.").example("[\"screenshot\"]").one_of(TICKET_PARTS),
+    key("tickets", "redact_personal", Kind::Bool, "Also hide personal data in tickets: user names in paths, MAC addresses, the serial number."),
+    key("tickets", "max_bundle_bytes", Kind::Count, "Largest ticket bundle (JSON plus screenshot), in bytes; logs, then the screenshot, are cut first.").range(65_536, u64::MAX),
+    key("tickets", "max_log_bytes", Kind::Count, "Largest part of one log file kept in a ticket (its end), in bytes.").range(1024, u64::MAX),
+    key("tickets", "max_attempts", Kind::Count, "Delivery attempts before a ticket is marked failed.").range(1, 1000),
+    key("tickets", "submit_wait_s", Kind::Count, "How long `ticket submit` tries to deliver before leaving the ticket queued, in seconds.").range(0, 300),
+    key("tickets", "requester", Kind::Text, "Whom tickets are filed for: an e-mail template where `{user}` is the OS login.").example("\"{user}@corp.example\"").allowed(Allowed::Shape("an e-mail template containing `@`")).admin("it decides whom tickets are filed for"),
+    key("tickets", "requesters", Kind::TextList, "Explicit identities, `\"login = address\"`, which win over the template.").example("[\"jdoe = jane.doe@corp.example\"]").allowed(Allowed::Shape("`login = address` entries")).admin("it decides whom tickets are filed for"),
+    key("tickets", "categories", Kind::TextList, "Root cause → ticket category when the user chose none, `\"pattern = category\"`, first match wins; the pattern is a check id, a prefix such as `net.*`, or `*`.").allowed(Allowed::Shape("`pattern = category` entries")),
+    key("server", "url", Kind::Text, "Base URL of the Deskside server; when set, tickets go through its relay. https:// (http:// only to this computer or a host in `security.allow_http_hosts`).").example("\"https://deskside.corp.example/\"").allowed(Allowed::HttpUrl).admin("the device's enrolment secret and signed requests are sent to it"),
+    KeyDef { sensitivity: Sensitivity::Secret("it is an enrolment credential"), ..key("server", "enroll_secret", Kind::Text, "The one-time enrolment secret, exchanged for the device's own key by `desksidectl server enroll`.").example("\"...\"") },
+    key("password", "source", Kind::Text, "Where password expiry comes from; unset turns the password feature off.").example("\"ad\"").one_of(&["ad", "ldap", "kerberos", "manual"]),
+    key("password", "url", Kind::Text, "Directory URL: ldaps://, or ldap:// with StartTLS (plain binds are refused).").example("\"ldaps://dc1.corp.example\"").allowed(Allowed::Shape("an ldaps:// or ldap:// URL")),
+    key("password", "base_dn", Kind::Text, "Search base of the directory.").example("\"DC=corp,DC=example\""),
+    key("password", "ca_file", Kind::Text, "PEM file of the CA that signed the directory's certificate; unset uses the OS store.").example("\"/etc/ssl/corp-ca.pem\""),
+    key("password", "user", Kind::Text, "Account name; unset means the logged-in user.").example("\"jdoe\""),
+    key("password", "warn_days", Kind::CountList, "Days before expiry on which to warn (then daily from the smallest).").range(0, 365),
+    key("password", "domain", Kind::Text, "AD: the UPN suffix the user binds with (jdoe@corp.example); unset uses the realm.").example("\"corp.example\""),
+    key("password", "user_dn_template", Kind::Text, "OpenLDAP: the user's DN, `{user}` standing for the account name.").example("\"uid={user},ou=people,dc=example,dc=org\"").allowed(Allowed::Shape("contains `{user}`")),
+    key("password", "policy_dn", Kind::Text, "OpenLDAP: the password-policy entry used when the user's entry names none.").example("\"cn=default,ou=policies,dc=example,dc=org\""),
+    key("password", "kerberos_realm", Kind::Text, "Kerberos realm.").example("\"CORP.EXAMPLE\""),
+    key("password", "kpasswd_server", Kind::Text, "Kerberos: host (optionally `:port`) of the kpasswd service; unset asks DNS.").example("\"dc1.corp.example\""),
+    key("password", "krb5_config", Kind::Text, "Kerberos configuration file for kinit/kpasswd (KRB5_CONFIG); unset uses the system's.").example("\"/etc/krb5.conf\""),
+    key("password", "refresh_ticket", Kind::Bool, "After a password change, get a fresh Kerberos ticket into the user's credential cache."),
+    key("password", "change_url", Kind::Text, "Web page where the password can be changed (manual source, and as a fallback).").example("\"https://sspr.corp.example/change\"").allowed(Allowed::HttpUrl),
+    key("password", "reset_url", Kind::Text, "Self-service reset page for a forgotten password.").example("\"https://sspr.corp.example/reset\"").allowed(Allowed::HttpUrl),
+    key("password", "unlock_url", Kind::Text, "Self-service page for a locked-out account.").example("\"https://sspr.corp.example/unlock\"").allowed(Allowed::HttpUrl),
+    key("password", "keyring_entries", Kind::TextList, "Extra OS-keyring entries to update after a change, `service/user` (`{user}` = the account).").example("[\"imap.corp.example/{user}\"]").allowed(Allowed::Shape("`service/user` entries")),
+    key("password", "other_credentials", Kind::TextList, "Saved credentials Deskside cannot update, named for the user to update by hand.").example("[\"Wi-Fi on your phone\"]"),
+    key("password", "internal", Kind::Bool, "The directory is reachable only over the VPN: the change pre-flight checks the VPN."),
+    key("password", "min_strength", Kind::Count, "Lowest zxcvbn strength score a new password must reach.").range(0, 4),
+    key("security", "allow_http_hosts", Kind::TextList, "Hosts a credential may be sent to over plain http:// (each use is a warning); otherwise credential URLs must be https://.").example("[\"helpdesk.corp.example\"]").allowed(Allowed::Shape("host names or IP addresses, no scheme, port, path or wildcard")).admin("it lets credentials travel unencrypted"),
 ];
 
-/// Keys holding a credential (or a `keyring:SERVICE/ACCOUNT` reference to one): `config show`
-/// prints `<redacted>` for a literal value.
-pub(crate) const SECRET_KEYS: &[&str] = &[
-    "helpdesk.token",
-    "helpdesk.api_key",
-    "helpdesk.password",
-    "helpdesk.app_token",
-    "helpdesk.secret",
-    "helpdesk.smtp_password",
-    "server.enroll_secret",
-];
+/// The schema entry for `section.name`, if there is one.
+pub(crate) fn find(section: &str, name: &str) -> Option<&'static KeyDef> {
+    KEYS.iter().find(|k| k.section == section && k.name == name)
+}
 
-/// Admin-only keys that run programs: in a user file, or an explicit file that is not
-/// admin-owned, they are a `config.admin_only` error rather than a note, since no stale file
-/// ever held them legitimately.
-pub(crate) const PROGRAM_KEYS: &[&str] = &["fixes.actions"];
+/// The schema entry for a dotted key, if there is one.
+#[must_use]
+pub fn find_dotted(key: &str) -> Option<&'static KeyDef> {
+    let (section, name) = key.split_once('.')?;
+    find(section, name)
+}
+
+/// Whether the dotted key holds a credential (shown `<redacted>`).
+pub(crate) fn is_secret(key: &str) -> bool {
+    find_dotted(key).is_some_and(KeyDef::is_secret)
+}
+
+/// Checks one key's value against its kind alone, the way the typed [`Config`] will read it:
+/// the value is deserialized into a configuration holding only that key.
+pub(crate) fn check_value(
+    section: &str,
+    name: &str,
+    value: &toml::Value,
+) -> Result<(), serde_path_to_error::Error<toml::de::Error>> {
+    let mut inner = toml::Table::new();
+    inner.insert(name.to_owned(), value.clone());
+    let mut one = toml::Table::new();
+    one.insert(section.to_owned(), toml::Value::Table(inner));
+    serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(one)).map(|_| ())
+}
 
 /// The built-in fix ids (the catalogue of `deskside-fixes`, which depends on this crate and
 /// has a test that keeps the two equal), each with why it is destructive when it is: such a fix
@@ -723,326 +1072,6 @@ pub const BUILTIN_FIXES: &[(&str, Option<&str>)] = &[
     ("system.restart_prompt", Some("restarts the computer")),
 ];
 
-/// Every leaf key, in documentation order.
-pub(crate) const KEYS: &[KeySpec] = &[
-    key("network", "probe_urls", Kind::TextList),
-    key("network", "probe_expect_body", Kind::Text),
-    key("network", "dns_names", Kind::TextList),
-    key("network", "dns_timeout_ms", Kind::Count),
-    key("network", "http_timeout_ms", Kind::Count),
-    key("network", "quality_samples", Kind::Count),
-    key("network", "warn_loss_percent", Kind::Number),
-    key("network", "fail_loss_percent", Kind::Number),
-    key("network", "warn_latency_ms", Kind::Count),
-    key("network", "fail_latency_ms", Kind::Count),
-    key("network", "warn_jitter_ms", Kind::Count),
-    key("network", "pac_url", Kind::Text),
-    key("vpn", "required", Kind::Bool),
-    key("vpn", "interfaces", Kind::TextList),
-    key("vpn", "corporate_subnets", Kind::SubnetList),
-    key("vpn", "internal_names", Kind::TextList),
-    key("vpn", "internal_urls", Kind::TextList),
-    key("vpn", "handshake_max_age_s", Kind::Count),
-    key("vpn", "client", Kind::Text),
-    key("vpn", "connection", Kind::Text),
-    key("disk", "paths", Kind::TextList),
-    key("disk", "warn_free_percent", Kind::Number),
-    key("disk", "fail_free_percent", Kind::Number),
-    key("disk", "warn_free_inodes_percent", Kind::Number),
-    key("disk", "fail_free_inodes_percent", Kind::Number),
-    key("disk", "temp_paths", Kind::TextList),
-    key("disk", "temp_warn_bytes", Kind::Count),
-    key("clock", "warn_offset_s", Kind::Count),
-    key("clock", "fail_offset_s", Kind::Count),
-    key("system", "uptime_warn_days", Kind::Count),
-    key("app", "check_interval_s", Kind::Count),
-    key("app", "autostart", Kind::Bool),
-    key("app", "notify", Kind::Bool),
-    key("branding", "organization", Kind::Text),
-    key("branding", "accent_color", Kind::Text),
-    key("branding", "logo_path", Kind::Text),
-    key("fixes", "auto", Kind::TextList),
-    key("fixes", "disabled", Kind::TextList),
-    key("fixes", "temp_max_age_days", Kind::Count),
-    key("fixes", "audit_max_bytes", Kind::Count),
-    key("fixes", "audit_keep", Kind::Count),
-    key("fixes", "actions", Kind::TableList),
-    key("helpdesk", "kind", Kind::Text),
-    key("helpdesk", "url", Kind::Text),
-    key("helpdesk", "queue", Kind::Text),
-    key("helpdesk", "token", Kind::Text),
-    key("helpdesk", "project", Kind::Text),
-    key("helpdesk", "api_key", Kind::Text),
-    key("helpdesk", "key_field", Kind::Text),
-    key("helpdesk", "key_field_id", Kind::Count),
-    key("helpdesk", "user", Kind::Text),
-    key("helpdesk", "password", Kind::Text),
-    key("helpdesk", "service_desk_id", Kind::Text),
-    key("helpdesk", "request_type_id", Kind::Text),
-    key("helpdesk", "group", Kind::Text),
-    key("helpdesk", "app_token", Kind::Text),
-    key("helpdesk", "secret", Kind::Text),
-    key("helpdesk", "smtp_host", Kind::Text),
-    key("helpdesk", "smtp_port", Kind::Count),
-    key("helpdesk", "smtp_tls", Kind::Text),
-    key("helpdesk", "smtp_user", Kind::Text),
-    key("helpdesk", "smtp_password", Kind::Text),
-    key("helpdesk", "from", Kind::Text),
-    key("helpdesk", "to", Kind::Text),
-    key("helpdesk", "timeout_s", Kind::Count),
-    key("helpdesk", "impersonate", Kind::Bool),
-    key("tickets", "forbid", Kind::TextList),
-    key("tickets", "redact_personal", Kind::Bool),
-    key("tickets", "max_bundle_bytes", Kind::Count),
-    key("tickets", "max_log_bytes", Kind::Count),
-    key("tickets", "max_attempts", Kind::Count),
-    key("tickets", "submit_wait_s", Kind::Count),
-    key("tickets", "requester", Kind::Text),
-    key("tickets", "requesters", Kind::TextList),
-    key("tickets", "categories", Kind::TextList),
-    key("server", "url", Kind::Text),
-    key("server", "enroll_secret", Kind::Text),
-    key("password", "source", Kind::Text),
-    key("password", "url", Kind::Text),
-    key("password", "base_dn", Kind::Text),
-    key("password", "ca_file", Kind::Text),
-    key("password", "user", Kind::Text),
-    key("password", "warn_days", Kind::CountList),
-    key("password", "domain", Kind::Text),
-    key("password", "user_dn_template", Kind::Text),
-    key("password", "policy_dn", Kind::Text),
-    key("password", "kerberos_realm", Kind::Text),
-    key("password", "kpasswd_server", Kind::Text),
-    key("password", "krb5_config", Kind::Text),
-    key("password", "refresh_ticket", Kind::Bool),
-    key("password", "change_url", Kind::Text),
-    key("password", "reset_url", Kind::Text),
-    key("password", "unlock_url", Kind::Text),
-    key("password", "keyring_entries", Kind::TextList),
-    key("password", "other_credentials", Kind::TextList),
-    key("password", "internal", Kind::Bool),
-    key("password", "min_strength", Kind::Count),
-    key("security", "allow_http_hosts", Kind::TextList),
-];
-
-/// The schema entry for `section.name`, if there is one.
-pub(crate) fn find(section: &str, name: &str) -> Option<&'static KeySpec> {
-    KEYS.iter().find(|k| k.section == section && k.name == name)
-}
-
-// The partial mirror: what one layer file may contain. Every field is optional and unknown
-// fields are refused, so a typo is an error that names the key instead of a silent default.
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-pub(crate) struct PartialConfig {
-    network: Option<PartialNetwork>,
-    vpn: Option<PartialVpn>,
-    disk: Option<PartialDisk>,
-    clock: Option<PartialClock>,
-    system: Option<PartialSystem>,
-    app: Option<PartialApp>,
-    branding: Option<PartialBranding>,
-    fixes: Option<PartialFixes>,
-    helpdesk: Option<PartialHelpdesk>,
-    tickets: Option<PartialTickets>,
-    server: Option<PartialServer>,
-    password: Option<PartialPassword>,
-    security: Option<PartialSecurity>,
-}
-
-// The fields are only checked, never read: the layer keeps its `toml::Table` for merging.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialNetwork {
-    probe_urls: Option<Vec<String>>,
-    probe_expect_body: Option<String>,
-    dns_names: Option<Vec<String>>,
-    dns_timeout_ms: Option<u64>,
-    http_timeout_ms: Option<u64>,
-    quality_samples: Option<u32>,
-    warn_loss_percent: Option<f64>,
-    fail_loss_percent: Option<f64>,
-    warn_latency_ms: Option<u64>,
-    fail_latency_ms: Option<u64>,
-    warn_jitter_ms: Option<u64>,
-    pac_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialVpn {
-    required: Option<bool>,
-    interfaces: Option<Vec<String>>,
-    corporate_subnets: Option<Vec<IpNet>>,
-    internal_names: Option<Vec<String>>,
-    internal_urls: Option<Vec<String>>,
-    handshake_max_age_s: Option<u64>,
-    client: Option<String>,
-    connection: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialDisk {
-    paths: Option<Vec<String>>,
-    warn_free_percent: Option<f64>,
-    fail_free_percent: Option<f64>,
-    warn_free_inodes_percent: Option<f64>,
-    fail_free_inodes_percent: Option<f64>,
-    temp_paths: Option<Vec<String>>,
-    temp_warn_bytes: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialClock {
-    warn_offset_s: Option<u64>,
-    fail_offset_s: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialSystem {
-    uptime_warn_days: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialApp {
-    check_interval_s: Option<u64>,
-    autostart: Option<bool>,
-    notify: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialBranding {
-    organization: Option<String>,
-    accent_color: Option<String>,
-    logo_path: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialFixes {
-    auto: Option<Vec<String>>,
-    disabled: Option<Vec<String>>,
-    temp_max_age_days: Option<u64>,
-    audit_max_bytes: Option<u64>,
-    audit_keep: Option<u64>,
-    actions: Option<Vec<PartialAction>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialAction {
-    id: String,
-    title: String,
-    description: Option<String>,
-    program: String,
-    args: Option<Vec<String>>,
-    elevate: Option<bool>,
-    timeout_s: Option<u64>,
-    addresses: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialHelpdesk {
-    kind: Option<String>,
-    url: Option<String>,
-    queue: Option<String>,
-    token: Option<String>,
-    project: Option<String>,
-    api_key: Option<String>,
-    key_field: Option<String>,
-    key_field_id: Option<u64>,
-    user: Option<String>,
-    password: Option<String>,
-    service_desk_id: Option<String>,
-    request_type_id: Option<String>,
-    group: Option<String>,
-    app_token: Option<String>,
-    secret: Option<String>,
-    smtp_host: Option<String>,
-    smtp_port: Option<u64>,
-    smtp_tls: Option<String>,
-    smtp_user: Option<String>,
-    smtp_password: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    timeout_s: Option<u64>,
-    impersonate: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialTickets {
-    forbid: Option<Vec<String>>,
-    redact_personal: Option<bool>,
-    max_bundle_bytes: Option<u64>,
-    max_log_bytes: Option<u64>,
-    max_attempts: Option<u64>,
-    submit_wait_s: Option<u64>,
-    requester: Option<String>,
-    requesters: Option<Vec<String>>,
-    categories: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialServer {
-    url: Option<String>,
-    enroll_secret: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialPassword {
-    source: Option<String>,
-    url: Option<String>,
-    base_dn: Option<String>,
-    ca_file: Option<String>,
-    user: Option<String>,
-    warn_days: Option<Vec<u64>>,
-    domain: Option<String>,
-    user_dn_template: Option<String>,
-    policy_dn: Option<String>,
-    kerberos_realm: Option<String>,
-    kpasswd_server: Option<String>,
-    krb5_config: Option<String>,
-    refresh_ticket: Option<bool>,
-    change_url: Option<String>,
-    reset_url: Option<String>,
-    unlock_url: Option<String>,
-    keyring_entries: Option<Vec<String>>,
-    other_credentials: Option<Vec<String>>,
-    internal: Option<bool>,
-    min_strength: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "deserialized only to type-check a layer file")]
-struct PartialSecurity {
-    allow_http_hosts: Option<Vec<String>>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1066,22 +1095,75 @@ mod tests {
         config.branding.organization = Some("Acme".into());
         config.branding.logo_path = Some("/usr/share/acme/logo.png".into());
         let from_config = leaf_keys(&serde_json::to_value(&config).unwrap());
-        let from_table: BTreeSet<String> = KEYS.iter().map(KeySpec::dotted).collect();
+        let from_table: BTreeSet<String> = KEYS.iter().map(KeyDef::dotted).collect();
         assert_eq!(from_config, from_table);
         let sections: BTreeSet<&str> = KEYS.iter().map(|k| k.section).collect();
         assert_eq!(sections, SECTIONS.iter().copied().collect());
     }
 
     #[test]
-    fn admin_only_keys_exist_and_program_keys_are_among_them() {
-        for (key, why) in ADMIN_ONLY {
-            let (section, name) = key.split_once('.').unwrap();
-            assert!(find(section, name).is_some(), "{key} is not a key");
-            assert!(!why.is_empty());
+    fn every_key_is_declared_once_with_a_doc_and_a_default_or_example() {
+        let mut seen = BTreeSet::new();
+        for spec in KEYS {
+            assert!(
+                seen.insert(spec.dotted()),
+                "{} declared twice",
+                spec.dotted()
+            );
+            assert!(
+                spec.doc.ends_with('.'),
+                "{}: doc is a sentence",
+                spec.dotted()
+            );
+            if let Some(example) = spec.example {
+                let parsed: toml::Table = toml::from_str(&format!("v = {example}"))
+                    .unwrap_or_else(|e| panic!("{}: example: {e}", spec.dotted()));
+                check_value(spec.section, spec.name, &parsed["v"])
+                    .unwrap_or_else(|e| panic!("{}: example: {e}", spec.dotted()));
+            } else {
+                assert!(
+                    spec.default_value().is_some(),
+                    "{} has neither a default nor an example",
+                    spec.dotted()
+                );
+            }
         }
-        for key in PROGRAM_KEYS {
-            assert!(ADMIN_ONLY.iter().any(|(k, _)| k == key), "{key}");
+        let sections: Vec<&str> = SECTION_DOCS.iter().map(|(s, _)| *s).collect();
+        assert_eq!(sections, SECTIONS);
+    }
+
+    #[test]
+    fn security_sensitive_keys_are_the_expected_ones() {
+        let admin: BTreeSet<String> = KEYS
+            .iter()
+            .filter(|k| k.admin_only().is_some())
+            .map(KeyDef::dotted)
+            .collect();
+        for key in [
+            "fixes.actions",
+            "helpdesk.url",
+            "helpdesk.token",
+            "helpdesk.secret",
+            "helpdesk.smtp_host",
+            "server.url",
+            "server.enroll_secret",
+            "vpn.connection",
+            "security.allow_http_hosts",
+        ] {
+            assert!(admin.contains(key), "{key}");
         }
+        assert!(
+            KEYS.iter()
+                .filter(|k| k.is_secret())
+                .all(|k| k.levels() == Levels::AdminOnly)
+        );
+        assert_eq!(
+            KEYS.iter()
+                .filter(|k| k.runs_programs())
+                .map(KeyDef::dotted)
+                .collect::<Vec<_>>(),
+            ["fixes.actions"]
+        );
     }
 
     /// docs/config.md shows every key (commented out when it has no default) under its section,
@@ -1116,12 +1198,16 @@ mod tests {
     }
 
     #[test]
-    fn partial_accepts_every_key_of_the_defaults() {
+    fn every_key_of_the_defaults_passes_the_key_check() {
         let mut config = Config::default();
         config.network.probe_expect_body = Some("x".into());
         config.network.pac_url = Some("http://pac.example.invalid/proxy.pac".into());
         config.vpn.corporate_subnets = vec!["10.0.0.0/8".parse().unwrap()];
         let table = toml::Table::try_from(&config).unwrap();
-        let _: PartialConfig = toml::Value::Table(table).try_into().unwrap();
+        for (section, keys) in &table {
+            for (name, value) in keys.as_table().unwrap() {
+                check_value(section, name, value).unwrap();
+            }
+        }
     }
 }

@@ -10,10 +10,8 @@ use std::fmt::Display;
 use crate::error::ConfigError;
 use crate::layer::shorten;
 use crate::loaded::Provenance;
-use crate::schema::{BUILTIN_FIXES, Config};
+use crate::schema::{Allowed, BUILTIN_FIXES, Config, KEYS};
 
-/// Longest accepted timeout, in milliseconds: past a minute a check is not "quick".
-const MAX_TIMEOUT_MS: u64 = 60_000;
 /// Longest DNS name (RFC 1035, textual form).
 const MAX_NAME_LEN: usize = 253;
 
@@ -54,36 +52,20 @@ pub(crate) fn check(
     (c.warnings.into_inner(), c.errors.into_inner())
 }
 
-/// Ranges, orderings and shapes of every section.
+/// The rules [`crate::schema::KEYS`] declares (words, ranges, URL/name/path shapes), then the
+/// orderings between keys and the shapes only code can check.
 fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
+    check_declared(c, config)?;
     let n = &config.network;
     c.non_empty_list("network.probe_urls", &n.probe_urls)?;
-    c.urls("network.probe_urls", &n.probe_urls)?;
-    c.names("network.dns_names", &n.dns_names)?;
-    c.timeout("network.dns_timeout_ms", n.dns_timeout_ms)?;
-    c.timeout("network.http_timeout_ms", n.http_timeout_ms)?;
-    if !(1..=200).contains(&n.quality_samples) {
-        c.fail(
-            "network.quality_samples",
-            format!("must be between 1 and 200, found {}", n.quality_samples),
-        )?;
-    }
-    c.percent("network.warn_loss_percent", n.warn_loss_percent)?;
-    c.percent("network.fail_loss_percent", n.fail_loss_percent)?;
     c.less(
         ("network.warn_loss_percent", n.warn_loss_percent),
         ("network.fail_loss_percent", n.fail_loss_percent),
     )?;
-    c.at_most("network.warn_latency_ms", n.warn_latency_ms, MAX_TIMEOUT_MS)?;
-    c.at_most("network.fail_latency_ms", n.fail_latency_ms, MAX_TIMEOUT_MS)?;
     c.less(
         ("network.warn_latency_ms", n.warn_latency_ms),
         ("network.fail_latency_ms", n.fail_latency_ms),
     )?;
-    c.at_most("network.warn_jitter_ms", n.warn_jitter_ms, MAX_TIMEOUT_MS)?;
-    if let Some(url) = &n.pac_url {
-        c.urls("network.pac_url", std::slice::from_ref(url))?;
-    }
 
     let v = &config.vpn;
     for (i, pattern) in v.interfaces.iter().enumerate() {
@@ -97,63 +79,138 @@ fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
             )?;
         }
     }
-    c.names("vpn.internal_names", &v.internal_names)?;
-    c.urls("vpn.internal_urls", &v.internal_urls)?;
-    c.positive("vpn.handshake_max_age_s", v.handshake_max_age_s)?;
-    check_vpn_client(c, v)?;
+    if let Some(conn) = &v.connection
+        && (conn.starts_with('-') || conn.chars().any(char::is_control))
+    {
+        c.fail(
+            "vpn.connection",
+            format!(
+                "expected a connection name or config file path, found {:?}",
+                shorten(conn)
+            ),
+        )?;
+    }
 
     let d = &config.disk;
-    c.paths("disk.paths", &d.paths)?;
-    c.percent("disk.warn_free_percent", d.warn_free_percent)?;
-    c.percent("disk.fail_free_percent", d.fail_free_percent)?;
     c.less(
         ("disk.fail_free_percent", d.fail_free_percent),
         ("disk.warn_free_percent", d.warn_free_percent),
     )?;
-    c.percent("disk.warn_free_inodes_percent", d.warn_free_inodes_percent)?;
-    c.percent("disk.fail_free_inodes_percent", d.fail_free_inodes_percent)?;
     c.less(
         ("disk.fail_free_inodes_percent", d.fail_free_inodes_percent),
         ("disk.warn_free_inodes_percent", d.warn_free_inodes_percent),
     )?;
-    c.paths("disk.temp_paths", &d.temp_paths)?;
-    c.positive("disk.temp_warn_bytes", d.temp_warn_bytes)?;
 
     let k = &config.clock;
     c.less(
         ("clock.warn_offset_s", k.warn_offset_s),
         ("clock.fail_offset_s", k.fail_offset_s),
     )?;
-
-    c.positive("system.uptime_warn_days", config.system.uptime_warn_days)?;
-    let a = &config.app;
-    if !(60..=86_400).contains(&a.check_interval_s) {
-        c.fail(
-            "app.check_interval_s",
-            format!(
-                "must be between 60 and 86400 seconds, got {}",
-                a.check_interval_s
-            ),
-        )?;
-    }
-    let b = &config.branding;
-    let hex = b.accent_color.strip_prefix('#').unwrap_or("");
-    if hex.len() != 6 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
-        c.fail(
-            "branding.accent_color",
-            format!(
-                "must be a colour written as #rrggbb, got {:?}",
-                b.accent_color
-            ),
-        )?;
-    }
     check_fixes(c, &config.fixes)?;
     check_tickets(c, &config.helpdesk, &config.tickets)?;
-    if let Some(url) = &config.server.url {
-        c.urls("server.url", std::slice::from_ref(url))?;
-    }
     check_password(c, &config.password)?;
     Ok(())
+}
+
+/// Every key's [`Allowed`] rule, read from the merged configuration as TOML (an unset key has
+/// nothing to check).
+fn check_declared(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
+    let Ok(table) = toml::Table::try_from(config) else {
+        return Ok(());
+    };
+    for spec in KEYS {
+        let Some(value) = table
+            .get(spec.section)
+            .and_then(toml::Value::as_table)
+            .and_then(|t| t.get(spec.name))
+        else {
+            continue;
+        };
+        let key = spec.dotted();
+        let items: Vec<&toml::Value> = match value {
+            toml::Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        let texts = || -> Vec<String> {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        match spec.allowed {
+            Allowed::OneOf(words) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(text) = item.as_str()
+                        && !words.contains(&text)
+                    {
+                        c.fail(
+                            &key,
+                            format!(
+                                "{}expected one of {}, found {:?}",
+                                list_item(value, i),
+                                words.join(", "),
+                                shorten(text)
+                            ),
+                        )?;
+                    }
+                }
+            }
+            Allowed::Range { min, max } => {
+                for (i, item) in items.iter().enumerate() {
+                    let Some(n) = item.as_integer().and_then(|n| u64::try_from(n).ok()) else {
+                        continue;
+                    };
+                    if (min..=max).contains(&n) {
+                        continue;
+                    }
+                    let expected = match (min, max) {
+                        (1, u64::MAX) => "a value greater than 0".to_owned(),
+                        (_, u64::MAX) => format!("at least {min}"),
+                        (0, _) => format!("at most {max}"),
+                        _ => format!("a value from {min} to {max}"),
+                    };
+                    c.fail(
+                        &key,
+                        format!("{}expected {expected}, found {n}", list_item(value, i)),
+                    )?;
+                }
+            }
+            Allowed::Percent => {
+                for item in &items {
+                    if let Some(n) = item.as_float().or_else(|| {
+                        item.as_integer()
+                            .and_then(|i| i32::try_from(i).ok())
+                            .map(f64::from)
+                    }) {
+                        c.percent(&key, n)?;
+                    }
+                }
+            }
+            Allowed::HttpUrl => c.urls(&key, &texts())?,
+            Allowed::HostName => c.names(&key, &texts())?,
+            Allowed::Path => c.paths(&key, &texts())?,
+            Allowed::Color => {
+                for text in texts() {
+                    let hex = text.strip_prefix('#').unwrap_or("");
+                    if hex.len() != 6 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
+                        c.fail(
+                            &key,
+                            format!("must be a colour written as #rrggbb, got {text:?}"),
+                        )?;
+                    }
+                }
+            }
+            Allowed::Any | Allowed::Shape(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// "item 2: " for an item of a list of more than one entry; nothing for single values.
+fn list_item(value: &toml::Value, index: usize) -> String {
+    value
+        .as_array()
+        .map_or_else(String::new, |a| item(a.len(), index))
 }
 
 /// `security.allow_http_hosts`: bare host names or IP addresses (IPv6 in brackets), returned
@@ -197,42 +254,6 @@ pub(crate) fn is_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-}
-
-/// `vpn.client`: one of the clients `vpn.reconnect` can drive; `vpn.connection` must not look
-/// like an option or hold control characters (the fixes crate validates it further per client).
-fn check_vpn_client(c: &Checker<'_>, v: &crate::schema::VpnConfig) -> Result<(), ConfigError> {
-    const CLIENTS: &[&str] = &[
-        "wireguard",
-        "networkmanager",
-        "openvpn",
-        "rasdial",
-        "scutil",
-    ];
-    if let Some(client) = &v.client
-        && !CLIENTS.contains(&client.as_str())
-    {
-        c.fail(
-            "vpn.client",
-            format!(
-                "expected one of {}, found {:?}",
-                CLIENTS.join(", "),
-                shorten(client)
-            ),
-        )?;
-    }
-    if let Some(conn) = &v.connection
-        && (conn.starts_with('-') || conn.chars().any(char::is_control))
-    {
-        c.fail(
-            "vpn.connection",
-            format!(
-                "expected a connection name or config file path, found {:?}",
-                shorten(conn)
-            ),
-        )?;
-    }
-    Ok(())
 }
 
 fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), ConfigError> {
@@ -284,14 +305,6 @@ fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), Co
             ));
         }
     }
-    c.positive("fixes.temp_max_age_days", f.temp_max_age_days)?;
-    if f.audit_max_bytes < 4096 {
-        c.fail(
-            "fixes.audit_max_bytes",
-            format!("must be at least 4096, got {}", f.audit_max_bytes),
-        )?;
-    }
-    c.at_most("fixes.audit_keep", f.audit_keep, 100)?;
     let mut seen = std::collections::BTreeSet::new();
     for (i, a) in f.actions.iter().enumerate() {
         let at = format!("item {} (id {:?})", i + 1, a.id);
@@ -325,17 +338,6 @@ fn check_fixes(c: &Checker<'_>, f: &crate::schema::FixesConfig) -> Result<(), Co
 
 /// `[password]`: the source, URL schemes and the shapes the password crate relies on.
 fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<(), ConfigError> {
-    if let Some(source) = &p.source
-        && !matches!(source.as_str(), "ad" | "ldap" | "kerberos" | "manual")
-    {
-        c.fail(
-            "password.source",
-            format!(
-                "expected \"ad\", \"ldap\", \"kerberos\" or \"manual\", found {:?}",
-                shorten(source)
-            ),
-        )?;
-    }
     if let Some(text) = &p.url {
         let problem = match url::Url::parse(text) {
             Err(e) => Some(e.to_string()),
@@ -354,15 +356,6 @@ fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<
                     shorten(text)
                 ),
             )?;
-        }
-    }
-    for (key, value) in [
-        ("password.change_url", &p.change_url),
-        ("password.reset_url", &p.reset_url),
-        ("password.unlock_url", &p.unlock_url),
-    ] {
-        if let Some(url) = value {
-            c.urls(key, std::slice::from_ref(url))?;
         }
     }
     if let Some(template) = &p.user_dn_template
@@ -391,16 +384,6 @@ fn check_password(c: &Checker<'_>, p: &crate::schema::PasswordConfig) -> Result<
             )?;
         }
     }
-    c.at_most("password.min_strength", p.min_strength, 4)?;
-    if let Some((i, bad)) = p.warn_days.iter().enumerate().find(|(_, d)| **d > 365) {
-        c.fail(
-            "password.warn_days",
-            format!(
-                "{}expected a number of days from 0 to 365, found {bad}",
-                item(p.warn_days.len(), i)
-            ),
-        )?;
-    }
     Ok(())
 }
 
@@ -410,42 +393,6 @@ fn check_tickets(
     h: &crate::schema::HelpdeskConfig,
     t: &crate::schema::TicketsConfig,
 ) -> Result<(), ConfigError> {
-    const KINDS: &[&str] = &[
-        "rt",
-        "redmine",
-        "jsm",
-        "zendesk",
-        "freshservice",
-        "servicenow",
-        "glpi",
-        "zammad",
-        "webhook",
-        "email",
-    ];
-    if let Some(kind) = &h.kind
-        && !KINDS.contains(&kind.as_str())
-    {
-        c.fail(
-            "helpdesk.kind",
-            format!(
-                "expected one of {}, found {:?}",
-                KINDS.join(", "),
-                shorten(kind)
-            ),
-        )?;
-    }
-    if let Some(url) = &h.url {
-        c.urls("helpdesk.url", std::slice::from_ref(url))?;
-    }
-    if !matches!(h.smtp_tls.as_str(), "starttls" | "tls" | "none") {
-        c.fail(
-            "helpdesk.smtp_tls",
-            format!(
-                "expected \"starttls\", \"tls\" or \"none\", found {:?}",
-                shorten(&h.smtp_tls)
-            ),
-        )?;
-    }
     if h.smtp_tls == "none"
         && let Some(host) = &h.smtp_host
         && !matches!(host.as_str(), "127.0.0.1" | "::1" | "[::1]" | "localhost")
@@ -458,64 +405,6 @@ fn check_tickets(
             ),
         )?;
     }
-    if let Some(port) = h.smtp_port
-        && !(1..=65_535).contains(&port)
-    {
-        c.fail(
-            "helpdesk.smtp_port",
-            format!("expected a port from 1 to 65535, found {port}"),
-        )?;
-    }
-    if !(1..=300).contains(&h.timeout_s) {
-        c.fail(
-            "helpdesk.timeout_s",
-            format!("expected 1 to 300 seconds, found {}", h.timeout_s),
-        )?;
-    }
-    const PARTS: &[&str] = &[
-        "device",
-        "diagnosis",
-        "diagnostics",
-        "fixes",
-        "audit",
-        "logs",
-        "screenshot",
-    ];
-    if let Some((i, bad)) = t
-        .forbid
-        .iter()
-        .enumerate()
-        .find(|(_, p)| !PARTS.contains(&p.as_str()))
-    {
-        c.fail(
-            "tickets.forbid",
-            format!(
-                "{}expected one of {}, found {:?}",
-                item(t.forbid.len(), i),
-                PARTS.join(", "),
-                shorten(bad)
-            ),
-        )?;
-    }
-    if t.max_bundle_bytes < 65_536 {
-        c.fail(
-            "tickets.max_bundle_bytes",
-            format!("must be at least 65536, found {}", t.max_bundle_bytes),
-        )?;
-    }
-    if t.max_log_bytes < 1024 {
-        c.fail(
-            "tickets.max_log_bytes",
-            format!("must be at least 1024, found {}", t.max_log_bytes),
-        )?;
-    }
-    if !(1..=1000).contains(&t.max_attempts) {
-        c.fail(
-            "tickets.max_attempts",
-            format!("expected 1 to 1000, found {}", t.max_attempts),
-        )?;
-    }
-    c.at_most("tickets.submit_wait_s", t.submit_wait_s, 300)?;
     if let Some(template) = &t.requester
         && !template.contains('@')
     {
@@ -596,30 +485,6 @@ impl Checker<'_> {
             key,
             format!("expected a percentage from 0 to 100, found {value}"),
         )
-    }
-
-    fn timeout(&self, key: &str, value: u64) -> Result<(), ConfigError> {
-        if (1..=MAX_TIMEOUT_MS).contains(&value) {
-            return Ok(());
-        }
-        self.fail(
-            key,
-            format!("expected a timeout from 1 to {MAX_TIMEOUT_MS} ms, found {value}"),
-        )
-    }
-
-    fn at_most(&self, key: &str, value: u64, max: u64) -> Result<(), ConfigError> {
-        if value <= max {
-            return Ok(());
-        }
-        self.fail(key, format!("expected at most {max}, found {value}"))
-    }
-
-    fn positive(&self, key: &str, value: u64) -> Result<(), ConfigError> {
-        if value > 0 {
-            return Ok(());
-        }
-        self.fail(key, "expected a value greater than 0, found 0".to_owned())
     }
 
     /// `low` must be strictly less than `high`; the error is reported on `low`'s key unless

@@ -224,15 +224,15 @@ fn semantic_errors_name_key_and_expectation() {
         ),
         (
             "[network]\ndns_timeout_ms = 0\n",
-            "key `network.dns_timeout_ms`: expected a timeout from 1 to 60000 ms, found 0",
+            "key `network.dns_timeout_ms`: expected a value from 1 to 60000, found 0",
         ),
         (
             "[network]\nhttp_timeout_ms = 60001\n",
-            "key `network.http_timeout_ms`: expected a timeout from 1 to 60000 ms, found 60001",
+            "key `network.http_timeout_ms`: expected a value from 1 to 60000, found 60001",
         ),
         (
             "[network]\nquality_samples = 0\n",
-            "key `network.quality_samples`: must be between 1 and 200, found 0",
+            "key `network.quality_samples`: expected a value from 1 to 200, found 0",
         ),
         (
             "[network]\nprobe_urls = []\n",
