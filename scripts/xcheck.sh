@@ -27,11 +27,9 @@ export XCHECK_TARGETS="${XCHECK_TARGETS-x86_64-pc-windows-gnu x86_64-pc-windows-
 # (which pulls the lab in as a dev-dependency). Every other package, tests included, must
 # build for Windows and macOS.
 export XCHECK_EXCLUDE="${XCHECK_EXCLUDE-deskside-lab deskside-helpdesk-tests deskside-e2e}"
-# Library unit tests run under Wine: every library crate but deskside-agent, whose
-# ticket::tests::forbidden_parts_are_shown_off_with_the_reason fails there (the e-mail
-# connector is not configured under Wine; not investigated yet, see docs/platforms.md). The
-# binaries desksidectl, deskside-elevate and the tray app keep their logic in these crates.
-export XCHECK_WIN_TESTS="${XCHECK_WIN_TESTS-deskside-secret deskside-exec deskside-config deskside-platform deskside-device deskside-netprobe deskside-diagnostics deskside-fixes deskside-fix-engine deskside-password deskside-evidence deskside-capture deskside-helpdesk deskside-outbox}"
+# Library unit tests run under Wine: every library crate with Windows logic. The binaries
+# desksidectl, deskside-elevate and the tray app keep their logic in these crates.
+export XCHECK_WIN_TESTS="${XCHECK_WIN_TESTS-deskside-secret deskside-exec deskside-config deskside-platform deskside-device deskside-netprobe deskside-diagnostics deskside-fixes deskside-fix-engine deskside-password deskside-evidence deskside-capture deskside-helpdesk deskside-outbox deskside-agent}"
 # The tray app embeds ui/dist (built by `npm run build` earlier in scripts/test.sh); a bare
 # placeholder page when it is missing (ignored by git) is enough to type-check the shell.
 export XCHECK_STUB_UI="${XCHECK_STUB_UI-1}"

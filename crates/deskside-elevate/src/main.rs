@@ -4,8 +4,11 @@
 //! as the app, and admin actions read from the system config file — never the environment,
 //! never a user's file. Anything else is refused with a message and exit code 2.
 //!
-//! Output: one JSON document on stdout (the steps and their results, or `{"error": …}`);
-//! exit 0 done, 1 ran but a step failed, 2 refused.
+//! Output: one JSON document (the steps and their results, or `{"error": …}`) on stdout, or —
+//! Windows, where the UAC prompt leaves no stdout to read — on the pipe named by a leading
+//! `--answer-pipe \\.\pipe\deskside-<32 hex>` (no other name is accepted: an elevated
+//! write to a path the caller chose could overwrite any file); exit 0 done, 1 ran but a step
+//! failed, 2 refused.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -18,12 +21,23 @@ fn main() -> ExitCode {
             Ok(a) => argv.push(a),
             Err(_) => {
                 return print(
+                    None,
                     2,
                     &serde_json::json!({"error": {"code": "fix.refused", "message": "the privileged helper refused: an argument is not valid text"}}),
                 );
             }
         }
     }
+    let (pipe, argv) = match deskside_fixes::elevate::split_answer_pipe(&argv) {
+        Ok((pipe, rest)) => (pipe, rest.to_vec()),
+        Err(e) => {
+            return print(
+                None,
+                2,
+                &serde_json::json!({"error": {"code": e.code(), "message": e.to_string()}}),
+            );
+        }
+    };
     // The system file at its fixed OS location; DESKSIDE_SYSTEM_CONFIG and every other
     // environment variable are ignored on purpose.
     let system = deskside_fixes::elevate::system_config_path();
@@ -37,12 +51,22 @@ fn main() -> ExitCode {
         &argv,
         system.as_deref(),
     ));
-    print(code, &value)
+    print(pipe.as_deref(), code, &value)
 }
 
-fn print(code: u8, value: &serde_json::Value) -> ExitCode {
+/// The answer to the answer pipe when there is one (stdout when it cannot be opened), else
+/// to stdout; the message to stderr too.
+fn print(pipe: Option<&str>, code: u8, value: &serde_json::Value) -> ExitCode {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    let to_pipe = pipe.and_then(|p| std::fs::OpenOptions::new().write(true).open(p).ok());
+    match to_pipe {
+        Some(mut pipe) => {
+            let _ = writeln!(pipe, "{text}");
+        }
+        None => {
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+    }
     if let Some(message) = value.pointer("/error/message").and_then(|m| m.as_str()) {
         let _ = writeln!(std::io::stderr().lock(), "deskside-elevate: {message}");
     }

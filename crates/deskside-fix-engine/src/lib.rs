@@ -1126,14 +1126,13 @@ impl Engine {
                 elevate::macos_invocation(&helper.to_string_lossy(), req)
             }
             Os::Windows => {
-                return Err(FixError::ElevationUnavailable {
-                    reason: "the Windows consent prompt is not wired up yet; run Deskside as administrator".to_owned(),
-                });
+                // The UAC prompt; the helper answers on a pipe (`elevate::run_through_uac`).
+                return elevate::run_through_uac(req, HELPER_TIMEOUT).await;
             }
         };
         let cmd = deskside_exec::Cmd::new(program)
             .args(args)
-            .timeout(Duration::from_secs(300));
+            .timeout(HELPER_TIMEOUT);
         let out = deskside_exec::run(&cmd)
             .await
             .map_err(|source| FixError::HelperNotStarted { source })?;
@@ -1151,6 +1150,9 @@ impl Engine {
         Err(FixError::ElevationUnavailable { reason })
     }
 }
+
+/// How long the privileged helper may take, consent prompt included.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How many times `diagnose --fix` re-diagnoses while checks that passed before fail after.
 const SETTLE_ROUNDS: usize = 3;

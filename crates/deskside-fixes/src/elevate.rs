@@ -178,17 +178,161 @@ pub struct RunAs {
     pub parameters: String,
 }
 
-/// Windows: the UAC invocation of the helper at `helper_exe`.
+/// Windows: the UAC invocation of the helper at `helper_exe`, answering on the pipe
+/// `answer_pipe` ([`answer_pipe_name`]): a process started through the consent prompt has no
+/// stdout its starter can read.
 #[must_use]
-pub fn windows_runas(helper_exe: &str, req: &Request) -> RunAs {
+pub fn windows_runas(helper_exe: &str, req: &Request, answer_pipe: &str) -> RunAs {
+    let mut args = vec![ANSWER_PIPE_FLAG.to_owned(), answer_pipe.to_owned()];
+    args.extend(helper_args(req));
     RunAs {
         verb: "runas",
         file: helper_exe.to_owned(),
-        parameters: helper_args(req)
+        parameters: args
             .iter()
             .map(|a| quote_windows_arg(a))
             .collect::<Vec<_>>()
             .join(" "),
+    }
+}
+
+/// The helper's option naming the pipe it answers on (Windows), before the verb.
+pub const ANSWER_PIPE_FLAG: &str = "--answer-pipe";
+/// Every answer pipe's name starts so; 32 lowercase hex digits follow.
+pub const ANSWER_PIPE_PREFIX: &str = r"\\.\pipe\deskside-";
+
+/// The name of a one-use answer pipe from 16 random bytes: `\\.\pipe\deskside-<32 hex>`.
+#[must_use]
+pub fn answer_pipe_name(random: [u8; 16]) -> String {
+    let mut name = String::from(ANSWER_PIPE_PREFIX);
+    for b in random {
+        name.push_str(&format!("{b:02x}"));
+    }
+    name
+}
+
+/// Whether `name` is exactly a name [`answer_pipe_name`] makes. The elevated helper writes
+/// its answer nowhere else: a path the caller could choose freely would let anyone who can
+/// start the helper make an administrator overwrite any file.
+#[must_use]
+pub fn valid_answer_pipe(name: &str) -> bool {
+    name.strip_prefix(ANSWER_PIPE_PREFIX).is_some_and(|hex| {
+        hex.len() == 32
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// The helper's arguments with a leading `--answer-pipe NAME` taken off.
+///
+/// # Errors
+/// [`FixError::Refused`] when the option has no value or the value is not an answer pipe.
+pub fn split_answer_pipe(argv: &[String]) -> Result<(Option<String>, &[String]), FixError> {
+    match argv {
+        [flag, name, rest @ ..] if flag == ANSWER_PIPE_FLAG => {
+            if valid_answer_pipe(name) {
+                Ok((Some(name.clone()), rest))
+            } else {
+                Err(refused("the answer pipe is not one of Deskside's"))
+            }
+        }
+        [flag] if flag == ANSWER_PIPE_FLAG => Err(refused("--answer-pipe needs a pipe name")),
+        _ => Ok((None, argv)),
+    }
+}
+
+/// Windows: the helper installed next to the running program (`deskside-elevate.exe` in the
+/// app's folder), or `None` when the program's path is unknown.
+#[must_use]
+pub fn windows_helper(exe: Option<&str>) -> Option<String> {
+    let exe = exe?;
+    let cut = exe.rfind(['\\', '/'])?;
+    Some(format!("{}\\deskside-elevate.exe", &exe[..cut]))
+}
+
+/// How a helper started through the UAC prompt ended.
+#[derive(Debug)]
+pub enum UacOutcome {
+    /// The user said no (or closed the prompt): `ERROR_CANCELLED`.
+    Cancelled,
+    /// The helper could not be started.
+    NotStarted(std::io::Error),
+    /// Still running when the engine's time ran out.
+    TimedOut,
+    /// It ended with this exit code and wrote this answer (empty when it wrote none).
+    Exited {
+        /// Exit code.
+        code: u32,
+        /// The answer read from the pipe.
+        answer: String,
+    },
+}
+
+/// The helper's JSON answer from a UAC run, or why there is none.
+///
+/// # Errors
+/// [`FixError::ElevationUnavailable`] with a plain reason; [`FixError::HelperNotStarted`].
+pub fn uac_answer(outcome: UacOutcome) -> Result<Value, FixError> {
+    let reason = match outcome {
+        UacOutcome::Exited { code, answer } => match serde_json::from_str::<Value>(answer.trim()) {
+            Ok(v) => return Ok(v),
+            Err(_) => format!("the helper gave no result (exit code {code})"),
+        },
+        UacOutcome::Cancelled => "you did not approve the administrator prompt".to_owned(),
+        UacOutcome::TimedOut => "the helper did not finish in time".to_owned(),
+        UacOutcome::NotStarted(source) => {
+            return Err(FixError::HelperNotStarted {
+                source: deskside_exec::ExecError::Spawn {
+                    program: "deskside-elevate.exe".to_owned(),
+                    source,
+                },
+            });
+        }
+    };
+    Err(FixError::ElevationUnavailable { reason })
+}
+
+/// Windows: run `req` through the UAC prompt with the helper next to this program and
+/// return its JSON answer. Elsewhere: [`FixError::ElevationUnavailable`].
+///
+/// # Errors
+/// As [`uac_answer`]; no helper path known.
+pub async fn run_through_uac(
+    req: &Request,
+    timeout: std::time::Duration,
+) -> Result<Value, FixError> {
+    #[cfg(windows)]
+    {
+        let exe = std::env::current_exe().ok();
+        let Some(helper) = windows_helper(exe.as_deref().and_then(Path::to_str)) else {
+            return Err(FixError::ElevationUnavailable {
+                reason: "the path of the running program is unknown, so its helper cannot be found"
+                    .to_owned(),
+            });
+        };
+        let mut random = [0_u8; 16];
+        getrandom::fill(&mut random).map_err(|e| FixError::HelperNotStarted {
+            source: deskside_exec::ExecError::Spawn {
+                program: helper.clone(),
+                source: std::io::Error::other(e.to_string()),
+            },
+        })?;
+        let pipe = answer_pipe_name(random);
+        let run = windows_runas(&helper, req, &pipe);
+        let outcome = tokio::task::spawn_blocking(move || {
+            crate::uac::run(run.verb, &run.file, &run.parameters, &pipe, timeout)
+        })
+        .await
+        .unwrap_or(UacOutcome::TimedOut);
+        uac_answer(outcome)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = (req, timeout);
+        Err(FixError::ElevationUnavailable {
+            reason: "the Windows administrator prompt exists only on Windows".to_owned(),
+        })
     }
 }
 
@@ -579,15 +723,87 @@ mod tests {
         let req = Request::Action {
             id: "restart agent".into(),
         };
-        let r = windows_runas(r"C:\Program Files\Deskside\deskside-elevate.exe", &req);
+        let pipe = answer_pipe_name([0xab; 16]);
+        let r = windows_runas(
+            r"C:\Program Files\Deskside\deskside-elevate.exe",
+            &req,
+            &pipe,
+        );
         assert_eq!(r.verb, "runas");
         assert_eq!(r.file, r"C:\Program Files\Deskside\deskside-elevate.exe");
-        assert_eq!(r.parameters, r#"action "restart agent""#);
+        assert_eq!(
+            r.parameters,
+            format!(r#"--answer-pipe {pipe} action "restart agent""#)
+        );
         assert_eq!(quote_windows_arg(r#"a\"b"#), r#""a\\\"b""#);
         assert_eq!(quote_windows_arg(r"C:\dir\ "), r#""C:\dir\ ""#);
         assert_eq!(quote_windows_arg(r"C:\dir with\"), r#""C:\dir with\\""#);
         assert_eq!(quote_windows_arg(""), r#""""#);
         assert_eq!(quote_windows_arg("eth0"), "eth0");
+    }
+
+    #[test]
+    fn the_helper_answers_only_on_a_deskside_pipe() {
+        let name = answer_pipe_name([0x0f; 16]);
+        assert_eq!(name, format!(r"\\.\pipe\deskside-{}", "0f".repeat(16)));
+        assert!(valid_answer_pipe(&name));
+        for bad in [
+            r"C:\Windows\System32\drivers\etc\hosts",
+            r"\\.\pipe\deskside-",
+            r"\\.\pipe\deskside-0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F",
+            r"\\server\pipe\deskside-0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f",
+            &format!("{name}0"),
+            &format!(r"{name}\..\..\x"),
+        ] {
+            assert!(!valid_answer_pipe(bad), "{bad}");
+        }
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let argv = s(&["--answer-pipe", &name, "apply", "net.flush_dns"]);
+        let (pipe, rest) = split_answer_pipe(&argv).unwrap();
+        assert_eq!(pipe.as_deref(), Some(name.as_str()));
+        assert_eq!(rest, &s(&["apply", "net.flush_dns"])[..]);
+        let plain = s(&["apply", "net.flush_dns"]);
+        assert_eq!(split_answer_pipe(&plain).unwrap(), (None, &plain[..]));
+        let e = split_answer_pipe(&s(&["--answer-pipe", r"C:\x.txt", "apply"])).unwrap_err();
+        assert_eq!(e.code(), "fix.refused");
+        assert!(split_answer_pipe(&s(&["--answer-pipe"])).is_err());
+    }
+
+    #[test]
+    fn the_windows_helper_sits_next_to_the_app() {
+        assert_eq!(
+            windows_helper(Some(r"C:\Program Files\Deskside\Deskside.exe")).as_deref(),
+            Some(r"C:\Program Files\Deskside\deskside-elevate.exe")
+        );
+        assert_eq!(windows_helper(Some("Deskside.exe")), None);
+        assert_eq!(windows_helper(None), None);
+    }
+
+    #[test]
+    fn uac_outcomes_become_plain_reasons() {
+        let v = uac_answer(UacOutcome::Exited {
+            code: 1,
+            answer: "{\"steps\": []}\n".into(),
+        })
+        .unwrap();
+        assert_eq!(v, json!({"steps": []}));
+        for (outcome, words) in [
+            (UacOutcome::Cancelled, "did not approve"),
+            (UacOutcome::TimedOut, "did not finish in time"),
+            (
+                UacOutcome::Exited {
+                    code: 5,
+                    answer: String::new(),
+                },
+                "exit code 5",
+            ),
+        ] {
+            let e = uac_answer(outcome).unwrap_err();
+            assert_eq!(e.code(), "fix.elevation_unavailable");
+            assert!(e.to_string().contains(words), "{e}");
+        }
+        let e = uac_answer(UacOutcome::NotStarted(std::io::Error::other("gone"))).unwrap_err();
+        assert_eq!(e.code(), "fix.elevation_unavailable");
     }
 
     #[test]

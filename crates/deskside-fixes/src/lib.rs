@@ -21,6 +21,7 @@
 //! - [`elevate`]: building the pkexec / UAC / macOS authorization invocation of
 //!   `deskside-elevate`, and the helper's own strict argument handling.
 
+pub mod acl;
 pub mod actions;
 pub mod args;
 pub mod audit;
@@ -32,6 +33,8 @@ pub mod files;
 pub mod plan;
 pub mod print;
 pub mod trusted;
+#[cfg(windows)]
+mod uac;
 #[cfg(windows)]
 mod win;
 

@@ -6,8 +6,8 @@
 //! Otherwise whoever can write the file, or swap a folder, makes root run their code.
 //!
 //! The decision, [`judge`], is pure over file metadata so it is tested on every OS; only
-//! [`check`] reads the file system (Unix). Windows and other systems only require an absolute
-//! path for now: their ACLs are not read yet (see `docs/fixes.md`).
+//! [`check`] reads the file system. On Windows the same rule is kept over owners and access
+//! lists instead of uids and mode bits ([`crate::acl`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -147,6 +147,15 @@ pub enum Unsafe {
         /// Its permission bits.
         mode: u32,
     },
+    /// Windows: the file (`folder` is `None`) or a folder above it can be changed by someone
+    /// other than Administrators, SYSTEM and TrustedInstaller.
+    #[error("{}{finding}; keep it in a folder only administrators can change (such as C:\\Program Files) and remove the others' rights with `icacls`", folder.as_ref().map(|f| format!("folder {} is not administrators' alone: ", f.display())).unwrap_or_default())]
+    Acl {
+        /// The folder, or `None` for the file itself.
+        folder: Option<PathBuf>,
+        /// What is wrong.
+        finding: crate::acl::Finding,
+    },
     /// The privileged helper refused the file for this reason (its own words, carried back
     /// to the app through the helper's JSON answer).
     #[error("{problem}")]
@@ -267,12 +276,64 @@ pub fn check(role: Role, path: &Path) -> Result<(), FixError> {
     judge(role, file, &folders).map_err(|reason| refused(role, path, reason))
 }
 
-/// Windows and other systems: only an absolute path is required here (ACL checks are not
-/// implemented yet; see `docs/fixes.md`).
+/// Windows: the same rule over owners and access lists ([`crate::acl`]): the file and every
+/// folder above it must be changeable by Administrators, SYSTEM and TrustedInstaller only
+/// (the folder holding a program: nobody else may even add files, for DLL planting).
+///
+/// # Errors
+/// [`FixError::UnsafeFile`] naming the file, its role and the reason.
+#[cfg(windows)]
+pub fn check(role: Role, path: &Path) -> Result<(), FixError> {
+    use crate::acl;
+    if !path.is_absolute() {
+        return Err(refused(role, path, Unsafe::NotAbsolute));
+    }
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|source| refused(role, path, Unsafe::Unreadable { source }))?;
+    if meta.file_type().is_symlink() {
+        if role != Role::Program {
+            return Err(refused(role, path, Unsafe::Symlink));
+        }
+        // As on Unix: a system program reached through a link is judged by its target.
+        let real = std::fs::canonicalize(path)
+            .map_err(|source| refused(role, path, Unsafe::Unreadable { source }))?;
+        return check(role, &real);
+    }
+    if !meta.is_file() {
+        return Err(refused(role, path, Unsafe::NotRegularFile));
+    }
+    let read = |p: &Path, follow: bool| {
+        crate::win::sddl_of(p, follow).and_then(|text| {
+            acl::parse_sddl(&text).map_err(|e| std::io::Error::other(e.to_string()))
+        })
+    };
+    let file =
+        read(path, false).map_err(|source| refused(role, path, Unsafe::Unreadable { source }))?;
+    let mut folders = Vec::new();
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        let desc = read(d, true).map_err(|source| {
+            refused(
+                role,
+                path,
+                Unsafe::FolderUnreadable {
+                    folder: d.to_path_buf(),
+                    source,
+                },
+            )
+        })?;
+        folders.push((d.to_path_buf(), desc));
+        dir = d.parent();
+    }
+    acl::judge_path(role.executed(), &file, &folders)
+        .map_err(|(folder, finding)| refused(role, path, Unsafe::Acl { folder, finding }))
+}
+
+/// Other systems: only an absolute path is required.
 ///
 /// # Errors
 /// [`FixError::UnsafeFile`] for a relative path.
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 pub fn check(role: Role, path: &Path) -> Result<(), FixError> {
     if path.is_absolute() {
         Ok(())
@@ -412,6 +473,68 @@ mod tests {
         ] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
+    }
+
+    #[test]
+    fn the_windows_reason_names_the_folder_and_the_account() {
+        let e = Unsafe::Acl {
+            folder: Some(PathBuf::from(r"C:\Tools")),
+            finding: crate::acl::Finding::Writer("S-1-5-11".into()),
+        };
+        let text = e.to_string();
+        assert!(text.contains(r"folder C:\Tools"), "{text}");
+        assert!(text.contains("Authenticated Users may change it"), "{text}");
+        assert!(text.contains("icacls"), "{text}");
+        let e = Unsafe::Acl {
+            folder: None,
+            finding: crate::acl::Finding::Owner("S-1-5-21-1-2-3-1001".into()),
+        };
+        assert!(
+            e.to_string().starts_with("owned by S-1-5-21-1-2-3-1001"),
+            "{e}"
+        );
+    }
+
+    /// Windows (Wine in CI): the real descriptors of a file and its folders are read and
+    /// judged — whatever Wine's defaults, the answer is a verdict, never "unreadable".
+    #[cfg(windows)]
+    #[test]
+    fn check_reads_the_real_descriptors_on_windows() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("wg9.conf");
+        std::fs::write(&f, "[Interface]\n").unwrap();
+        let text = crate::win::sddl_of(&f, false).unwrap();
+        let d = crate::acl::parse_sddl(&text).unwrap();
+        assert!(d.owner.is_some(), "{text}");
+        match check(Role::Config, &f) {
+            Ok(())
+            | Err(FixError::UnsafeFile {
+                reason: Unsafe::Acl { .. },
+                ..
+            }) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+        assert!(matches!(
+            check(Role::Config, Path::new("wg9.conf")),
+            Err(FixError::UnsafeFile {
+                reason: Unsafe::NotAbsolute,
+                ..
+            })
+        ));
+        assert!(matches!(
+            check(Role::Config, &dir.path().join("missing.conf")),
+            Err(FixError::UnsafeFile {
+                reason: Unsafe::Unreadable { .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            check(Role::Config, dir.path()),
+            Err(FixError::UnsafeFile {
+                reason: Unsafe::NotRegularFile,
+                ..
+            })
+        ));
     }
 
     /// Unix: a `:`-separated search path of absolute `/` folders (the helper's own PATH).

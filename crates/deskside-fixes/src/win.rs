@@ -1,6 +1,7 @@
-//! The Win32 calls of this crate, thin and `unsafe`-commented: the owner SID of a file, the
-//! SIDs this process's token owns files as, and whether the token is elevated. The decisions
-//! on these facts are pure functions elsewhere (`files::may_touch`), tested on every OS.
+//! The Win32 calls of this crate, thin and `unsafe`-commented: the owner SID of a file, its
+//! security descriptor as SDDL text, the SIDs this process's token owns files as, and whether
+//! the token is elevated. The decisions on these facts are pure functions elsewhere
+//! (`files::may_touch`, `acl::judge_path`), tested on every OS.
 
 use std::os::windows::fs::OpenOptionsExt;
 use std::os::windows::io::AsRawHandle;
@@ -8,16 +9,93 @@ use std::path::Path;
 
 use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSidToStringSidW, GetSecurityInfo, SE_FILE_OBJECT,
+    ConvertSecurityDescriptorToStringSecurityDescriptorW, ConvertSidToStringSidW, GetSecurityInfo,
+    SDDL_REVISION_1, SE_FILE_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    GetTokenInformation, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, TOKEN_ELEVATION,
-    TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER, TokenElevation, TokenOwner, TokenUser,
+    DACL_SECURITY_INFORMATION, GetTokenInformation, OWNER_SECURITY_INFORMATION,
+    PSECURITY_DESCRIPTOR, PSID, TOKEN_ELEVATION, TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER,
+    TokenElevation, TokenOwner, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     FILE_FLAG_BACKUP_SEMANTICS, FILE_FLAG_OPEN_REPARSE_POINT, READ_CONTROL,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+
+/// Text of a NUL-terminated UTF-16 string allocated with `LocalAlloc`, which is freed.
+///
+/// # Safety
+/// `text` is null or a NUL-terminated string the caller owns and will not use again.
+unsafe fn take_local_wide(text: *mut u16) -> Option<String> {
+    if text.is_null() {
+        return None;
+    }
+    let mut len = 0_usize;
+    // SAFETY: `text` is NUL-terminated (the caller's contract).
+    while unsafe { *text.add(len) } != 0 {
+        len += 1;
+    }
+    // SAFETY: `len` u16s were just read from `text`.
+    let out = String::from_utf16(unsafe { std::slice::from_raw_parts(text, len) }).ok();
+    // SAFETY: allocated with LocalAlloc (the caller's contract), freed once.
+    unsafe { LocalFree(text.cast()) };
+    out
+}
+
+/// The owner and DACL of `path` as SDDL text (`O:…D:…`), read through a handle opened with
+/// only `READ_CONTROL`. `follow`: a final link or junction is followed (folders above a
+/// file, judged by what they lead to) or not (the file itself).
+pub(crate) fn sddl_of(path: &Path, follow: bool) -> std::io::Result<String> {
+    let flags = if follow {
+        FILE_FLAG_BACKUP_SEMANTICS
+    } else {
+        FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT
+    };
+    let file = std::fs::OpenOptions::new()
+        .access_mode(READ_CONTROL)
+        .custom_flags(flags)
+        .open(path)?;
+    let info = OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: a live handle; the owner/DACL out-pointers are not wanted (null), `sd` is an
+    // out-pointer to a local, freed below.
+    let rc = unsafe {
+        GetSecurityInfo(
+            file.as_raw_handle() as HANDLE,
+            SE_FILE_OBJECT,
+            info,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &raw mut sd,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::from_raw_os_error(rc as i32));
+    }
+    let mut text: *mut u16 = std::ptr::null_mut();
+    // SAFETY: `sd` is the descriptor GetSecurityInfo returned; `text` receives a LocalAlloc'd
+    // NUL-terminated string (length not wanted).
+    let ok = unsafe {
+        ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            sd,
+            SDDL_REVISION_1,
+            info,
+            &raw mut text,
+            std::ptr::null_mut(),
+        )
+    };
+    let err = std::io::Error::last_os_error();
+    // SAFETY: allocated by GetSecurityInfo with LocalAlloc, freed once.
+    unsafe { LocalFree(sd) };
+    if ok == 0 {
+        return Err(err);
+    }
+    // SAFETY: the string the conversion allocated, not used again.
+    unsafe { take_local_wide(text) }
+        .ok_or_else(|| std::io::Error::other("the security descriptor is not valid text"))
+}
 
 /// `S-1-…` text of a SID, or `None`.
 fn sid_text(sid: PSID) -> Option<String> {
@@ -27,19 +105,11 @@ fn sid_text(sid: PSID) -> Option<String> {
     let mut text: *mut u16 = std::ptr::null_mut();
     // SAFETY: `sid` is a valid SID owned by the caller's buffer; on success `text` is a
     // NUL-terminated string allocated with LocalAlloc, freed below.
-    if unsafe { ConvertSidToStringSidW(sid, &raw mut text) } == 0 || text.is_null() {
+    if unsafe { ConvertSidToStringSidW(sid, &raw mut text) } == 0 {
         return None;
     }
-    let mut len = 0_usize;
-    // SAFETY: `text` is NUL-terminated (the API's contract).
-    while unsafe { *text.add(len) } != 0 {
-        len += 1;
-    }
-    // SAFETY: `len` u16s were just read from `text`.
-    let out = String::from_utf16(unsafe { std::slice::from_raw_parts(text, len) }).ok();
-    // SAFETY: allocated by ConvertSidToStringSidW with LocalAlloc.
-    unsafe { LocalFree(text.cast()) };
-    out
+    // SAFETY: allocated by ConvertSidToStringSidW with LocalAlloc, not used again.
+    unsafe { take_local_wide(text) }
 }
 
 /// The owner of `path` itself: opened with `FILE_FLAG_OPEN_REPARSE_POINT` (a link or
