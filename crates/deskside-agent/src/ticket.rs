@@ -837,17 +837,14 @@ pub fn enqueue(
 mod tests {
     use super::*;
 
+    /// `text` as IT's system file: helpdesk addresses are admin-only keys, honoured whoever
+    /// runs the test (as root or not, on Linux or under Wine), not only because a temporary
+    /// file happens to be root's.
     fn config(text: &str) -> deskside_config::Config {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("c.toml");
-        std::fs::write(&file, text).unwrap();
-        deskside_config::load(&deskside_config::LoadOptions::from_vars(
-            deskside_config::Os::Linux,
-            Some(file),
-            [("DESKSIDE_SYSTEM_CONFIG", ""), ("DESKSIDE_USER_CONFIG", "")],
-        ))
-        .unwrap()
-        .config
+        let layer =
+            deskside_config::Layer::from_str(deskside_config::SourceKind::System, None, text)
+                .unwrap();
+        deskside_config::load_layers(vec![layer]).unwrap().config
     }
 
     #[test]
@@ -855,6 +852,8 @@ mod tests {
         let c = config(
             "[helpdesk]\nkind = \"email\"\nto = \"it@example.com\"\nfrom = \"d@example.com\"\nsmtp_host = \"127.0.0.1\"\n[tickets]\nforbid = [\"screenshot\", \"audit\"]\n",
         );
+        // The reason, if the connector cannot be built, is the failure message.
+        connector(&c).map(|_| ()).unwrap();
         let o = options_for(&c, None);
         assert!(o.configured);
         assert_eq!(o.destination.as_deref(), Some("it@example.com by email"));
