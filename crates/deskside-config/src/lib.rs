@@ -56,6 +56,7 @@ mod owner;
 mod paths;
 pub mod policy;
 mod schema;
+pub mod templates;
 mod validate;
 
 pub use error::ConfigError;

@@ -1166,37 +1166,6 @@ mod tests {
         );
     }
 
-    /// docs/config.md shows every key (commented out when it has no default) under its section,
-    /// so the reference cannot fall behind the schema.
-    #[test]
-    fn every_key_is_documented_in_docs_config_md() {
-        let doc = include_str!("../../../docs/config.md");
-        let mut section = "";
-        let mut documented = BTreeSet::new();
-        for line in doc.lines() {
-            let line = line.trim_start_matches('#').trim();
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next())
-                && !name.starts_with('[')
-                && SECTIONS.contains(&name)
-            {
-                section = name;
-            } else if let Some((name, _)) = line.split_once(" =") {
-                documented.insert(format!("{section}.{}", name.trim()));
-            } else if let Some(rest) = line.strip_prefix("[[")
-                && let Some((s, name)) = rest.trim_end_matches("]]").split_once('.')
-            {
-                documented.insert(format!("{s}.{name}"));
-            }
-        }
-        for spec in KEYS {
-            assert!(
-                documented.contains(&spec.dotted()),
-                "{} is missing from docs/config.md",
-                spec.dotted()
-            );
-        }
-    }
-
     #[test]
     fn every_key_of_the_defaults_passes_the_key_check() {
         let mut config = Config::default();

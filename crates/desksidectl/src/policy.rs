@@ -35,10 +35,19 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the admin templates generated from the configuration schema: the key reference,
+    /// ADMX/ADML, the Intune OMA-URI table, a Jamf Pro JSON schema, a ProfileManifest, example
+    /// .mobileconfig and .reg files, and the Linux policy skeletons.
+    Templates {
+        /// The folder to write them into (created if missing; files are overwritten).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 pub fn run(explicit: Option<PathBuf>, command: PolicyCommand) -> ExitCode {
     match command {
+        PolicyCommand::Templates { out } => write_templates(&out),
         PolicyCommand::Show { json, policy_dir } => {
             let mut opts = LoadOptions::from_env(Os::current(), explicit);
             if let Some(dir) = policy_dir {
@@ -96,6 +105,27 @@ pub fn run(explicit: Option<PathBuf>, command: PolicyCommand) -> ExitCode {
             }
         }
     }
+}
+
+/// Writes every template below `out`, printing each path written.
+fn write_templates(out: &std::path::Path) -> ExitCode {
+    let mut written = String::new();
+    for t in deskside_config::templates::generate() {
+        let path = out.join(&t.path);
+        let result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, &t.text));
+        if let Err(e) = result {
+            eprintln_safe(&format!(
+                "desksidectl: cannot write {}: {e}",
+                path.display()
+            ));
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        written.push_str(&format!("{}\n", path.display()));
+    }
+    print_out(&written)
 }
 
 /// The report as text: one block per key, then errors and notes.

@@ -198,3 +198,39 @@ fn config_validate_reports_every_error_at_once_and_warns_of_destructive_auto_fix
         "{text}"
     );
 }
+
+#[test]
+fn templates_writes_the_committed_templates_and_its_examples_lint_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("templates");
+    let out = desksidectl(dir.path())
+        .args(["policy", "templates", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/policy-templates");
+    for rel in [
+        "windows/deskside.admx",
+        "windows/en-US/deskside.adml",
+        "macos/dev.deskside.tray.json",
+        "linux/managed/50-deskside.toml",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(out_dir.join(rel)).unwrap(),
+            std::fs::read_to_string(committed.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    for example in [
+        "macos/deskside-example.mobileconfig",
+        "windows/deskside-example.reg",
+    ] {
+        let out = desksidectl(dir.path())
+            .args(["policy", "check"])
+            .arg(out_dir.join(example))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{example}: {out:?}");
+    }
+}
