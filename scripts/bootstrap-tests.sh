@@ -35,9 +35,11 @@ server_packages=(postgresql)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.
 password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd ldap-utils
   libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
+# Policy templates: xmllint validates the generated ADMX/ADML (scripts/check-policy-templates.sh).
+policy_packages=(libxml2-utils python3-venv)
 
 wanted=("${build_packages[@]}" "${lab_packages[@]}" "${app_packages[@]}" "${fix_packages[@]}"
-  "${ticket_packages[@]}" "${server_packages[@]}" "${password_packages[@]}")
+  "${ticket_packages[@]}" "${server_packages[@]}" "${password_packages[@]}" "${policy_packages[@]}")
 # One dpkg-query for all (a package dpkg does not know is not listed, so it counts as missing).
 present=$(dpkg-query -W -f='${Package} ${Status}\n' "${wanted[@]}" 2>/dev/null |
   awk '$NF == "installed" && $(NF-1) == "ok" { print $1 }' || true)
@@ -74,4 +76,5 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.spli
 fi
 bash "$here/../tests/helpdesk/install.sh"  # tickets: RT, Redmine, SMTP sink, Prism
 bash "$here/../crates/deskside-server/tests/install-schemathesis.sh"  # server: API fuzzing
+bash "$here/install-check-jsonschema.sh"  # policy templates: Jamf schema meta-validation
 echo "bootstrap-tests: done"

@@ -69,6 +69,9 @@ export LABD="${LABD:-$PWD/target/debug/deskside-labd}"
 echo "== cargo test (unit, integration, network lab)"
 cargo test --workspace --locked --no-fail-fast --exclude deskside-e2e -- --test-threads="$threads"
 
+echo "== policy templates: ADMX/ADML schema and ids, plists, Jamf schema (scripts/check-policy-templates.sh)"
+bash scripts/check-policy-templates.sh
+
 disk
 echo "== fuzz smoke: every parser target for a few seconds (fuzz/README.md)"
 bash scripts/fuzz.sh
