@@ -5,6 +5,9 @@
 # default password policy, then execs slapd in the foreground on IP only (ldap:// with
 # StartTLS, ldaps://). The caller (the Rust test harness) owns the process and kills it.
 # Suffix dc=deskside,dc=test; manager cn=admin,dc=deskside,dc=test with password "admin-secret".
+# The reset service account cn=deskside-reset,ou=services,dc=deskside,dc=test (password
+# "reset-secret") may write only the password and lockout attributes of entries under
+# ou=people: the least-privilege ACL docs/passwords.md gives for the server's resets.
 set -euo pipefail
 dir="$1"; ip="$2"; port="$3"; tls_port="$4"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,6 +42,15 @@ overlay ppolicy
 ppolicy_default "cn=default,ou=policies,dc=deskside,dc=test"
 ppolicy_use_lockout
 ppolicy_hash_cleartext
+access to dn.subtree="ou=people,dc=deskside,dc=test" attrs=userPassword
+  by dn.exact="cn=deskside-reset,ou=services,dc=deskside,dc=test" write
+  by self write
+  by anonymous auth
+  by * none
+access to dn.subtree="ou=people,dc=deskside,dc=test" attrs=pwdAccountLockedTime,pwdReset
+  by dn.exact="cn=deskside-reset,ou=services,dc=deskside,dc=test" write
+  by users read
+  by * none
 access to attrs=userPassword
   by self write
   by anonymous auth
@@ -60,6 +72,16 @@ dc: deskside
 dn: ou=people,dc=deskside,dc=test
 objectClass: organizationalUnit
 ou: people
+
+dn: ou=services,dc=deskside,dc=test
+objectClass: organizationalUnit
+ou: services
+
+dn: cn=deskside-reset,ou=services,dc=deskside,dc=test
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: deskside-reset
+userPassword: reset-secret
 
 dn: ou=policies,dc=deskside,dc=test
 objectClass: organizationalUnit

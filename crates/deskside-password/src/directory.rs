@@ -33,7 +33,7 @@ pub const MAX_CLOCK_SKEW_S: u64 = 300;
 /// Attribute names and values for a modify, zeroed on drop (ldap3 wants `Hash`, which
 /// `Zeroizing` does not implement).
 #[derive(Clone, PartialEq, Eq)]
-struct Bytes(zeroize::Zeroizing<Vec<u8>>);
+pub(crate) struct Bytes(pub(crate) zeroize::Zeroizing<Vec<u8>>);
 
 impl std::hash::Hash for Bytes {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -80,8 +80,8 @@ pub struct Reading {
 /// A connection to the configured directory.
 #[derive(Debug)]
 pub struct Session {
-    ldap: Ldap,
-    url: String,
+    pub(crate) ldap: Ldap,
+    pub(crate) url: String,
     source: SourceKind,
     /// The bound user's DN (AD: found by search; OpenLDAP: from the template).
     user_dn: Option<String>,
@@ -234,7 +234,7 @@ fn op_error(url: &str, e: &LdapError) -> PasswordError {
     }
 }
 
-async fn timed<T>(
+pub(crate) async fn timed<T>(
     url: &str,
     fut: impl std::future::Future<Output = Result<T, LdapError>>,
 ) -> Result<T, PasswordError> {
@@ -248,7 +248,7 @@ async fn timed<T>(
     }
 }
 
-fn ppolicy_request() -> RawControl {
+pub(crate) fn ppolicy_request() -> RawControl {
     RawControl {
         ctype: ppolicy::OID.to_owned(),
         crit: false,
@@ -257,7 +257,7 @@ fn ppolicy_request() -> RawControl {
 }
 
 /// The decoded ppolicy response control of `result`, if it carries one.
-fn ppolicy_response(result: &LdapResult) -> Option<PolicyResponse> {
+pub(crate) fn ppolicy_response(result: &LdapResult) -> Option<PolicyResponse> {
     result.ctrls.iter().find_map(|c| {
         let raw = &c.1;
         (raw.ctype == ppolicy::OID)
@@ -298,7 +298,7 @@ pub fn parse_generalized_time(text: &str) -> Option<OffsetDateTime> {
     Some(date.with_time(tod).assume_utc())
 }
 
-fn first<'a>(attrs: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
+pub(crate) fn first<'a>(attrs: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
     attrs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -506,7 +506,7 @@ impl Session {
         }
     }
 
-    async fn search_one(
+    pub(crate) async fn search_one(
         &mut self,
         base: &str,
         scope: Scope,

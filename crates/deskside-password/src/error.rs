@@ -157,6 +157,16 @@ pub enum PasswordError {
     /// Any other answer from the directory.
     #[error("the directory refused the request: {0}")]
     Directory(String),
+    /// The service account that makes resets and unlocks cannot sign in (server side).
+    #[error(
+        "the password-reset service account cannot be used: {0}; IT must check its name and password in the server's configuration"
+    )]
+    ServiceAccount(String),
+    /// The service account may not reset or unlock this account (not delegated).
+    #[error(
+        "the password-reset service account is not allowed to change this account; IT must delegate the reset and unlock rights for it (docs/passwords.md)"
+    )]
+    NotPermitted,
 }
 
 fn skew_phrase(skew_s: u64) -> String {
@@ -188,6 +198,8 @@ impl PasswordError {
             Self::CredentialNeeded => "credential_needed",
             Self::Keyring(_) => "keyring_unavailable",
             Self::Directory(_) => "directory_error",
+            Self::ServiceAccount(_) => "service_account",
+            Self::NotPermitted => "not_permitted",
         }
     }
 

@@ -15,6 +15,7 @@
 //! logged, never written to the cache or any file.
 
 mod ad;
+mod admin;
 mod credentials;
 mod directory;
 mod error;
@@ -28,6 +29,10 @@ mod settings;
 mod status;
 
 pub use ad::{AdExpiry, AdValueError, parse_filetime, parse_interval_s};
+pub use admin::{
+    Account, LookupOptions, POLICY_HINTS_DEPRECATED_OID, POLICY_HINTS_OID, ServiceAccount,
+    admin_error, admin_reset, admin_unlock, lookup_account,
+};
 pub use credentials::{
     KeyringOutcome, KeyringUpdate, ManualCredential, NM_CONNECTIONS_DIR, OWN_SERVICE,
     nm_credentials, parse_nm_keyfile,

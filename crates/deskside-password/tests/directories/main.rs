@@ -15,5 +15,6 @@ mod cli;
 mod common;
 mod kerberos;
 mod openldap;
+mod reset;
 mod samba_ad;
 mod tls;
