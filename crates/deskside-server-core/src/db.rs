@@ -188,6 +188,58 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX relay_due ON relay_tickets (state, next_attempt_at);
     CREATE INDEX relay_device ON relay_tickets (device_id, created_at);",
+    // 2: self-service password reset and unlock (reset.rs).
+    "CREATE TABLE reset_flows (
+        id {ID},
+        token_hash TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        account TEXT NOT NULL,
+        device_id BIGINT,
+        source_ip TEXT,
+        factors TEXT NOT NULL DEFAULT '',
+        code_hash TEXT,
+        code_salt TEXT,
+        code_expires_at BIGINT NOT NULL DEFAULT 0,
+        tries BIGINT NOT NULL DEFAULT 0,
+        claim_until BIGINT NOT NULL DEFAULT 0,
+        used_at BIGINT,
+        revoked_at BIGINT,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX reset_flows_account ON reset_flows (account, created_at);
+    CREATE TABLE reset_throttle (
+        bucket TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        window_start BIGINT NOT NULL,
+        hits BIGINT NOT NULL,
+        PRIMARY KEY (bucket, subject, window_start)
+    );
+    CREATE TABLE reset_mail (
+        id {ID},
+        flow_id BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        to_addr TEXT,
+        state TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_at BIGINT NOT NULL,
+        lease_until BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        sent_at BIGINT
+    );
+    CREATE INDEX reset_mail_due ON reset_mail (state, next_at);
+    CREATE TABLE reset_audit (
+        id {ID},
+        at BIGINT NOT NULL,
+        flow_id BIGINT,
+        kind TEXT NOT NULL,
+        account TEXT NOT NULL,
+        source_ip TEXT,
+        device_id BIGINT,
+        factors TEXT NOT NULL,
+        step TEXT NOT NULL,
+        result TEXT NOT NULL
+    );",
 ];
 
 impl Db {

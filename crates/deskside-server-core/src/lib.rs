@@ -13,12 +13,15 @@
 //!   key), size caps and per-device rate limits, and delivery to the real helpdesk with the
 //!   exactly-once rules of `deskside-outbox` (mark before create, search by key after an
 //!   uncertain attempt, a settle window), made safe for several instances by leases.
+//! * [`reset`]: self-service password reset and unlock (factors, codes, throttles, audit,
+//!   the mail queue), over a directory trait the server implements.
 
 pub mod auth;
 pub mod db;
 pub mod enroll;
 mod error;
 pub mod relay;
+pub mod reset;
 #[cfg(feature = "testing")]
 pub mod testing;
 
