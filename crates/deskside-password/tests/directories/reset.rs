@@ -121,7 +121,11 @@ async fn ad_reset_binds_and_history_applies() {
     };
     ad_delegation(server);
     let user = ad_user_in_ou(server, "First-Pass-731");
-    samba_ad::apply_pso(server, &user, &["--history-length=24", "--min-pwd-length=8"]);
+    samba_ad::apply_pso(
+        server,
+        &user,
+        &["--history-length=24", "--min-pwd-length=8"],
+    );
     let s = ad_settings(server, &user);
     let account = lookup_account(&s, &ad_service(), &LookupOptions::default())
         .await
