@@ -78,28 +78,52 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
         let (warnings, errors) = validate::check(&config, &merged.provenance);
         let mut others = Vec::new();
         let mut dropped: Vec<(usize, String)> = Vec::new();
-        for error in errors {
-            let from = error.key().and_then(|k| {
-                merged
-                    .effective
-                    .get(k)
-                    .map(|(_, from)| (k.to_owned(), *from))
-            });
-            match from {
-                Some((key, Some(i))) if layers[i].source.kind.is_policy() => {
-                    // A key can fail two checks (a range and an ordering): one drop for both.
-                    let again = dropped.iter().any(|(j, k)| *j == i && *k == key);
-                    if again || remove_key(&mut layers[i], &key) {
-                        if !again {
-                            dropped.push((i, key));
-                        }
-                        policy_errors.push(error);
-                    } else {
-                        others.push(error);
-                    }
-                }
-                _ => others.push(error),
+        // The policy layer a key's effective value came from, if it came from policy.
+        let is_policy: Vec<bool> = layers.iter().map(|l| l.source.kind.is_policy()).collect();
+        let from_policy = |key: &str| {
+            merged
+                .effective
+                .get(key)
+                .and_then(|(_, from)| *from)
+                .filter(|i| is_policy[*i])
+        };
+        for validate::Problem { error, related } in errors {
+            let key = error.key().map(str::to_owned);
+            // The value to drop: the reported key's when policy set it, else (a rule over two
+            // keys) the other key's when policy set that one.
+            let target = key
+                .as_deref()
+                .and_then(|k| from_policy(k).map(|i| (i, k.to_owned(), None)))
+                .or_else(|| {
+                    related.and_then(|r| from_policy(r).map(|i| (i, r.to_owned(), key.clone())))
+                });
+            let Some((i, drop_key, reported_on)) = target else {
+                others.push(error);
+                continue;
+            };
+            // A key can fail two checks (a range and an ordering): one drop for both.
+            let again = dropped.iter().any(|(j, k)| *j == i && *k == drop_key);
+            if !again && !remove_key(&mut layers[i], &drop_key) {
+                others.push(error);
+                continue;
             }
+            if !again {
+                dropped.push((i, drop_key.clone()));
+            }
+            let error = match reported_on {
+                None => error,
+                // Name the policy source and key that were dropped, and why.
+                Some(other) => ConfigError::InvalidValue {
+                    file: layers[i].source.location(),
+                    key: drop_key.clone(),
+                    problem: format!(
+                        "dropped: it conflicts with `{other}`: {}",
+                        error_problem(&error)
+                    ),
+                    line: None,
+                },
+            };
+            policy_errors.push(error);
         }
         let dropped = !dropped.is_empty();
         if let Some(e) = ConfigError::from_list(others) {
@@ -231,6 +255,14 @@ fn merge(layers: &[Layer], defaults: &toml::Table) -> Merged {
         table,
         provenance,
         notes,
+    }
+}
+
+/// What an error says about its key (without the file and key), for restating it on another key.
+fn error_problem(error: &ConfigError) -> String {
+    match error {
+        ConfigError::InvalidValue { file, problem, .. } => format!("{problem} (from {file})"),
+        other => other.to_string(),
     }
 }
 

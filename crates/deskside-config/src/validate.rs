@@ -32,7 +32,7 @@ const CREDENTIAL_URLS: &[(&str, ReadUrl)] = &[
 pub(crate) fn check(
     config: &Config,
     provenance: &BTreeMap<String, Provenance>,
-) -> (Vec<String>, Vec<ConfigError>) {
+) -> (Vec<String>, Vec<Problem>) {
     let c = Checker {
         provenance,
         errors: RefCell::new(Vec::new()),
@@ -45,7 +45,10 @@ pub(crate) fn check(
         if let Some(text) = read(config) {
             match c.credential_url(key, text, &allowed) {
                 Ok(warning) => c.warnings.borrow_mut().extend(warning),
-                Err(e) => c.errors.borrow_mut().push(e),
+                Err(e) => c.errors.borrow_mut().push(Problem {
+                    error: e,
+                    related: None,
+                }),
             }
         }
     }
@@ -397,8 +400,9 @@ fn check_tickets(
         && let Some(host) = &h.smtp_host
         && !matches!(host.as_str(), "127.0.0.1" | "::1" | "[::1]" | "localhost")
     {
-        c.fail(
+        c.fail_with(
             "helpdesk.smtp_tls",
+            Some("helpdesk.smtp_host"),
             format!(
                 "\"none\" (plain SMTP) is only accepted for a mail server on this machine, but helpdesk.smtp_host is {:?}; use \"starttls\" or \"tls\"",
                 shorten(host)
@@ -448,10 +452,21 @@ fn is_windows_absolute(path: &str) -> bool {
         || path.starts_with("\\\\")
 }
 
+/// One problem with the merged configuration: the error (on the key it is reported on) and,
+/// when it comes from two keys together (an ordering, `smtp_tls = "none"` with a remote
+/// `smtp_host`), the other key. Either value may be the one to drop when it came from policy.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    /// The error, naming the key it is reported on.
+    pub(crate) error: ConfigError,
+    /// The other key involved, for a rule over two keys.
+    pub(crate) related: Option<&'static str>,
+}
+
 /// Records every problem found: `fail` returns `Ok` so a check goes on with the next key.
 struct Checker<'a> {
     provenance: &'a BTreeMap<String, Provenance>,
-    errors: RefCell<Vec<ConfigError>>,
+    errors: RefCell<Vec<Problem>>,
     warnings: RefCell<Vec<String>>,
 }
 
@@ -463,7 +478,17 @@ impl Checker<'_> {
     }
 
     fn fail(&self, key: &str, problem: String) -> Result<(), ConfigError> {
-        self.errors.borrow_mut().push(ConfigError::InvalidValue {
+        self.fail_with(key, None, problem)
+    }
+
+    /// Records a problem of `key` found together with `related` (a rule over two keys).
+    fn fail_with(
+        &self,
+        key: &str,
+        related: Option<&'static str>,
+        problem: String,
+    ) -> Result<(), ConfigError> {
+        let error = ConfigError::InvalidValue {
             file: self.file(key),
             key: key.to_owned(),
             problem,
@@ -473,7 +498,8 @@ impl Checker<'_> {
                     .and_then(|o| o.strip_prefix("line "))
                     .and_then(|l| l.parse().ok())
             }),
-        });
+        };
+        self.errors.borrow_mut().push(Problem { error, related });
         Ok(())
     }
 
@@ -491,8 +517,8 @@ impl Checker<'_> {
     /// only `high` was changed from the defaults.
     fn less<T: PartialOrd + Display>(
         &self,
-        (low_key, low): (&str, T),
-        (high_key, high): (&str, T),
+        (low_key, low): (&'static str, T),
+        (high_key, high): (&'static str, T),
     ) -> Result<(), ConfigError> {
         if low < high {
             return Ok(());
@@ -502,16 +528,18 @@ impl Checker<'_> {
             .get(low_key)
             .is_none_or(|p| p.source.kind == crate::SourceKind::Default);
         if low_is_default {
-            return self.fail(
+            return self.fail_with(
                 high_key,
+                Some(low_key),
                 format!(
                     "must be greater than `{low_key}` ({low}, from {}), found {high}",
                     self.file(low_key)
                 ),
             );
         }
-        self.fail(
+        self.fail_with(
             low_key,
+            Some(high_key),
             format!(
                 "must be less than `{high_key}` ({high}, from {}), found {low}",
                 self.file(high_key)

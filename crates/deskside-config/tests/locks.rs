@@ -216,3 +216,70 @@ fn lock_set_is_empty_for_file_layers() {
     let l = layer(SourceKind::User, USER, "[clock]\nwarn_offset_s = 5\n");
     assert_eq!(l.locked, BTreeSet::new());
 }
+
+/// Regression (issue 15): a rule over two keys where only the other key came from policy
+/// failed the whole load; now the policy's value is dropped, with an error naming the policy
+/// source and the dropped key.
+#[test]
+fn cross_key_conflict_drops_the_policy_key_not_the_load() {
+    const SYSTEM: &str = "/etc/deskside/config.toml";
+    let system = layer(
+        SourceKind::System,
+        SYSTEM,
+        "[helpdesk]\nkind = \"email\"\nsmtp_tls = \"none\"\nsmtp_host = \"127.0.0.1\"\n",
+    );
+    let p = policy("[helpdesk]\nsmtp_host = \"smtp.corp.example\"\n", &[]);
+    let loaded = load_layers(vec![system, p]).unwrap();
+    assert_eq!(loaded.policy_errors.len(), 1, "{:?}", loaded.policy_errors);
+    let e = &loaded.policy_errors[0];
+    assert_eq!(e.key.as_deref(), Some("helpdesk.smtp_host"));
+    assert!(
+        e.message.starts_with(
+            "/etc/deskside/policy.toml: key `helpdesk.smtp_host`: dropped: it conflicts with `helpdesk.smtp_tls`: \"none\" (plain SMTP)"
+        ),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains(SYSTEM), "{}", e.message);
+    // The file's values stand; the policy's conflicting one is gone (and not locked).
+    assert_eq!(
+        loaded.config.helpdesk.smtp_host.as_deref(),
+        Some("127.0.0.1")
+    );
+    assert_eq!(loaded.config.helpdesk.smtp_tls, "none");
+    assert!(!loaded.provenance["helpdesk.smtp_host"].locked);
+
+    // The same with recommended policy on the other side of an ordering: the user's
+    // fail threshold stays, the recommended warn threshold below it is dropped.
+    let recommended = Layer {
+        source: Source {
+            kind: SourceKind::Recommended,
+            path: Some(PathBuf::from("/etc/deskside/policies/recommended/10.toml")),
+        },
+        ..policy("[disk]\nwarn_free_percent = 6.0\n", &[])
+    };
+    let user = layer(SourceKind::User, USER, "[disk]\nfail_free_percent = 8.0\n");
+    let loaded = load_layers(vec![recommended, user]).unwrap();
+    assert_eq!(loaded.policy_errors.len(), 1, "{:?}", loaded.policy_errors);
+    assert_eq!(
+        loaded.policy_errors[0].key.as_deref(),
+        Some("disk.warn_free_percent")
+    );
+    assert!(
+        loaded.policy_errors[0]
+            .message
+            .contains("/etc/deskside/policies/recommended/10.toml"),
+        "{}",
+        loaded.policy_errors[0].message
+    );
+    assert!((loaded.config.disk.fail_free_percent - 8.0).abs() < f64::EPSILON);
+    assert!((loaded.config.disk.warn_free_percent - 10.0).abs() < f64::EPSILON);
+
+    // Two files in conflict still refuse the load: no policy value to drop.
+    let system = layer(
+        SourceKind::System,
+        SYSTEM,
+        "[helpdesk]\nsmtp_tls = \"none\"\nsmtp_host = \"smtp.corp.example\"\n",
+    );
+    assert!(load_layers(vec![system]).is_err());
+}
