@@ -124,11 +124,17 @@ pub async fn snapshot_with(opts: &SnapshotOptions) -> DeviceSnapshot {
     let collected_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
     // The network future goes first so a `resolvectl`/`gsettings` child is already running
     // while the local, synchronous reads below happen.
-    let (network, machine, local) =
-        tokio::join!(collect::network_state_noted(), collect::machine(), async {
-            local_facts()
-        });
+    let (network, machine, local, (volumes, volume_notes)) = tokio::join!(
+        collect::network_state_noted(),
+        collect::machine(),
+        async { local_facts() },
+        collect::volumes_collected(Vec::new())
+    );
     let (mut notes, facts) = local;
+    notes.extend(volume_notes);
+    if volumes.is_empty() {
+        notes.push("no volumes found".to_owned());
+    }
     let os = machine.os.unwrap_or_else(|| {
         notes.push("operating system name unreadable".to_owned());
         OsInfo::default()
@@ -153,7 +159,7 @@ pub async fn snapshot_with(opts: &SnapshotOptions) -> DeviceSnapshot {
         hardware: machine.hardware,
         cpu: facts.cpu,
         memory: facts.memory,
-        volumes: facts.volumes,
+        volumes,
         network,
         vpn_interfaces,
         uptime_s: facts.uptime_s,
@@ -168,7 +174,6 @@ struct LocalFacts {
     user: Option<String>,
     cpu: Cpu,
     memory: Memory,
-    volumes: Vec<Volume>,
     uptime_s: Option<u64>,
 }
 
@@ -189,11 +194,6 @@ fn local_facts() -> (Vec<String>, LocalFacts) {
     if memory.total_bytes.is_none() {
         notes.push("memory information unreadable".to_owned());
     }
-    let (volumes, volume_notes) = collect::volumes_noted(&[]);
-    notes.extend(volume_notes);
-    if volumes.is_empty() {
-        notes.push("no volumes found".to_owned());
-    }
     let uptime_s = collect::uptime().map(|d| d.as_secs());
     if uptime_s.is_none() {
         notes.push("uptime unreadable".to_owned());
@@ -203,7 +203,6 @@ fn local_facts() -> (Vec<String>, LocalFacts) {
         user,
         cpu,
         memory,
-        volumes,
         uptime_s,
     };
     (notes, facts)

@@ -93,6 +93,21 @@ pub fn volumes_noted(paths: &[String]) -> (Vec<Volume>, Vec<String>) {
     }
 }
 
+/// [`volumes_noted`] from async code: read on a blocking thread; on macOS the inode counts
+/// are then added from `df` (which `sysinfo` lacks).
+pub async fn volumes_collected(paths: Vec<String>) -> (Vec<Volume>, Vec<String>) {
+    #[cfg_attr(
+        not(target_os = "macos"),
+        expect(unused_mut, reason = "filled in on macOS")
+    )]
+    let (mut volumes, notes) = tokio::task::spawn_blocking(move || volumes_noted(&paths))
+        .await
+        .unwrap_or_default();
+    #[cfg(target_os = "macos")]
+    crate::macos::df::add_inodes(&mut volumes).await;
+    (volumes, notes)
+}
+
 /// Time since boot (on Linux, of this time namespace), if readable.
 #[must_use]
 pub fn uptime() -> Option<Duration> {
@@ -192,7 +207,7 @@ pub fn battery() -> Option<Battery> {
 
 #[cfg(not(target_os = "linux"))]
 mod other {
-    //! Volumes off Linux through `sysinfo`, until the native collectors read them.
+    //! Volumes off Linux through `sysinfo`; on macOS the inode counts from `df -k -i -l`.
 
     use crate::model::Volume;
 

@@ -5,8 +5,9 @@
 use std::net::IpAddr;
 
 use deskside_platform::macos::{
-    apply_hardware_ports, parse_df, parse_hardware_ports, parse_ifconfig, parse_netstat_rn,
-    parse_pmset_batt, parse_scutil_dns, parse_scutil_proxy, parse_sp_hardware, parse_sw_vers,
+    apply_hardware_ports, merge_inodes, parse_df, parse_hardware_ports, parse_ifconfig,
+    parse_netstat_rn, parse_pmset_batt, parse_scutil_dns, parse_scutil_proxy, parse_sp_hardware,
+    parse_sw_vers,
 };
 use deskside_platform::{InterfaceKind, LinkState, ProxyEndpoint};
 use proptest::prelude::*;
@@ -385,6 +386,30 @@ fn df_with_inodes_keeps_spaces_and_skips_pseudo_volumes() {
     assert_eq!(data.total_inodes, Some(2_145_205_080 + 1_933_425));
     let usb = vols.iter().find(|v| v.device == "/dev/disk5s1").unwrap();
     assert_eq!(usb.mount_point, "/Volumes/My Passport");
+}
+
+#[test]
+fn df_inodes_fill_the_sysinfo_volumes_by_mount_point() {
+    let vol = |mount: &str| deskside_platform::model::Volume {
+        mount_point: mount.into(),
+        device: "disk".into(),
+        fs_type: "apfs".into(),
+        total_bytes: 1,
+        available_bytes: 1,
+        total_inodes: None,
+        free_inodes: None,
+        read_only: true,
+    };
+    let mut from_sysinfo = vec![vol("/"), vol("/Volumes/My Passport"), vol("/Volumes/NAS")];
+    merge_inodes(&mut from_sysinfo, &parse_df(&fixture("df_ki.txt")));
+    assert_eq!(from_sysinfo[0].free_inodes, Some(2_145_205_080));
+    assert_eq!(from_sysinfo[0].total_inodes, Some(2_145_205_080 + 404_167));
+    assert_eq!(from_sysinfo[1].free_inodes, Some(4_294_967_267));
+    // A volume df did not list (a network share: `df -l`) keeps no counts; sysinfo's own
+    // facts are untouched.
+    assert_eq!(from_sysinfo[2].free_inodes, None);
+    assert_eq!(from_sysinfo[0].fs_type, "apfs");
+    assert!(from_sysinfo[0].read_only);
 }
 
 #[test]

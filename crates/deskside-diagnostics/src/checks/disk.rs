@@ -12,9 +12,7 @@ use crate::context::Context;
 
 async fn volumes(ctx: &Context) -> Vec<Volume> {
     let paths = ctx.config.disk.paths.clone();
-    tokio::task::spawn_blocking(move || collect::volumes(&paths))
-        .await
-        .unwrap_or_default()
+    collect::volumes_collected(paths).await.0
 }
 
 #[expect(clippy::cast_precision_loss, reason = "percentages")]

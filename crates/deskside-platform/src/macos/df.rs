@@ -62,6 +62,30 @@ pub fn parse_df(text: &str) -> Vec<Volume> {
     volumes
 }
 
+/// Fill the inode counts of `volumes` (from `sysinfo`, which has none, but has the file system
+/// type and read-only flag `df` lacks) from `df`'s volumes with the same mount point.
+pub fn merge_inodes(volumes: &mut [Volume], from_df: &[Volume]) {
+    for v in volumes.iter_mut() {
+        if let Some(d) = from_df.iter().find(|d| d.mount_point == v.mount_point) {
+            v.total_inodes = d.total_inodes;
+            v.free_inodes = d.free_inodes;
+        }
+    }
+}
+
+/// Add inode counts to `volumes` from `df -k -i -l` (local volumes only: a hung network
+/// mount cannot stall it; 5 s at most). Left as they are when `df` fails.
+#[cfg(target_os = "macos")]
+pub async fn add_inodes(volumes: &mut [Volume]) {
+    let cmd = deskside_exec::Cmd::new("/bin/df")
+        .args(["-k", "-i", "-l"])
+        .timeout(std::time::Duration::from_secs(5));
+    match deskside_exec::run(&cmd).await {
+        Ok(out) => merge_inodes(volumes, &parse_df(&out.stdout)),
+        Err(err) => tracing::warn!(%err, "df failed; volumes have no inode counts"),
+    }
+}
+
 /// The rest of `line` starting at whitespace-separated field `n` (0-based).
 fn nth_field_rest(line: &str, n: usize) -> Option<&str> {
     let mut rest = line.trim_start();

@@ -5,8 +5,8 @@
 //! `networksetup -listallhardwareports` ([`hardware_ports`]), `df -k -i` ([`df`]), `sw_vers` ([`sw_vers`]),
 //! `system_profiler SPHardwareDataType` ([`system_profiler`]) and `pmset -g batt`
 //! ([`pmset`]). They compile and are tested on every OS against fixtures under
-//! `tests/fixtures/macos/`; only `collect_network` and
-//! `collect_machine` (macOS builds only) run the commands.
+//! `tests/fixtures/macos/`; only `collect_network`,
+//! `collect_machine` and `df::add_inodes` (macOS builds only) run the commands.
 //!
 //! The parsers never panic: lines they do not understand are skipped.
 
@@ -22,7 +22,7 @@ pub mod system_profiler;
 
 use std::net::IpAddr;
 
-pub use df::parse_df;
+pub use df::{merge_inodes, parse_df};
 pub use hardware_ports::{HardwarePort, apply_hardware_ports, parse_hardware_ports};
 pub use ifconfig::parse_ifconfig;
 pub use netstat::parse_netstat_rn;
