@@ -87,6 +87,9 @@ npm install --prefix src-tauri --no-save --no-audit --no-fund --loglevel=error
 # the privileged fix helper the package also ships.
 (cd src-tauri && npx --no-install tauri build --bundles deb --ci)
 bash scripts/package-check.sh
+echo "== package: the server's .deb (release build, hardened systemd unit)"
+bash scripts/package-server.sh
+bash scripts/package-server-check.sh
 disk
 
 echo "== end to end: the real window over WebDriver, in the network lab"
