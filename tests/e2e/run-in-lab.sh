@@ -11,7 +11,8 @@
 #
 # Environment:
 #   DISPLAY            X server to show the window on (required; e.g. an Xvfb)
-#   DESKSIDE_CONFIG    app config pointing only at the lab (required; `lab.sh config ID`)
+#   DESKSIDE_CONFIG    app config pointing only at the lab (required; `lab.sh config ID`); the app
+#                      reads it as its system file (admin-only keys are honoured only there)
 #   DESKSIDE_APP       app binary (default: target/release/deskside, else target/debug/deskside)
 #   DESKSIDE_E2E_BIN   scenario binary (default: target/debug/deskside-e2e)
 #   TAURI_DRIVER       tauri-driver binary (default: on PATH, else $CARGO_HOME/bin; the host test passes its own)
@@ -148,7 +149,9 @@ mkdir -p "$work"/{home,config,cache,data,state,run}
 chmod 700 "$work/run"
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache \
   XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_RUNTIME_DIR=$work/run
-export DESKSIDE_CONFIG DESKSIDE_SYSTEM_CONFIG='' DESKSIDE_USER_CONFIG=''
+# The lab config goes in as the system file: the helpdesk's SMTP host (admin-only) is honoured
+# only from the root-owned system file or mandatory policy, never from DESKSIDE_CONFIG.
+export DESKSIDE_SYSTEM_CONFIG="$DESKSIDE_CONFIG" DESKSIDE_CONFIG='' DESKSIDE_USER_CONFIG=''
 export DESKSIDE_APP DESKSIDE_E2E_BIN TAURI_DRIVER E2E_PORT E2E_LOG_DIR
 if [[ -n ${E2E_SMTP_PORT:-} ]]; then
   : "${E2E_SMTP_MAILDIR:?run-in-lab.sh: E2E_SMTP_MAILDIR must be set with E2E_SMTP_PORT}"

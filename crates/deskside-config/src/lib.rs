@@ -35,11 +35,12 @@
 //!
 //! Keys that carry or direct a credential, or run programs (`helpdesk.url`, the helpdesk
 //! secrets, `helpdesk.smtp_host`, `vpn.connection`, `fixes.actions`, `security.allow_http_hosts`)
-//! are honoured only from an admin-owned layer: the defaults, mandatory policy, and a system or explicit
-//! file owned by root and not writable by group or others (on Windows: the machine-wide system
-//! file only); see [`decide_ownership`]. From other layers they are dropped and each one becomes
-//! a note in [`Loaded::notes`]; `fixes.actions` in a user file, or an explicit file that is not
-//! admin-owned, is a `config.admin_only` error instead. A URL credentials are sent to must be
+//! are honoured only from an admin-owned layer: the defaults, mandatory policy, and the system
+//! file when root owns it and group and others cannot write it (on Windows: the machine-wide
+//! system file only); never from an explicit file, even a root-owned one; see
+//! [`decide_ownership`]. From other layers they are dropped and each one becomes a note in
+//! [`Loaded::notes`]; `fixes.actions` in a user or explicit file is a `config.admin_only` error
+//! instead. A URL credentials are sent to must be
 //! `https://` unless its host is loopback or allowed by `security.allow_http_hosts`
 //! (`config.insecure_url` otherwise); each allowed plain-HTTP URL is a [`Loaded::warnings`]
 //! entry.

@@ -281,8 +281,8 @@ fn remove_key(layer: &mut Layer, key: &str) -> bool {
     removed
 }
 
-/// Refuses keys that run programs ([`schema::Sensitivity::Program`]) in a user file or in an explicit
-/// file that is not admin-owned: no such file ever held them legitimately.
+/// Refuses keys that run programs ([`schema::Sensitivity::Program`]) in a user file or an
+/// explicit file: no such file ever held them legitimately.
 fn check_program_keys(layer: &Layer) -> Result<(), ConfigError> {
     let refused = match layer.source.kind {
         SourceKind::User => true,

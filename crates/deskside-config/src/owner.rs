@@ -8,9 +8,9 @@
 //! | --- | --- |
 //! | defaults, mandatory policy | always |
 //! | recommended policy | never: it is a default the user may override, so it may not carry security-sensitive keys |
-//! | system, explicit (Unix) | the open file is owned by root (uid 0) and not writable by group or others |
+//! | system (Unix) | the open file is owned by root (uid 0) and not writable by group or others |
 //! | system (Windows) | it is the machine-wide file `%ProgramData%\Deskside\config.toml`, not a path from `DESKSIDE_SYSTEM_CONFIG` |
-//! | explicit (Windows) | never: no ownership check is made there yet |
+//! | explicit (`--config`, `DESKSIDE_CONFIG`) | never, even when root owns it: whoever picks the file on the command line or in the environment picks where credentials go; only mandatory policy or the system file may set security-sensitive keys |
 //! | user | never: it is the user's own file, even when root wrote it |
 //!
 //! The facts come from the file handle that is read (`fstat`), not from the path, so the file
@@ -100,7 +100,13 @@ pub fn decide(kind: SourceKind, facts: FileFacts) -> Ownership {
         SourceKind::Recommended => Ownership::not_admin(
             "recommended policy is only a default the user may change; set it in mandatory policy",
         ),
-        SourceKind::System | SourceKind::Explicit => match facts {
+        // Even a root-owned one: the file is chosen by whoever runs the program (a command
+        // line, an environment variable), not by IT.
+        SourceKind::Explicit => Ownership::not_admin(
+            "a file named by --config or DESKSIDE_CONFIG is never trusted with admin-only keys, \
+             even when root owns it; set them in the system config file or mandatory policy",
+        ),
+        SourceKind::System => match facts {
             FileFacts::Unix { uid, .. } if uid != 0 => {
                 Ownership::not_admin(format!("it is owned by uid {uid}, not root"))
             }
@@ -111,12 +117,9 @@ pub fn decide(kind: SourceKind, facts: FileFacts) -> Ownership {
             FileFacts::Unix { .. } => Ownership::Admin,
             FileFacts::Windows {
                 at_machine_location: true,
-            } if kind == SourceKind::System => Ownership::Admin,
-            FileFacts::Windows { .. } if kind == SourceKind::System => Ownership::not_admin(
-                "on Windows only %ProgramData%\\Deskside\\config.toml is trusted, not a file named by DESKSIDE_SYSTEM_CONFIG",
-            ),
+            } => Ownership::Admin,
             FileFacts::Windows { .. } => Ownership::not_admin(
-                "on Windows an explicit config file is never trusted with admin-only keys",
+                "on Windows only %ProgramData%\\Deskside\\config.toml is trusted, not a file named by DESKSIDE_SYSTEM_CONFIG",
             ),
             FileFacts::Unknown => Ownership::not_admin("its owner cannot be checked"),
         },
@@ -159,11 +162,20 @@ mod tests {
     }
 
     #[test]
-    fn root_owned_file_not_writable_by_others_is_admin_owned() {
-        for kind in [SourceKind::System, SourceKind::Explicit] {
-            assert!(decide(kind, unix(0, 0o100_644)).is_admin());
-            assert!(decide(kind, unix(0, 0o100_600)).is_admin());
-            assert!(decide(kind, unix(0, 0o100_444)).is_admin());
+    fn root_owned_system_file_not_writable_by_others_is_admin_owned() {
+        assert!(decide(SourceKind::System, unix(0, 0o100_644)).is_admin());
+        assert!(decide(SourceKind::System, unix(0, 0o100_600)).is_admin());
+        assert!(decide(SourceKind::System, unix(0, 0o100_444)).is_admin());
+    }
+
+    /// Regression (issue 15): a root-owned `--config` file was trusted with security-sensitive
+    /// keys; only mandatory policy and the root-owned system file may set them.
+    #[test]
+    fn a_root_owned_explicit_file_is_not_admin_owned() {
+        for mode in [0o100_644, 0o100_600, 0o100_444] {
+            let d = decide(SourceKind::Explicit, unix(0, mode));
+            assert!(!d.is_admin(), "{mode:o}");
+            assert!(d.to_string().contains("--config"), "{d}");
         }
     }
 
@@ -175,7 +187,7 @@ mod tests {
             "not admin-owned (it is owned by uid 1000, not root)"
         );
         for mode in [0o100_664, 0o100_646, 0o100_666, 0o100_777] {
-            let d = decide(SourceKind::Explicit, unix(0, mode));
+            let d = decide(SourceKind::System, unix(0, mode));
             assert!(!d.is_admin(), "{mode:o}");
             assert!(
                 d.to_string().contains("group or others may write it"),

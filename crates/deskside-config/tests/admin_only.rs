@@ -338,20 +338,40 @@ mod files {
         load(&opts).unwrap()
     }
 
+    /// Regression (issue 15): a root-owned `--config` file was trusted with security-sensitive
+    /// keys. Only mandatory policy and the root-owned system file may set them: the explicit
+    /// file's value is ignored with a note, the system file's value stands.
     #[test]
-    fn a_root_owned_explicit_file_is_admin_owned() {
-        let (_dir, explicit, root) = file("e.toml", HELPDESK);
+    fn a_root_owned_explicit_file_is_not_trusted_with_admin_only_keys() {
+        let (_dir, explicit, _root) = file("e.toml", HELPDESK);
         let loaded = load_with(None, Some(&explicit));
+        assert_eq!(loaded.config.helpdesk.url, None);
+        assert_eq!(loaded.config.helpdesk.token, None);
+        assert_eq!(loaded.config.helpdesk.kind.as_deref(), Some("rt"));
+        assert!(
+            loaded.notes[0].contains("--config or DESKSIDE_CONFIG is never trusted"),
+            "{:?}",
+            loaded.notes
+        );
+
+        let (_sdir, system, root) = file("config.toml", HELPDESK);
+        let redirect = HELPDESK.replace("rt.corp.example", "elsewhere.example");
+        let (_edir, explicit, _) = file("e.toml", &redirect);
+        let loaded = load_with(Some(&system), Some(&explicit));
         if root {
             assert_eq!(
                 loaded.config.helpdesk.url.as_deref(),
                 Some("https://rt.corp.example/")
             );
-            assert!(loaded.notes.is_empty(), "{:?}", loaded.notes);
-        } else {
-            assert_eq!(loaded.config.helpdesk.url, None);
-            assert!(loaded.notes[0].contains("not root"), "{:?}", loaded.notes);
         }
+        assert!(
+            loaded
+                .notes
+                .iter()
+                .any(|n| n.contains("`helpdesk.url`") && n.contains("e.toml")),
+            "{:?}",
+            loaded.notes
+        );
     }
 
     #[test]

@@ -50,7 +50,12 @@ impl Env {
     fn command(&self, args: &[&str]) -> Command {
         let mut c = desksidectl(self.dir.path());
         c.args(args)
-            .env("DESKSIDE_CONFIG", self.dir.path().join("config.toml"))
+            // Helpdesk URLs and credentials are honoured only from the (root-owned) system file
+            // or mandatory policy, never from DESKSIDE_CONFIG.
+            .env(
+                "DESKSIDE_SYSTEM_CONFIG",
+                self.dir.path().join("config.toml"),
+            )
             .env("DESKSIDE_DATA_DIR", self.data());
         c
     }

@@ -147,8 +147,12 @@ impl Deskside {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path().join("home"))
             .env("DESKSIDE_DATA_DIR", self.data_dir())
-            .env("DESKSIDE_CONFIG", self.dir.path().join("config.toml"))
-            .env("DESKSIDE_SYSTEM_CONFIG", "")
+            // The system file: helpdesk and server URLs and credentials are honoured only from
+            // it (root-owned) or mandatory policy, never from `--config`/DESKSIDE_CONFIG.
+            .env(
+                "DESKSIDE_SYSTEM_CONFIG",
+                self.dir.path().join("config.toml"),
+            )
             .env("DESKSIDE_USER_CONFIG", "")
             .stdin(Stdio::null());
         for (k, v) in &self.env {

@@ -78,12 +78,25 @@ fn data_dir(lab: &Lab) -> PathBuf {
 
 /// Run `desksidectl args… --json`-style commands in the client namespace with the lab config
 /// (unless `args` already name one) and a private data dir, plus `env`.
+///
+/// A `--config FILE` in `args` is passed as the system file instead (unless `env` names one):
+/// the lab config sets `vpn.connection`, which only the root-owned system file or mandatory
+/// policy may set, never an explicit file.
 fn cli(lab: &Lab, args: &[&str], env: &[(&str, &str)]) -> Run {
     let data = data_dir(lab);
     let data = data.to_str().unwrap();
+    let mut args = args.to_vec();
     let mut all_env = vec![("DESKSIDE_DATA_DIR", data)];
+    if !env.iter().any(|(k, _)| *k == "DESKSIDE_SYSTEM_CONFIG")
+        && let Some(i) = args.iter().position(|a| *a == "--config")
+        && i + 1 < args.len()
+    {
+        let file = args.remove(i + 1);
+        args.remove(i);
+        all_env.push(("DESKSIDE_SYSTEM_CONFIG", file));
+    }
     all_env.extend_from_slice(env);
-    let out = lab.exec(desksidectl(), args, &all_env).unwrap();
+    let out = lab.exec(desksidectl(), &args, &all_env).unwrap();
     parse(&out)
 }
 
