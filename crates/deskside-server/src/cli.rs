@@ -298,7 +298,26 @@ async fn serve(core: Core, config: &ServerConfig, path: Option<PathBuf>) -> Resu
             wake.clone(),
         ));
     }
-    let app = http::router(App { core, wake });
+    let reset = crate::reset_wiring::build(config, &core).map_err(CliError::Usage)?;
+    let mut app = http::router(App {
+        core: core.clone(),
+        wake,
+    });
+    if let Some(service) = reset {
+        let reset_wake = Arc::new(Notify::new());
+        tokio::spawn(crate::reset_wiring::mail_forever(
+            service.clone(),
+            reset_wake.clone(),
+        ));
+        tracing::info!("serving password reset and unlock");
+        app = app.merge(crate::reset_http::router(crate::reset_http::ResetApp {
+            service,
+            core,
+            trust_proxy: config.reset.trust_proxy,
+            wake: reset_wake,
+        }));
+    }
+    let app = app.into_make_service_with_connect_info::<crate::reset_http::PeerAddr>();
     let served = match (&config.server.tls_cert, &config.server.tls_key) {
         (Some(cert), Some(key)) => {
             let acceptor = tls::acceptor(cert, key).map_err(CliError::Usage)?;

@@ -40,7 +40,7 @@ pub enum ConfigError {
         problem: String,
     },
     /// An `env:NAME` secret names an unset variable.
-    #[error("helpdesk.{key} = \"env:{var}\" but the environment variable {var} is not set")]
+    #[error("{key} = \"env:{var}\" but the environment variable {var} is not set")]
     MissingEnv {
         /// The key.
         key: &'static str,
@@ -146,6 +146,83 @@ impl Default for RelaySection {
     }
 }
 
+/// `[reset]`: self-service password reset and unlock (docs/passwords.md, "Reset and unlock").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResetSection {
+    /// Serve the flows (needs `[password]` with source `ad` or `ldap`, and the service
+    /// account).
+    pub enabled: bool,
+    /// The address users reach the server at, `https://deskside.corp.example/`; mailed links
+    /// are built from it only, never from a request's Host header.
+    pub public_url: Option<String>,
+    /// Proofs needed before the final step: 1 or 2 (the mailed code and the enrolled device).
+    pub factors: usize,
+    /// Directory attribute with the recovery address the code goes to.
+    pub recovery_attribute: Option<String>,
+    /// Directory attribute with the primary address told after a success (default `mail`).
+    pub primary_attribute: Option<String>,
+    /// DNs of groups whose members are never reset or unlocked here (AD `adminCount = 1`
+    /// accounts are refused anyway).
+    pub protected_groups: Vec<String>,
+    /// The least-privilege service account (AD `name@domain` or a DN; OpenLDAP a DN).
+    pub service_account: Option<String>,
+    /// Its password, normally `env:NAME`.
+    pub service_password: Option<String>,
+    /// After a reset the user must change the password at the next sign-in.
+    pub must_change: bool,
+    /// Starts per user name per hour.
+    pub per_account_per_hour: i64,
+    /// Starts and wrong codes per source IP per hour.
+    pub per_ip_per_hour: i64,
+    /// Code mails per recovery address per hour.
+    pub per_address_per_hour: i64,
+    /// Starts per device per hour.
+    pub per_device_per_hour: i64,
+    /// Take the source IP from the last `X-Forwarded-For` entry (behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// Sender of the mails.
+    pub mail_from: Option<String>,
+    /// SMTP server for the mails.
+    pub smtp_host: Option<String>,
+    /// Its port (default 587, 465 with `tls`, 25 with `none`).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` or `none` (loopback only).
+    pub smtp_tls: String,
+    /// SMTP user.
+    pub smtp_user: Option<String>,
+    /// SMTP password, normally `env:NAME`.
+    pub smtp_password: Option<String>,
+}
+
+impl Default for ResetSection {
+    fn default() -> Self {
+        let p = deskside_server_core::reset::ResetPolicy::default();
+        Self {
+            enabled: false,
+            public_url: None,
+            factors: p.factors_required,
+            recovery_attribute: None,
+            primary_attribute: None,
+            protected_groups: Vec::new(),
+            service_account: None,
+            service_password: None,
+            must_change: false,
+            per_account_per_hour: p.per_account_per_hour,
+            per_ip_per_hour: p.per_ip_per_hour,
+            per_address_per_hour: p.per_address_per_hour,
+            per_device_per_hour: p.per_device_per_hour,
+            trust_proxy: false,
+            mail_from: None,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: "starttls".to_owned(),
+            smtp_user: None,
+            smtp_password: None,
+        }
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -160,6 +237,10 @@ pub struct ServerConfig {
     pub relay: RelaySection,
     /// `[helpdesk]`: the same keys as a device's `[helpdesk]` (docs/config.md).
     pub helpdesk: HelpdeskConfig,
+    /// `[password]`: the directory, the same keys as a device's `[password]` (docs/config.md).
+    pub password: deskside_config::PasswordConfig,
+    /// `[reset]`: self-service reset and unlock.
+    pub reset: ResetSection,
 }
 
 impl ServerConfig {
@@ -200,12 +281,26 @@ impl ServerConfig {
     fn resolve_env(&mut self) -> Result<(), ConfigError> {
         let h = &mut self.helpdesk;
         for (key, slot) in [
-            ("token", &mut h.token),
-            ("api_key", &mut h.api_key),
-            ("password", &mut h.password),
-            ("app_token", &mut h.app_token),
-            ("secret", &mut h.secret),
-            ("smtp_password", &mut h.smtp_password),
+            ("helpdesk.token", &mut h.token),
+            ("helpdesk.api_key", &mut h.api_key),
+            ("helpdesk.password", &mut h.password),
+            ("helpdesk.app_token", &mut h.app_token),
+            ("helpdesk.secret", &mut h.secret),
+            ("helpdesk.smtp_password", &mut h.smtp_password),
+        ] {
+            if let Some(var) = slot.as_deref().and_then(|v| v.strip_prefix("env:")) {
+                let var = var.to_owned();
+                let value = std::env::var(&var).map_err(|_| ConfigError::MissingEnv {
+                    key,
+                    var: var.clone(),
+                })?;
+                *slot = Some(value);
+            }
+        }
+        let r = &mut self.reset;
+        for (key, slot) in [
+            ("reset.service_password", &mut r.service_password),
+            ("reset.smtp_password", &mut r.smtp_password),
         ] {
             if let Some(var) = slot.as_deref().and_then(|v| v.strip_prefix("env:")) {
                 let var = var.to_owned();

@@ -38,9 +38,19 @@ const MAX_ENROLL_BYTES: usize = 16 * 1024;
 #[openapi(
     info(
         title = "Deskside server",
-        description = "Device enrolment and the ticket relay. Signed endpoints need the five deskside-request/1 headers (docs/server.md, \"Signed requests\"); every error is {code, message}."
+        description = "Device enrolment, the ticket relay, and self-service password reset and unlock (served when [reset] is enabled). Signed endpoints need the five deskside-request/1 headers (docs/server.md, \"Signed requests\"); every error is {code, message}."
     ),
-    paths(healthz, enroll, device, post_ticket, get_ticket),
+    paths(
+        healthz,
+        enroll,
+        device,
+        post_ticket,
+        get_ticket,
+        crate::reset_http::api_start,
+        crate::reset_http::api_device,
+        crate::reset_http::api_code,
+        crate::reset_http::api_complete
+    ),
     components(schemas(
         ApiError,
         DeviceInfo,

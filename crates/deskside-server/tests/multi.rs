@@ -3,6 +3,7 @@
 //! ticket limit is one limit across both, a request replayed to the other instance is
 //! refused, and a secret's last use is spent once.
 
+#[expect(dead_code, reason = "this file uses a part of the shared helpers")]
 mod common;
 
 use std::time::Duration;

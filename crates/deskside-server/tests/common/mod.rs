@@ -36,6 +36,8 @@ pub struct Server {
     pub port: u16,
     pub config: PathBuf,
     pub dir: tempfile::TempDir,
+    /// Extra environment of the server and its admin commands.
+    pub env: Vec<(String, String)>,
 }
 
 impl Drop for Server {
@@ -61,8 +63,30 @@ impl Server {
             port,
             config,
             dir,
+            env: Vec::new(),
         };
         this.write_config(database, helpdesk_url, extra_relay);
+        this.restart();
+        this
+    }
+
+    /// Starts a server on `database` without a helpdesk, with `extra` config text (whole
+    /// sections) and extra environment variables.
+    pub fn start_with_env(database: &str, extra: &str, env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = deskside_test_support::server_port().unwrap();
+        let config = dir.path().join("server.toml");
+        let mut this = Self {
+            child: None,
+            port,
+            config,
+            dir,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        this.write_config(database, None, extra);
         this.restart();
         this
     }
@@ -110,7 +134,11 @@ impl Server {
 
     /// Starts the process again with the same config (after [`Server::kill9`]).
     pub fn restart(&mut self) {
-        self.child = Some(spawn(&self.config, &self.dir.path().join("server.log")));
+        self.child = Some(spawn(
+            &self.config,
+            &self.dir.path().join("server.log"),
+            &self.env,
+        ));
         self.wait_up();
     }
 
@@ -129,6 +157,7 @@ impl Server {
             .arg(&self.config)
             .args(args)
             .env("TEST_RT_TOKEN", "t0ken")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         assert!(
@@ -155,7 +184,7 @@ impl Server {
     }
 }
 
-fn spawn(config: &std::path::Path, log: &std::path::Path) -> Child {
+fn spawn(config: &std::path::Path, log: &std::path::Path, env: &[(String, String)]) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -167,6 +196,7 @@ fn spawn(config: &std::path::Path, log: &std::path::Path) -> Child {
         .arg("serve")
         .env("TEST_RT_TOKEN", "t0ken")
         .env("DESKSIDE_LOG", "info")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -1,0 +1,558 @@
+//! Password reset and unlock end to end: the real server binary, a real OpenLDAP with ppolicy
+//! (`tests/directory/slapd.sh`, the reset service account's ACL), an SMTP sink the codes are
+//! read from, over HTTP. The JSON API with the device factor (signed) + the mailed code; a
+//! password in the history refused; an account locked by bad binds unlocked; the web page
+//! (CSRF, CSP) through a whole reset; unknown and real users answered alike over 50 requests
+//! each (bodies and mean time); no code, password or flow handle in the server's log or
+//! database. Skips unless root with slapd installed (`DESKSIDE_DIRECTORY_REQUIRED=1` fails
+//! instead).
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests: a panic is the failure report"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the test starts slapd through the directory scripts"
+)]
+#![expect(clippy::print_stderr, reason = "the test reports skips and timings")]
+
+#[expect(dead_code, reason = "this file uses a part of the shared helpers")]
+mod common;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use deskside_helpdesk::testing::SmtpSink;
+use ldap3::{LdapConnAsync, LdapConnSettings};
+use serde_json::{Value, json};
+
+const SUFFIX: &str = "dc=deskside,dc=test";
+const ADMIN: &str = "cn=admin,dc=deskside,dc=test";
+const ADMIN_PW: &str = "admin-secret";
+
+struct Slapd {
+    _dir: PathBuf,
+    ldaps: String,
+    ca: PathBuf,
+    _watchdog: std::process::Child,
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn slapd() -> Option<Slapd> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let installed = Path::new("/usr/sbin/slapd").exists();
+    if !root || !installed {
+        assert!(
+            std::env::var("DESKSIDE_DIRECTORY_REQUIRED").as_deref() != Ok("1"),
+            "slapd tests need root and slapd (DESKSIDE_DIRECTORY_REQUIRED=1)"
+        );
+        eprintln!("SKIPPED reset_http: needs root and slapd");
+        return None;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("deskside-reset-slapd-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    let (port, tls_port) = (
+        deskside_test_support::server_port().unwrap(),
+        deskside_test_support::server_port().unwrap(),
+    );
+    let scripts = repo().join("tests/directory");
+    let log = std::fs::File::create(dir.join("server.log")).unwrap();
+    let watchdog = Command::new("bash")
+        .arg(scripts.join("watchdog.sh"))
+        .arg(std::process::id().to_string())
+        .arg(&dir)
+        .arg("--")
+        .arg("bash")
+        .arg(scripts.join("slapd.sh"))
+        .arg(&dir)
+        .args(["127.0.0.1", &port.to_string(), &tls_port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "slapd did not start: {}",
+            std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(Slapd {
+        ldaps: format!("ldaps://127.0.0.1:{tls_port}"),
+        ca: dir.join("tls/ca.pem"),
+        _dir: dir,
+        _watchdog: watchdog,
+    })
+}
+
+fn tls(ca: &Path) -> Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
+
+/// The result code of a simple bind.
+async fn bind_rc(s: &Slapd, dn: &str, pw: &str) -> u32 {
+    let (conn, mut ldap) =
+        LdapConnAsync::with_settings(LdapConnSettings::new().set_config(tls(&s.ca)), &s.ldaps)
+            .await
+            .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.drive().await;
+    });
+    let rc = ldap.simple_bind(dn, pw).await.unwrap().rc;
+    let _ = ldap.unbind().await;
+    rc
+}
+
+async fn add_user(s: &Slapd, uid: &str, pw: &str) {
+    let (conn, mut ldap) =
+        LdapConnAsync::with_settings(LdapConnSettings::new().set_config(tls(&s.ca)), &s.ldaps)
+            .await
+            .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.drive().await;
+    });
+    ldap.simple_bind(ADMIN, ADMIN_PW)
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let mail = format!("{uid}@corp.test");
+    let home = format!("{uid}@home.test");
+    ldap.add(
+        &format!("uid={uid},ou=people,{SUFFIX}"),
+        vec![
+            (
+                "objectClass",
+                HashSet::from(["inetOrgPerson", "extensibleObject"]),
+            ),
+            ("uid", HashSet::from([uid])),
+            ("cn", HashSet::from([uid])),
+            ("sn", HashSet::from(["Test"])),
+            ("mail", HashSet::from([mail.as_str()])),
+            ("otherMailbox", HashSet::from([home.as_str()])),
+            ("userPassword", HashSet::from([pw])),
+        ],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+}
+
+fn dn(uid: &str) -> String {
+    format!("uid={uid},ou=people,{SUFFIX}")
+}
+
+fn config(s: &Slapd, smtp_port: u16, factors: u8, extra: &str) -> String {
+    format!(
+        "[password]\nsource = \"ldap\"\nurl = \"{}\"\nca_file = \"{}\"\n\
+         user_dn_template = \"uid={{user}},ou=people,{SUFFIX}\"\n\
+         policy_dn = \"cn=default,ou=policies,{SUFFIX}\"\n\
+         [reset]\nenabled = true\npublic_url = \"https://deskside.corp.test/\"\nfactors = {factors}\n\
+         recovery_attribute = \"otherMailbox\"\nprimary_attribute = \"mail\"\n\
+         service_account = \"cn=deskside-reset,ou=services,{SUFFIX}\"\n\
+         service_password = \"env:TEST_RESET_PASSWORD\"\n\
+         mail_from = \"Deskside <deskside@corp.test>\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {smtp_port}\nsmtp_tls = \"none\"\n{extra}\n",
+        s.ldaps,
+        s.ca.display()
+    )
+}
+
+/// The latest code mailed to `to`, waiting up to 10 s for it.
+async fn code_for(sink: &SmtpSink, to: &str, after: usize) -> String {
+    let started = Instant::now();
+    loop {
+        let found = sink
+            .messages()
+            .iter()
+            .skip(after)
+            .rev()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .filter(|m| m.contains(&format!("To: {to}")))
+            .filter_map(|m| {
+                m.lines()
+                    .find_map(|l| l.trim().strip_prefix("Your code: ").map(str::to_owned))
+            })
+            .next();
+        if let Some(code) = found {
+            return code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no code mailed to {to}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_mail(sink: &SmtpSink, needle: &str) -> String {
+    let started = Instant::now();
+    loop {
+        if let Some(m) = sink
+            .messages()
+            .iter()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .find(|m| m.contains(needle))
+        {
+            return m;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no mail with {needle}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn post(client: &reqwest::Client, url: String, body: &Value) -> (u16, Value) {
+    let r = client.post(url).json(body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_and_unlock_over_http_with_a_real_directory() {
+    let Some(s) = slapd() else {
+        return;
+    };
+    let sink = SmtpSink::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let mut server = common::Server::start_with_env(
+        db.to_str().unwrap(),
+        &config(&s, sink.port(), 2, ""),
+        &[
+            ("TEST_RESET_PASSWORD", "reset-secret"),
+            ("DESKSIDE_LOG", "debug"),
+        ],
+    );
+    let client = common::client();
+    add_user(&s, "jdoe", "Old-Pass-801").await;
+    let mut planted: Vec<String> = vec!["Old-Pass-801".into(), "reset-secret".into()];
+
+    // 1. Reset through the JSON API: signed start from jdoe's enrolled device + the code.
+    let device = common::enrol(&client, &server, &server.secret(1), 41).await;
+    let body = serde_json::to_vec(&json!({"kind": "reset", "user": "jdoe"})).unwrap();
+    let r = common::signed(
+        &client,
+        &server,
+        &device,
+        reqwest::Method::POST,
+        "/v1/password/start",
+        body,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let start: Value = r.json().await.unwrap();
+    assert_eq!(start["factors"], json!(["device"]));
+    let flow = start["flow"].as_str().unwrap().to_owned();
+    planted.push(flow.clone());
+    let code = code_for(&sink, "jdoe@home.test", 0).await;
+    planted.push(code.clone());
+    let mail = wait_mail(&sink, &code).await;
+    assert!(
+        mail.contains("https://deskside.corp.test/password/"),
+        "{mail}"
+    );
+    let (st, v) = post(
+        &client,
+        server.url("/v1/password/code"),
+        &json!({"flow": flow, "code": code}),
+    )
+    .await;
+    assert_eq!((st, v["ready"].as_bool()), (200, Some(true)), "{v}");
+    let (st, v) = post(
+        &client,
+        server.url("/v1/password/complete"),
+        &json!({"flow": flow, "new_password": "New-Pass-802"}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    planted.push("New-Pass-802".into());
+    assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 0);
+    assert_eq!(bind_rc(&s, &dn("jdoe"), "Old-Pass-801").await, 49);
+    // The notice to the primary address.
+    let notice = wait_mail(&sink, "To: jdoe@corp.test").await;
+    assert!(notice.contains("If this wasn't you, call IT"), "{notice}");
+    // Double use of the same flow: refused.
+    let (st, v) = post(
+        &client,
+        server.url("/v1/password/complete"),
+        &json!({"flow": flow, "new_password": "Other-Pass-803"}),
+    )
+    .await;
+    assert_eq!((st, v["code"].as_str()), (409, Some("reset.already_used")));
+
+    // 2. A password in the history is refused by ppolicy through the service account.
+    let seen = sink.messages().len();
+    let (_, start) = post(
+        &client,
+        server.url("/v1/password/start"),
+        &json!({"kind": "reset", "user": "jdoe"}),
+    )
+    .await;
+    let flow = start["flow"].as_str().unwrap().to_owned();
+    let dev_body = serde_json::to_vec(&json!({"flow": flow})).unwrap();
+    let r = common::signed(
+        &client,
+        &server,
+        &device,
+        reqwest::Method::POST,
+        "/v1/password/device",
+        dev_body,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let code = code_for(&sink, "jdoe@home.test", seen).await;
+    planted.push(code.clone());
+    post(
+        &client,
+        server.url("/v1/password/code"),
+        &json!({"flow": flow, "code": code}),
+    )
+    .await;
+    let (st, v) = post(
+        &client,
+        server.url("/v1/password/complete"),
+        &json!({"flow": flow, "new_password": "Old-Pass-801"}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (422, Some("password.policy_violation")),
+        "{v}"
+    );
+    assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 0);
+
+    // 3. Unlock: five bad binds lock the account; code + device unlock it.
+    for _ in 0..5 {
+        assert_eq!(bind_rc(&s, &dn("jdoe"), "Wrong-Pass-000").await, 49);
+    }
+    assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 49, "locked");
+    let seen = sink.messages().len();
+    let body = serde_json::to_vec(&json!({"kind": "unlock", "user": "jdoe"})).unwrap();
+    let start: Value = common::signed(
+        &client,
+        &server,
+        &device,
+        reqwest::Method::POST,
+        "/v1/password/start",
+        body,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let flow = start["flow"].as_str().unwrap().to_owned();
+    let code = code_for(&sink, "jdoe@home.test", seen).await;
+    planted.push(code.clone());
+    post(
+        &client,
+        server.url("/v1/password/code"),
+        &json!({"flow": flow, "code": code}),
+    )
+    .await;
+    let (st, v) = post(
+        &client,
+        server.url("/v1/password/complete"),
+        &json!({"flow": flow}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 0);
+
+    // 4. No code, password or flow handle in the server's log or database.
+    server.kill9();
+    let mut haystack = server.log();
+    for f in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        haystack.push_str(&String::from_utf8_lossy(&std::fs::read(f.path()).unwrap()));
+    }
+    assert!(
+        haystack.contains("password self-service"),
+        "the log has the audit lines"
+    );
+    for secret in &planted {
+        assert!(!haystack.contains(secret.as_str()), "{secret} leaked");
+    }
+}
+
+/// The web page (one factor: the code) through a whole reset, and equal answers for unknown
+/// and real users.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_page_reset_and_equal_answers() {
+    let Some(s) = slapd() else {
+        return;
+    };
+    let sink = SmtpSink::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let server = common::Server::start_with_env(
+        db.to_str().unwrap(),
+        &config(
+            &s,
+            sink.port(),
+            1,
+            "per_account_per_hour = 1000\nper_ip_per_hour = 10000\nper_address_per_hour = 1000",
+        ),
+        &[("TEST_RESET_PASSWORD", "reset-secret")],
+    );
+    add_user(&s, "wuser", "Web-Pass-811").await;
+    let client = common::client();
+    // The page: strict CSP, no script, a CSRF cookie and field.
+    let r = client.get(server.url("/password/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script"));
+    assert!(html.contains("<label for=\"user\">"));
+    let csrf = field(&html, "csrf");
+    // A post without the cookie (another site) is refused.
+    let bare = common::client();
+    let r = bare
+        .post(server.url("/password/start"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "reset"),
+            ("user", "wuser"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // The whole reset.
+    let html = client
+        .post(server.url("/password/start"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "reset"),
+            ("user", "wuser"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Enter the code"), "{html}");
+    let flow = field(&html, "flow");
+    let code = code_for(&sink, "wuser@home.test", 0).await;
+    let html = client
+        .post(server.url("/password/code"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("flow", &flow), ("code", &code)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Choose a new password"), "{html}");
+    let html = client
+        .post(server.url("/password/complete"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("flow", &flow),
+            ("new_password", "Web-New-812"),
+            ("confirm", "Web-New-812"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Your password was reset"), "{html}");
+    assert_eq!(bind_rc(&s, &dn("wuser"), "Web-New-812").await, 0);
+
+    // Equal answers: 50 starts for the real user and 50 for an unknown one, interleaved.
+    let api = common::client();
+    let (mut real, mut unknown) = (Vec::new(), Vec::new());
+    let mut bodies = HashSet::new();
+    for i in 0..100 {
+        let user = if i % 2 == 0 { "wuser" } else { "no-such-user" };
+        let t = Instant::now();
+        let r = api
+            .post(server.url("/v1/password/start"))
+            .json(&json!({"kind": "reset", "user": user}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let mut v: Value = r.json().await.unwrap();
+        let took = t.elapsed().as_secs_f64() * 1000.0;
+        v["flow"] = "X".into();
+        bodies.insert(format!("{status} {v}"));
+        if i % 2 == 0 {
+            real.push(took);
+        } else {
+            unknown.push(took);
+        }
+    }
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (mr, mu) = (mean(&real), mean(&unknown));
+    eprintln!("start: real user mean {mr:.2} ms, unknown user mean {mu:.2} ms (50 each)");
+    assert!(
+        (mr - mu).abs() < 5.0,
+        "real {mr:.2} ms vs unknown {mu:.2} ms"
+    );
+}
+
+/// The value of the hidden or text field `name` in `html`.
+fn field(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no field {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
