@@ -420,9 +420,18 @@ fn check_keys(
                     key: dotted.clone(),
                     line: line_of(&dotted),
                 }),
-                Some(_) => schema::check_value(&section, &name, value)
-                    .err()
-                    .map(|e| describe(file, value, &names, &e, line_of(&dotted))),
+                Some(spec) => match schema::localize_key(spec, value, None) {
+                    // A malformed translations table: the key is named with what is wrong.
+                    Err(problem) => Some(ConfigError::InvalidValue {
+                        file: file.to_owned(),
+                        key: dotted.clone(),
+                        problem,
+                        line: line_of(&dotted),
+                    }),
+                    Ok(plain) => schema::check_value(&section, &name, &plain)
+                        .err()
+                        .map(|e| describe(file, &plain, &names, &e, line_of(&dotted))),
+                },
             };
             if let Some(e) = error {
                 errors.push(e);

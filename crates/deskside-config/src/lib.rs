@@ -52,6 +52,7 @@ mod error;
 mod layer;
 mod load;
 mod loaded;
+pub mod localized;
 mod merge;
 mod owner;
 mod paths;
@@ -64,7 +65,7 @@ pub use error::ConfigError;
 pub use layer::{Layer, MAX_FILE_BYTES, Source, SourceKind};
 pub use load::{EnvLookup, LoadOptions, load};
 pub use loaded::{Loaded, Overridden, PolicyIssue, Provenance};
-pub use merge::load_layers;
+pub use merge::{load_layers, load_layers_for};
 pub use owner::{FileFacts, Ownership, decide as decide_ownership};
 pub use paths::{
     ConfigPaths, ENV_DATA, ENV_EXPLICIT, ENV_SYSTEM, ENV_USER, Os, current_data_dir, data_dir,

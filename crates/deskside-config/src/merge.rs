@@ -29,7 +29,17 @@ use crate::validate;
 /// honoured only from admin-owned layers ([`Layer::owner`]); elsewhere they are dropped before
 /// merging and each one becomes a note. Keys that run programs are a [`ConfigError::AdminOnly`]
 /// error instead when a user file, or an explicit file that is not admin-owned, holds them.
-pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
+pub fn load_layers(layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
+    load_layers_for(layers, None)
+}
+
+/// [`load_layers`] with localised text (a `{ default = …, de = … }` table) resolved for
+/// `locale` (a BCP 47 tag such as `de-CH`; `None` takes each table's `default`); see
+/// [`crate::localized`].
+pub fn load_layers_for(
+    mut layers: Vec<Layer>,
+    locale: Option<&str>,
+) -> Result<Loaded, ConfigError> {
     let mut fatal = Vec::new();
     let mut policy_errors = Vec::new();
     for layer in &mut layers {
@@ -57,7 +67,7 @@ pub fn load_layers(mut layers: Vec<Layer>) -> Result<Loaded, ConfigError> {
     // Validate the merge; a semantic error in a value from a policy layer removes that key
     // from the layer and merges again (each round removes at least one key, so this ends).
     loop {
-        let merged = merge(&layers, &defaults);
+        let merged = merge(&layers, &defaults, locale);
         let config: Config = serde_path_to_error::deserialize(toml::Value::Table(
             merged.table.clone(),
         ))
@@ -158,7 +168,7 @@ struct Merged {
     notes: Vec<String>,
 }
 
-fn merge(layers: &[Layer], defaults: &toml::Table) -> Merged {
+fn merge(layers: &[Layer], defaults: &toml::Table, locale: Option<&str>) -> Merged {
     let mut notes = Vec::new();
     // Who owns each locked key: the highest-precedence layer that locks it.
     let mut owners: BTreeMap<String, usize> = BTreeMap::new();
@@ -209,6 +219,10 @@ fn merge(layers: &[Layer], defaults: &toml::Table) -> Merged {
 
     let mut table = toml::Table::new();
     for (key, (value, _)) in &effective {
+        // Translations tables become the text for the user's locale (each was checked alone).
+        let localized = schema::find_dotted(key)
+            .and_then(|spec| schema::localize_key(spec, value, locale).ok());
+        let value = localized.as_ref().unwrap_or(value);
         if let Some((section, name)) = key.split_once('.') {
             let entry = table
                 .entry(section.to_owned())
@@ -243,7 +257,10 @@ fn merge(layers: &[Layer], defaults: &toml::Table) -> Merged {
 
     // An empty string unsets a text key (an optional one becomes `None`, others their default),
     // so a higher layer can clear a lower layer's value.
-    for spec in schema::KEYS.iter().filter(|k| k.kind == schema::Kind::Text) {
+    let text_keys = schema::KEYS
+        .iter()
+        .filter(|k| matches!(k.kind, schema::Kind::Text | schema::Kind::LocalText));
+    for spec in text_keys {
         if let Some(toml::Value::Table(t)) = table.get_mut(spec.section)
             && t.get(spec.name).and_then(toml::Value::as_str) == Some("")
         {

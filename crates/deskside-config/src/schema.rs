@@ -588,6 +588,9 @@ pub enum Kind {
     CountList,
     /// A list of tables (`[[section.key]]`), such as admin actions.
     TableList,
+    /// Text shown to users: a string, or a table of translations by language tag with a
+    /// `default` ([`crate::localized`]).
+    LocalText,
 }
 
 impl Kind {
@@ -602,6 +605,9 @@ impl Kind {
             Self::SubnetList => "a list of CIDR subnets such as \"10.0.0.0/8\"",
             Self::CountList => "a list of non-negative integers",
             Self::TableList => "a list of tables",
+            Self::LocalText => {
+                "a string, or a table of translations such as { default = \"IT help\", de = \"IT-Hilfe\" }"
+            }
         }
     }
 
@@ -636,6 +642,7 @@ impl Kind {
             Self::SubnetList => "list of CIDR subnets",
             Self::CountList => "list of integers",
             Self::TableList => "list of tables",
+            Self::LocalText => "text or translations",
         }
     }
 }
@@ -950,7 +957,7 @@ pub const KEYS: &[KeyDef] = &[
     key("app", "check_interval_s", Kind::Count, "Seconds between background health checks of the tray app (a network change also triggers one).").range(60, 86_400),
     key("app", "autostart", Kind::Bool, "Start the tray app at login."),
     key("app", "notify", Kind::Bool, "Show a notification when a new problem appears."),
-    key("branding", "organization", Kind::Text, "Organisation name shown in the app's title; unset shows \"Deskside\".").example("\"Acme\""),
+    key("branding", "organization", Kind::LocalText, "Organisation name shown in the app's title; unset shows \"Deskside\".").example("{ default = \"Acme\", de = \"Acme GmbH\" }"),
     key("branding", "accent_color", Kind::Text, "Accent colour of the app.").allowed(Allowed::Color),
     key("branding", "logo_path", Kind::Text, "Path of a logo image (PNG or SVG) on the computer; unset shows the Deskside logo.").example("\"/usr/share/acme/logo.png\""),
     key("fixes", "auto", Kind::TextList, "Built-in fix ids that `diagnose --fix` may apply without asking when they address the root cause; a destructive fix here is a warning.").allowed(Allowed::Shape("built-in fix ids")),
@@ -1016,6 +1023,45 @@ pub const KEYS: &[KeyDef] = &[
     key("password", "min_strength", Kind::Count, "Lowest zxcvbn strength score a new password must reach.").range(0, 4),
     key("security", "allow_http_hosts", Kind::TextList, "Hosts a credential may be sent to over plain http:// (each use is a warning); otherwise credential URLs must be https://.").example("[\"helpdesk.corp.example\"]").allowed(Allowed::Shape("host names or IP addresses, no scheme, port, path or wildcard")).admin("it lets credentials travel unencrypted"),
 ];
+
+/// The admin actions key, whose tables hold localised text in [`ACTION_TEXT_FIELDS`].
+const ACTIONS: (&str, &str) = ("fixes", "actions");
+/// Fields of an admin action (`[[fixes.actions]]`) that are localised text.
+pub const ACTION_TEXT_FIELDS: &[&str] = &["title", "description"];
+
+/// `value` of the key `spec` with its localised text resolved for `locale` (a plain string
+/// stays as it is; `None` takes each table's `default`). The problem in plain words when a
+/// translations table is malformed.
+pub(crate) fn localize_key(
+    spec: &KeyDef,
+    value: &toml::Value,
+    locale: Option<&str>,
+) -> Result<toml::Value, String> {
+    if spec.kind == Kind::LocalText {
+        return crate::localized::localize(value, locale);
+    }
+    if (spec.section, spec.name) != ACTIONS {
+        return Ok(value.clone());
+    }
+    let Some(items) = value.as_array() else {
+        return Ok(value.clone());
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let mut item = item.clone();
+        if let Some(fields) = item.as_table_mut() {
+            for field in ACTION_TEXT_FIELDS {
+                if let Some(text) = fields.get(*field) {
+                    let resolved = crate::localized::localize(text, locale)
+                        .map_err(|e| format!("item {}: `{field}`: {e}", i + 1))?;
+                    fields.insert((*field).to_owned(), resolved);
+                }
+            }
+        }
+        out.push(item);
+    }
+    Ok(toml::Value::Array(out))
+}
 
 /// The schema entry for `section.name`, if there is one.
 pub(crate) fn find(section: &str, name: &str) -> Option<&'static KeyDef> {
@@ -1118,7 +1164,8 @@ mod tests {
             if let Some(example) = spec.example {
                 let parsed: toml::Table = toml::from_str(&format!("v = {example}"))
                     .unwrap_or_else(|e| panic!("{}: example: {e}", spec.dotted()));
-                check_value(spec.section, spec.name, &parsed["v"])
+                let value = localize_key(spec, &parsed["v"], None).unwrap();
+                check_value(spec.section, spec.name, &value)
                     .unwrap_or_else(|e| panic!("{}: example: {e}", spec.dotted()));
             } else {
                 assert!(

@@ -44,7 +44,10 @@ pub const EXAMPLE_MANDATORY: &[(&str, &str)] = &[
     ),
     ("disk.warn_free_percent", "15.5"),
     ("password.warn_days", "[10, 5, 1]"),
-    ("branding.organization", "\"Acme\""),
+    (
+        "branding.organization",
+        "{ default = \"Acme IT\", de = \"Acme-IT\", fr-CA = \"TI Acme\" }",
+    ),
 ];
 /// The recommended settings of the examples.
 pub const EXAMPLE_RECOMMENDED: &[(&str, &str)] = &[("app.check_interval_s", "600")];
@@ -121,6 +124,12 @@ fn default_text(spec: &KeyDef) -> String {
 /// default, and who may set it.
 fn explanation(spec: &KeyDef) -> String {
     let mut text = spec.doc.to_owned();
+    if spec.kind == Kind::LocalText {
+        text.push_str(
+            " A plain text, or translations: a `default` text and one per language tag \
+             (de, fr-CA, …), chosen by the user's language with fallback (de-CH → de → default).",
+        );
+    }
     let allowed = spec.allowed.describe();
     if !allowed.is_empty() {
         let _ = write!(text, " Allowed: {}.", allowed.replace('`', ""));
@@ -288,6 +297,10 @@ fn admx_element(spec: &KeyDef, recommended: bool) -> Option<String> {
                 "<text id=\"{id}\" valueName=\"{name}\" maxLength=\"32767\" required=\"true\"/>"
             )
         }
+        (Kind::LocalText, _) => format!(
+            "<text id=\"{id}\" valueName=\"{name}\" required=\"true\"/>\n          \
+             <list id=\"{id}_translations\" key=\"{reg}\\{name}\" explicitValue=\"true\"/>"
+        ),
         _ => format!("<text id=\"{id}\" valueName=\"{name}\" required=\"true\"/>"),
     })
 }
@@ -417,6 +430,10 @@ fn presentation(spec: &KeyDef, recommended: bool) -> Option<String> {
         (Kind::TextList | Kind::SubnetList | Kind::CountList, _) => {
             format!("<listBox refId=\"{id}\">{label}</listBox>")
         }
+        (Kind::LocalText, _) => format!(
+            "<textBox refId=\"{id}\"><label>{label}</label></textBox>\n        \
+             <listBox refId=\"{id}_translations\">Translations (value name: a language tag such as de or fr-CA; value: the text)</listBox>"
+        ),
         _ => {
             let default = spec
                 .default_value()
@@ -599,6 +616,21 @@ pub fn example_reg() -> String {
                 format!("{POLICY_KEY}\\{section}")
             };
             let value = example_value(value);
+            if let toml::Value::Table(translations) = &value {
+                // Localised text: the default as the key's value, translations in a subkey.
+                let _ = writeln!(s, "\n[HKEY_LOCAL_MACHINE\\{below}]");
+                if let Some(default) = translations.get(crate::localized::DEFAULT_TAG) {
+                    let _ = writeln!(s, "\"{name}\"={}", reg_data(default));
+                }
+                let _ = writeln!(s, "\n[HKEY_LOCAL_MACHINE\\{below}\\{name}]");
+                for (tag, text) in translations {
+                    if tag != crate::localized::DEFAULT_TAG {
+                        let _ = writeln!(s, "\"{tag}\"={}", reg_data(text));
+                    }
+                }
+                last_section = "";
+                continue;
+            }
             if let toml::Value::Array(items) = &value {
                 let _ = writeln!(s, "\n[HKEY_LOCAL_MACHINE\\{below}\\{name}]");
                 for (i, item) in items.iter().enumerate() {
@@ -717,7 +749,7 @@ fn json_type(kind: Kind) -> &'static str {
         Kind::Bool => "boolean",
         Kind::Count => "integer",
         Kind::Number => "number",
-        Kind::Text => "string",
+        Kind::Text | Kind::LocalText => "string",
         Kind::TextList | Kind::SubnetList | Kind::CountList | Kind::TableList => "array",
     }
 }
@@ -772,6 +804,16 @@ fn json_key(spec: &KeyDef) -> serde_json::Value {
         kind => json_scalar(kind, spec.allowed),
     };
     configured["title"] = "Configured".into();
+    let translations = (spec.kind == Kind::LocalText).then(|| {
+        serde_json::json!({
+            "title": "Configured, with translations",
+            "type": "object",
+            "description": "A `default` text and one text per language tag (de, fr-CA, …), chosen by the user's language.",
+            "properties": {"default": {"type": "string", "title": "default"}},
+            "required": ["default"],
+            "additionalProperties": {"type": "string"}
+        })
+    });
     if let Some(default) = spec
         .default_value()
         .and_then(|v| serde_json::to_value(v).ok())
@@ -782,10 +824,10 @@ fn json_key(spec: &KeyDef) -> serde_json::Value {
         "title": spec.dotted(),
         "description": explanation(spec),
         "property_order": 0,
-        "anyOf": [
-            {"type": "null", "title": "Not Configured"},
-            configured
-        ]
+        "anyOf": std::iter::once(serde_json::json!({"type": "null", "title": "Not Configured"}))
+            .chain(std::iter::once(configured))
+            .chain(translations)
+            .collect::<Vec<_>>()
     })
 }
 
@@ -852,7 +894,7 @@ fn pfm_type(kind: Kind) -> &'static str {
         Kind::Bool => "boolean",
         Kind::Count => "integer",
         Kind::Number => "real",
-        Kind::Text => "string",
+        Kind::Text | Kind::LocalText => "string",
         Kind::TextList | Kind::SubnetList | Kind::CountList | Kind::TableList => "array",
     }
 }

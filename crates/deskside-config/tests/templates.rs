@@ -235,6 +235,10 @@ fn example_mobileconfig_reads_back_through_the_macos_reader() {
     );
     assert!(loaded.config.tickets.redact_personal);
     assert!(loaded.provenance["tickets.redact_personal"].locked);
+    assert_eq!(
+        loaded.config.branding.organization.as_deref(),
+        Some("Acme IT")
+    );
 }
 
 #[test]
@@ -265,4 +269,15 @@ fn example_reg_reads_back_through_the_windows_reader() {
     assert_eq!(loaded.config.app.check_interval_s, 600);
     assert!((loaded.config.disk.warn_free_percent - 15.5).abs() < f64::EPSILON);
     assert_eq!(loaded.config.password.warn_days, [10, 5, 1]);
+    assert_eq!(
+        loaded.config.branding.organization.as_deref(),
+        Some("Acme IT")
+    );
+    // The translations subkey is read back too, and picked by locale.
+    let read = windows::layers_from_values(&values);
+    let loaded = deskside_config::load_layers_for(read.layers, Some("fr-CA")).unwrap();
+    assert_eq!(
+        loaded.config.branding.organization.as_deref(),
+        Some("TI Acme")
+    );
 }

@@ -290,7 +290,7 @@ fn short_hive(key: &str) -> String {
 pub fn layers_from_values(values: &[RegValue]) -> PolicyRead {
     // (hive, level) → section → name → (data, origin); list subkeys collected separately.
     type Scalars = BTreeMap<(String, String), (RegData, String)>;
-    type Lists = BTreeMap<(String, String), BTreeMap<u64, (RegData, String)>>;
+    type Lists = BTreeMap<(String, String), BTreeMap<(u64, String), (RegData, String)>>;
     type Group = (Scalars, Lists, BTreeSet<String>);
     let mut groups: BTreeMap<(u8, String, bool), Group> = BTreeMap::new();
     for v in values {
@@ -335,7 +335,7 @@ pub fn layers_from_values(values: &[RegValue]) -> PolicyRead {
                     .1
                     .entry((section.to_ascii_lowercase(), list.to_ascii_lowercase()))
                     .or_default()
-                    .insert(index, (v.data.clone(), origin));
+                    .insert((index, v.name.clone()), (v.data.clone(), origin));
             }
             _ => {
                 entry.2.insert(origin);
@@ -369,6 +369,31 @@ pub fn layers_from_values(values: &[RegValue]) -> PolicyRead {
         }
         for ((section, name), items) in lists {
             let kind = schema::find(&section, &name).map(|s| s.kind);
+            if kind == Some(Kind::LocalText) {
+                // Translations: a subkey named like the key with one value per language tag
+                // (what an ADMX `list` with explicit value names writes); the key's own value,
+                // if any, is the default.
+                let dotted = format!("{section}.{name}");
+                let mut translations = toml::Table::new();
+                let plain = table
+                    .get_mut(&section)
+                    .and_then(toml::Value::as_table_mut)
+                    .and_then(|t| t.remove(&name));
+                if let Some(text) = plain {
+                    translations.insert(crate::localized::DEFAULT_TAG.to_owned(), text);
+                }
+                for ((_, tag), (data, origin)) in items {
+                    translations.insert(tag, data.natural());
+                    origins.entry(dotted.clone()).or_insert(origin);
+                }
+                insert(
+                    &mut table,
+                    &section,
+                    &name,
+                    toml::Value::Table(translations),
+                );
+                continue;
+            }
             let item_kind = match kind {
                 Some(Kind::CountList) => Some(Kind::Count),
                 _ => Some(Kind::Text),
@@ -452,7 +477,7 @@ fn convert(kind: Option<Kind>, data: &RegData) -> toml::Value {
             .text()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
             .and_then(|j| toml::Value::try_from(j).ok()),
-        Some(Kind::Text | Kind::TextList | Kind::SubnetList) | None => None,
+        Some(Kind::Text | Kind::TextList | Kind::SubnetList | Kind::LocalText) | None => None,
     };
     converted.unwrap_or_else(|| data.natural())
 }
