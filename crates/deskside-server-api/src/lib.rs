@@ -172,6 +172,16 @@ pub struct TicketStatus {
     pub remote_url: Option<String>,
     /// Why it failed, in words.
     pub error: Option<String>,
+    /// The helpdesk's own status of the delivered ticket (`open`, `resolved`), as last read
+    /// by the server; absent until it has asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helpdesk_status: Option<String>,
+    /// The most recent reply the user may see, as last read by the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply: Option<String>,
+    /// When that reply was written, as the helpdesk wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply_at: Option<String>,
 }
 
 /// Every error answer: a stable code and a sentence.

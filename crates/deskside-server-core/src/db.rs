@@ -240,6 +240,17 @@ const MIGRATIONS: &[&str] = &[
         step TEXT NOT NULL,
         result TEXT NOT NULL
     );",
+    // 3: the helpdesk's status and last reply of delivered tickets, for their devices
+    // (followup.rs).
+    "CREATE TABLE relay_followup (
+        ticket_key TEXT PRIMARY KEY,
+        status TEXT,
+        last_reply TEXT,
+        last_reply_at TEXT,
+        checked_at BIGINT NOT NULL DEFAULT 0,
+        wanted_at BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX relay_followup_wanted ON relay_followup (wanted_at);",
 ];
 
 impl Db {

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod db;
 pub mod enroll;
 mod error;
+pub mod followup;
 pub mod relay;
 pub mod reset;
 #[cfg(feature = "testing")]
@@ -43,6 +44,9 @@ pub struct Limits {
     pub requests_per_minute: i64,
     /// When a ticket has no contact, `os_user@requester_domain` is used (the requester).
     pub requester_domain: Option<String>,
+    /// How old the helpdesk status of a delivered ticket may be before a device's status
+    /// request has the worker read it again (`followup.rs`).
+    pub status_refresh: Duration,
 }
 
 impl Default for Limits {
@@ -53,6 +57,7 @@ impl Default for Limits {
             tickets_per_hour: 20,
             requests_per_minute: 120,
             requester_domain: None,
+            status_refresh: Duration::from_secs(120),
         }
     }
 }

@@ -160,6 +160,9 @@ impl Ticket {
             error: (state == RelayState::Failed)
                 .then(|| self.error.clone())
                 .flatten(),
+            helpdesk_status: None,
+            last_reply: None,
+            last_reply_at: None,
         }
     }
 }

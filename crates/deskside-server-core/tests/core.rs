@@ -432,3 +432,108 @@ both!(
     Limits::default(),
     relay_delivers_exactly_once_through_faults
 );
+
+/// A helpdesk that files at once and answers status reads, counting them.
+#[derive(Default)]
+struct Answering {
+    status_reads: std::sync::atomic::AtomicUsize,
+}
+
+impl deskside_helpdesk::Connector for Answering {
+    fn kind(&self) -> &'static str {
+        "test"
+    }
+
+    async fn create(
+        &self,
+        _ticket: &deskside_helpdesk::Outgoing,
+    ) -> Result<deskside_helpdesk::Remote, deskside_helpdesk::SendError> {
+        Ok(deskside_helpdesk::Remote {
+            id: "77".into(),
+            url: None,
+        })
+    }
+
+    async fn status(
+        &self,
+        remote: &deskside_helpdesk::Remote,
+    ) -> Result<Option<deskside_helpdesk::RemoteStatus>, deskside_helpdesk::SendError> {
+        self.status_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Some(deskside_helpdesk::RemoteStatus {
+            status: "resolved".into(),
+            last_reply: Some(format!("Fixed your VPN (#{}).", remote.id)),
+            last_reply_at: Some("2026-12-07 09:00:00".into()),
+        }))
+    }
+}
+
+fn quick_refresh() -> Limits {
+    Limits {
+        status_refresh: Duration::from_millis(400),
+        ..Limits::default()
+    }
+}
+
+/// The device's status poll carries the helpdesk's status and reply; the helpdesk is read by
+/// the worker, once per ticket per refresh age, never inside the poll; only the ticket's own
+/// device sees it.
+async fn helpdesk_status_flows_back_to_the_device(core: Core) {
+    use std::sync::atomic::Ordering;
+    let s = core
+        .create_enroll_secret(2, Duration::from_secs(3600), None)
+        .await
+        .unwrap();
+    let a = enrol(&core, &s.secret, 1).await.unwrap();
+    let b = enrol(&core, &s.secret, 2).await.unwrap();
+    let da = core.device_by_key(&a.key_id).await.unwrap().unwrap();
+    let db = core.device_by_key(&b.key_id).await.unwrap().unwrap();
+    core.accept_ticket(&da, &upload(KEY1, "One")).await.unwrap();
+    let hd = Answering::default();
+    // Not delivered yet: nothing to read, nothing wanted.
+    let (st, wanted) = core.ticket_followup(&da, KEY1).await.unwrap();
+    assert_eq!((st.state, wanted), (RelayState::Accepted, false));
+    assert_eq!(core.refresh_followups(&hd, 16).await.unwrap(), 0);
+    core.deliver_due(&hd, &quick()).await.unwrap();
+
+    let (st, wanted) = core.ticket_followup(&da, KEY1).await.unwrap();
+    assert_eq!(st.state, RelayState::Delivered);
+    assert_eq!(st.helpdesk_status, None, "not read yet");
+    assert!(wanted, "the first poll asks the worker to read it");
+    let (_, again) = core.ticket_followup(&da, KEY1).await.unwrap();
+    assert!(!again, "already wanted");
+    assert_eq!(
+        hd.status_reads.load(Ordering::SeqCst),
+        0,
+        "never read inside a poll"
+    );
+
+    assert_eq!(core.refresh_followups(&hd, 16).await.unwrap(), 1);
+    let (st, wanted) = core.ticket_followup(&da, KEY1).await.unwrap();
+    assert_eq!(st.helpdesk_status.as_deref(), Some("resolved"));
+    assert_eq!(st.last_reply.as_deref(), Some("Fixed your VPN (#77)."));
+    assert_eq!(st.last_reply_at.as_deref(), Some("2026-12-07 09:00:00"));
+    assert!(!wanted, "fresh");
+    // Polls within the refresh age do not reach the helpdesk.
+    for _ in 0..5 {
+        core.ticket_followup(&da, KEY1).await.unwrap();
+    }
+    assert_eq!(core.refresh_followups(&hd, 16).await.unwrap(), 0);
+    assert_eq!(hd.status_reads.load(Ordering::SeqCst), 1);
+    // Another device cannot read it.
+    assert!(matches!(
+        core.ticket_followup(&db, KEY1).await,
+        Err(CoreError::NotFound)
+    ));
+    // After the refresh age a poll wants it again.
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let (_, wanted) = core.ticket_followup(&da, KEY1).await.unwrap();
+    assert!(wanted);
+    assert_eq!(core.refresh_followups(&hd, 16).await.unwrap(), 1);
+    assert_eq!(hd.status_reads.load(Ordering::SeqCst), 2);
+}
+both!(
+    relay_followup,
+    quick_refresh(),
+    helpdesk_status_flows_back_to_the_device
+);

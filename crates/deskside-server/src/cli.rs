@@ -358,7 +358,7 @@ async fn deliver_forever(
     wake: Arc<Notify>,
 ) {
     loop {
-        let busy = match core.deliver_due(&connector, &options).await {
+        let delivered = match core.deliver_due(&connector, &options).await {
             Ok(outcomes) => outcomes
                 .iter()
                 .any(|o| matches!(o, Outcome::Delivered { .. })),
@@ -367,6 +367,15 @@ async fn deliver_forever(
                 false
             }
         };
+        // Then the helpdesk status of the delivered tickets devices asked about.
+        let followed = match core.refresh_followups(&connector, 16).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::error!(error = %e, "reading ticket statuses failed");
+                false
+            }
+        };
+        let busy = delivered || followed;
         if !busy {
             let _ = tokio::time::timeout(interval, wake.notified()).await;
         }

@@ -123,6 +123,9 @@ pub struct RelaySection {
     pub requester_domain: Option<String>,
     /// How often an idle instance looks for due tickets, milliseconds.
     pub deliver_interval_ms: u64,
+    /// How old a delivered ticket's helpdesk status may be before a device asking for it has
+    /// the server read it again, seconds (10–86400).
+    pub status_refresh_s: u64,
     /// After an uncertain create, how long to wait before searching the helpdesk by key,
     /// milliseconds; unset: the helpdesk timeout + 5 s.
     pub settle_ms: Option<u64>,
@@ -140,6 +143,7 @@ impl Default for RelaySection {
             requests_per_minute: l.requests_per_minute,
             requester_domain: None,
             deliver_interval_ms: 1000,
+            status_refresh_s: l.status_refresh.as_secs(),
             settle_ms: None,
             lease_ms: None,
         }
@@ -323,6 +327,7 @@ impl ServerConfig {
             tickets_per_hour: self.relay.tickets_per_hour.max(1),
             requests_per_minute: self.relay.requests_per_minute.max(1),
             requester_domain: self.relay.requester_domain.clone(),
+            status_refresh: Duration::from_secs(self.relay.status_refresh_s.clamp(10, 86_400)),
         }
     }
 

@@ -78,6 +78,50 @@ impl Rt {
         })
     }
 
+    fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> Result<()> {
+        let url = format!("{}REST/2.0/{path}", self.url());
+        let resp = http_client()?
+            .request(method.clone(), &url)
+            .header("Authorization", format!("token {}", self.admin_token))
+            .json(body)
+            .send()?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(HarnessError::Api {
+                server: NAME,
+                detail: format!(
+                    "{method} {url}: {status}: {}",
+                    resp.text().unwrap_or_default()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// A technician's reply to the requester on ticket `id` (a Correspond transaction).
+    ///
+    /// # Errors
+    /// [`HarnessError`] when RT refuses it.
+    pub fn reply(&self, id: u64, text: &str) -> Result<()> {
+        self.send(
+            reqwest::Method::POST,
+            &format!("ticket/{id}/correspond"),
+            &serde_json::json!({"Content": text, "ContentType": "text/plain"}),
+        )
+    }
+
+    /// Sets ticket `id`'s status (`open`, `resolved`, …).
+    ///
+    /// # Errors
+    /// [`HarnessError`] when RT refuses it.
+    pub fn set_status(&self, id: u64, status: &str) -> Result<()> {
+        self.send(
+            reqwest::Method::PUT,
+            &format!("ticket/{id}"),
+            &serde_json::json!({"Status": status}),
+        )
+    }
+
     /// Ids of the tickets whose "Deskside Key" is `key` (any status).
     ///
     /// # Errors

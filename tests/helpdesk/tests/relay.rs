@@ -59,7 +59,7 @@ impl Server {
             &config,
             format!(
                 "[server]\nlisten = \"127.0.0.1:{port}\"\n[database]\nurl = \"{}\"\n\
-                 [relay]\ndeliver_interval_ms = 200\n\
+                 [relay]\ndeliver_interval_ms = 200\nstatus_refresh_s = 10\n\
                  [helpdesk]\nkind = \"rt\"\nurl = \"{}\"\nqueue = \"General\"\n\
                  token = \"env:DESKSIDE_TEST_RT_TOKEN\"\nkey_field = \"Deskside Key\"\ntimeout_s = 20\n",
                 dir.path().join("server.sqlite3").display(),
@@ -223,6 +223,33 @@ fn device_files_through_the_server_relay_into_rt_without_a_helpdesk_credential()
     assert!(
         String::from_utf8_lossy(&bundle.data).contains("line 2: handshake timeout"),
         "the log is not in the bundle"
+    );
+    // The technician answers and resolves it in RT: the device sees both through the server
+    // (the server reads RT; the device never talks to it).
+    rt.reply(ids[0], "Your VPN profile was renewed; reconnect once.")
+        .unwrap();
+    rt.set_status(ids[0], "resolved").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let shown = loop {
+        let run = ds.run(["ticket", "status"]).unwrap();
+        assert_eq!(run.code, Some(0), "{}", run.describe());
+        if run.stdout.contains("resolved") || Instant::now() > deadline {
+            break run;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("#{} in the helpdesk: resolved", ids[0])),
+        "{}\n{}",
+        shown.describe(),
+        server.log()
+    );
+    assert!(
+        shown.stdout.contains("Your VPN profile was renewed"),
+        "{}",
+        shown.describe()
     );
     // Flushing again and waiting changes nothing: still one ticket.
     let run = ds.run(["outbox", "flush", "--json"]).unwrap();

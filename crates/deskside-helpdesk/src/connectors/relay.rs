@@ -424,21 +424,23 @@ impl Connector for Relay {
             .signed(reqwest::Method::GET, &path, Vec::new(), what)
             .await?;
         let s = Self::status_of(&answer, what)?;
-        let status = match (s.state, &s.remote_id) {
-            (RelayState::Delivered, Some(id)) => format!("filed in the helpdesk as #{id}"),
-            (RelayState::Delivered, None) => "filed in the helpdesk".to_owned(),
-            (RelayState::Accepted, _) => {
+        let status = match (s.state, &s.remote_id, &s.helpdesk_status) {
+            // What the helpdesk itself says, once the server has read it.
+            (RelayState::Delivered, Some(id), Some(hd)) => format!("#{id} in the helpdesk: {hd}"),
+            (RelayState::Delivered, Some(id), None) => format!("filed in the helpdesk as #{id}"),
+            (RelayState::Delivered, None, _) => "filed in the helpdesk".to_owned(),
+            (RelayState::Accepted, ..) => {
                 "with the Deskside server, not yet in the helpdesk".to_owned()
             }
-            (RelayState::Failed, _) => format!(
+            (RelayState::Failed, ..) => format!(
                 "the helpdesk did not take it: {}",
                 s.error.as_deref().unwrap_or("no reason given")
             ),
         };
         Ok(Some(RemoteStatus {
             status,
-            last_reply: None,
-            last_reply_at: None,
+            last_reply: s.last_reply,
+            last_reply_at: s.last_reply_at,
         }))
     }
 }

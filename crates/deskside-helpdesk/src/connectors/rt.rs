@@ -218,11 +218,46 @@ impl Rt {
         let part = items
             .iter()
             .find(|i| i.get("ContentType").and_then(Value::as_str) == Some("text/plain"))?;
-        let content = part.get("Content")?.as_str()?;
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(content.replace(['\n', '\r'], ""))
-            .ok()?;
-        Some(String::from_utf8_lossy(&bytes).trim().to_owned())
+        Some(reply_text(part.get("Content")?.as_str()?))
+    }
+}
+
+/// A reply's text from an attachment's `Content`: RT 5.0's collection endpoint gives it as
+/// it is (measured on RT 5.0.3: `fields=Content` answers the plain text), other versions in
+/// base64. Text with anything outside the base64 alphabet is taken as it is; otherwise the
+/// base64 reading is used when it is UTF-8 text.
+fn reply_text(content: &str) -> String {
+    use base64::Engine as _;
+    let compact: String = content
+        .chars()
+        .filter(|c| !matches!(c, '\n' | '\r'))
+        .collect();
+    let base64ish = !compact.is_empty()
+        && compact
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    if base64ish
+        && let Some(text) = base64::engine::general_purpose::STANDARD
+            .decode(&compact)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    {
+        return text.trim().to_owned();
+    }
+    content.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reply_text;
+
+    #[test]
+    fn replies_are_read_plain_or_base64() {
+        assert_eq!(reply_text("Reply from IT\n"), "Reply from IT");
+        assert_eq!(reply_text("UmVwbHkgZnJvbSBJVA=="), "Reply from IT");
+        assert_eq!(reply_text("UmVwbHkg\nZnJvbSBJVA=="), "Reply from IT");
+        // A one-word reply that happens to be valid base64 but not text stays as written.
+        assert_eq!(reply_text("Done"), "Done");
+        assert_eq!(reply_text(""), "");
     }
 }
