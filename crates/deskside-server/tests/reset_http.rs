@@ -396,7 +396,59 @@ async fn reset_and_unlock_over_http_with_a_real_directory() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 0);
 
-    // 4. No code, password or flow handle in the server's log or database.
+    // 4. desksidectl password reset: its device (enrolled as jdoe) + the code on stdin.
+    if let Some(ctl) = desksidectl() {
+        let home = tempfile::tempdir().unwrap();
+        let system = home.path().join("system.toml");
+        std::fs::write(
+            &system,
+            format!(
+                "[server]\nurl = \"{}\"\nenroll_secret = \"{}\"\n",
+                server.url("/"),
+                server.secret(1)
+            ),
+        )
+        .unwrap();
+        let seen = sink.messages().len();
+        let mut child = Command::new(ctl)
+            .args(["password", "reset", "--json"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("USER", "jdoe")
+            .env("DESKSIDE_SYSTEM_CONFIG", &system)
+            .env("DESKSIDE_USER_CONFIG", "")
+            .env("DESKSIDE_DATA_DIR", home.path().join("data"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let code = code_for(&sink, "jdoe@home.test", seen).await;
+        planted.push(code.clone());
+        planted.push("Cli-Pass-804".into());
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().unwrap();
+            writeln!(stdin, "{code}\nCli-Pass-804").unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["kind"], "reset", "{v}");
+        assert_eq!(bind_rc(&s, &dn("jdoe"), "Cli-Pass-804").await, 0);
+        for secret in [code.as_str(), "Cli-Pass-804"] {
+            assert!(!stdout.contains(secret));
+            assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+        }
+    }
+
+    // 5. No code, password or flow handle in the server's log or database.
     server.kill9();
     let mut haystack = server.log();
     for f in std::fs::read_dir(dir.path()).unwrap().flatten() {
@@ -546,6 +598,27 @@ async fn web_page_reset_and_equal_answers() {
         (mr - mu).abs() < 5.0,
         "real {mr:.2} ms vs unknown {mu:.2} ms"
     );
+}
+
+/// The desksidectl binary: `$DESKSIDECTL`, else this target dir's debug build; `None` (with
+/// a message) when it is not built, unless `DESKSIDE_DIRECTORY_REQUIRED=1`.
+fn desksidectl() -> Option<PathBuf> {
+    let path = std::env::var_os("DESKSIDECTL")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR").map(|d| PathBuf::from(d).join("debug/desksidectl"))
+        })
+        .unwrap_or_else(|| repo().join("target/debug/desksidectl"));
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("DESKSIDE_DIRECTORY_REQUIRED").as_deref() != Ok("1"),
+        "desksidectl not built at {} (cargo build --bins)",
+        path.display()
+    );
+    eprintln!("SKIPPED the desksidectl part: {} not built", path.display());
+    None
 }
 
 /// The value of the hidden or text field `name` in `html`.

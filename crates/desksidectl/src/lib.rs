@@ -23,6 +23,7 @@ mod fix;
 mod out;
 mod password;
 mod policy;
+mod reset;
 mod server;
 mod ticket;
 

@@ -43,6 +43,25 @@ pub enum PasswordCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Forgotten password: reset it through the Deskside server. This enrolled device is one
+    /// proof; stdin holds the mailed code, then the new password, one per line.
+    Reset {
+        /// The account (default: password.user, else the logged-in user).
+        #[arg(long)]
+        user: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Locked account: unlock it through the Deskside server (stdin: the mailed code).
+    Unlock {
+        /// The account (default: password.user, else the logged-in user).
+        #[arg(long)]
+        user: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the password against the directory and save it in the OS keyring, so `status`
     /// can read the expiry without asking.
     Remember {
@@ -189,6 +208,12 @@ pub async fn run(loaded: Loaded, command: PasswordCommand) -> ExitCode {
                 Ok(report) => print_out(&render_change(&report)),
                 Err(e) => fail(&e, json),
             }
+        }
+        PasswordCommand::Reset { user, json } => {
+            crate::reset::run(&loaded, "reset", user, json).await
+        }
+        PasswordCommand::Unlock { user, json } => {
+            crate::reset::run(&loaded, "unlock", user, json).await
         }
         PasswordCommand::Remember { user, json, .. } => {
             let password = match read_lines(1) {

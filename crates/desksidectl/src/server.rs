@@ -28,7 +28,7 @@ pub enum ServerCommand {
     },
 }
 
-fn relay(loaded: &Loaded) -> Result<Relay, ExitCode> {
+pub(crate) fn relay(loaded: &Loaded) -> Result<Relay, ExitCode> {
     let c = &loaded.config;
     let Some(url) = c.server.relay_url() else {
         eprintln_safe(

@@ -253,14 +253,14 @@ impl Relay {
         Ok(k)
     }
 
-    /// A signed request.
-    async fn signed(
+    /// A signed request, ready to send.
+    async fn signed_builder(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Vec<u8>,
         what: &str,
-    ) -> Result<Vec<u8>, SendError> {
+    ) -> Result<reqwest::RequestBuilder, SendError> {
         let key = self.key().await?;
         let signing = key.signing_key().ok_or_else(|| {
             SendError::permanent(format!("{what}: the device key file is damaged"))
@@ -286,7 +286,45 @@ impl Relay {
         if !body.is_empty() {
             rb = rb.header(CONTENT_TYPE, "application/json").body(body);
         }
+        Ok(rb)
+    }
+
+    /// A signed request.
+    async fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+        what: &str,
+    ) -> Result<Vec<u8>, SendError> {
+        let rb = self.signed_builder(method, path, body, what).await?;
         self.exchange(rb, what).await
+    }
+
+    /// A signed JSON `POST` (enrolling first if needed) whose answer is returned as it came,
+    /// status and body, for callers that read the server's own `{code, message}` (the
+    /// password reset and unlock flows).
+    ///
+    /// # Errors
+    /// [`SendError`] when the request cannot be signed or sent, or no answer came.
+    pub async fn signed_post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        what: &str,
+    ) -> Result<(u16, Vec<u8>), SendError> {
+        let rb = self
+            .signed_builder(reqwest::Method::POST, path, body, what)
+            .await?;
+        let response = rb.send().await.map_err(|e| classify_transport(&e, what))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| {
+            SendError::transient(
+                format!("{what}: the connection broke while reading the answer ({e})"),
+                true,
+            )
+        })?;
+        Ok((status, body.to_vec()))
     }
 
     /// Sends and maps the server's `{code, message}` answers.
