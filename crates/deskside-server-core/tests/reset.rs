@@ -539,6 +539,42 @@ async fn throttles(core: Core, tag: &str) {
     assert!(matches!(err, ResetError::Throttled { .. }));
 }
 
+/// Two instances (two connection pools, two services) on one database: the throttles are one
+/// throttle, a code sent through one is checked by the other, and a final step sent to both at
+/// once succeeds once.
+async fn two_instances(a: Core, b: Core, tag: &str) {
+    let mut p = policy();
+    p.per_account_per_hour = 3;
+    p.factors_required = 1;
+    let ea = env(a, p.clone());
+    let user = format!("nina{tag}");
+    ea.dir.add(&user, "P-1", false, false);
+    // The second instance shares the directory and mail of the first (as two servers would
+    // share the real ones), but has its own connections and service.
+    let sb = ResetService::new(b, p, ea.dir.clone(), ea.mail.clone());
+    let c = caller("198.18.0.1");
+    ea.svc.start(FlowKind::Reset, &user, &c).await.unwrap();
+    sb.start(FlowKind::Reset, &user, &c).await.unwrap();
+    let last = ea.svc.start(FlowKind::Reset, &user, &c).await.unwrap();
+    let err = sb.start(FlowKind::Reset, &user, &c).await.unwrap_err();
+    assert_eq!(err.code(), "reset.throttled", "the limit of 3 is shared");
+    // Mail through A, code checked through B, completed on both at once.
+    ea.svc.process_mail().await.unwrap();
+    let code = ea.mail.code_for(&format!("{user}@recovery.test")).unwrap();
+    sb.verify_code(&last.flow, &code, &c).await.unwrap();
+    let (pa, pb) = (Secret::new("Two-A-1"), Secret::new("Two-B-2"));
+    let (x, y) = tokio::join!(
+        ea.svc.complete(&last.flow, Some(&pa), &c),
+        sb.complete(&last.flow, Some(&pb), &c)
+    );
+    assert_eq!(
+        usize::from(x.is_ok()) + usize::from(y.is_ok()),
+        1,
+        "{x:?} {y:?}"
+    );
+    assert_eq!(*ea.dir.resets.lock().unwrap(), 1);
+}
+
 async fn sqlite_core() -> (tempfile::TempDir, Core) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::sqlite(&dir.path().join("s.sqlite3")).await.unwrap();
@@ -587,4 +623,16 @@ async fn postgres_all() {
     double_use(core.clone(), "pg5").await;
     refusal_releases(core.clone(), "pg6").await;
     throttles(core.clone(), "pg7").await;
+    let second = Db::postgres(&cluster.url("postgres"), None, 4).await.unwrap();
+    two_instances(core.clone(), Core::new(second, Limits::default()), "pg8").await;
+}
+
+/// Two instances on one SQLite file (the single-node case of the same rule).
+#[tokio::test]
+async fn two_instances_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    let a = Core::new(Db::sqlite(&path).await.unwrap(), Limits::default());
+    let b = Core::new(Db::sqlite(&path).await.unwrap(), Limits::default());
+    two_instances(a, b, "").await;
 }

@@ -592,8 +592,20 @@ async fn web_page_reset_and_equal_answers() {
     }
     assert_eq!(bodies.len(), 1, "{bodies:?}");
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let pct = |v: &[f64], p: f64| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let i = ((v.len() - 1) as f64 * p).round();
+        v[i as usize]
+    };
     let (mr, mu) = (mean(&real), mean(&unknown));
-    eprintln!("start: real user mean {mr:.2} ms, unknown user mean {mu:.2} ms (50 each)");
+    eprintln!(
+        "start: real user mean {mr:.2} ms p50 {:.2} p99 {:.2}; unknown user mean {mu:.2} ms p50 {:.2} p99 {:.2} (50 each)",
+        pct(&real, 0.5),
+        pct(&real, 0.99),
+        pct(&unknown, 0.5),
+        pct(&unknown, 0.99)
+    );
     assert!(
         (mr - mu).abs() < 5.0,
         "real {mr:.2} ms vs unknown {mu:.2} ms"
