@@ -623,7 +623,9 @@ async fn postgres_all() {
     double_use(core.clone(), "pg5").await;
     refusal_releases(core.clone(), "pg6").await;
     throttles(core.clone(), "pg7").await;
-    let second = Db::postgres(&cluster.url("postgres"), None, 4).await.unwrap();
+    let second = Db::postgres(&cluster.url("postgres"), None, 4)
+        .await
+        .unwrap();
     two_instances(core.clone(), Core::new(second, Limits::default()), "pg8").await;
 }
 
