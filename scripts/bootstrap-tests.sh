@@ -37,9 +37,11 @@ password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd 
   libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
 # Policy templates: xmllint validates the generated ADMX/ADML (scripts/check-policy-templates.sh).
 policy_packages=(libxml2-utils python3-venv)
+web_packages=(chromium chromium-driver)  # the password reset page in a real headless browser
 
 wanted=("${build_packages[@]}" "${lab_packages[@]}" "${app_packages[@]}" "${fix_packages[@]}"
-  "${ticket_packages[@]}" "${server_packages[@]}" "${password_packages[@]}" "${policy_packages[@]}")
+  "${ticket_packages[@]}" "${server_packages[@]}" "${password_packages[@]}" "${policy_packages[@]}"
+  "${web_packages[@]}")
 # One dpkg-query for all (a package dpkg does not know is not listed, so it counts as missing).
 present=$(dpkg-query -W -f='${Package} ${Status}\n' "${wanted[@]}" 2>/dev/null |
   awk '$NF == "installed" && $(NF-1) == "ok" { print $1 }' || true)

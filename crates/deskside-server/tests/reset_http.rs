@@ -641,3 +641,223 @@ fn field(html: &str, name: &str) -> String {
     let rest = &html[at + name.len() + 15..];
     rest[..rest.find('"').unwrap()].to_owned()
 }
+
+/// A chromedriver this test started, stopped when dropped.
+struct Driver {
+    child: std::process::Child,
+    base: String,
+    http: reqwest::Client,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    /// Starts chromedriver and a headless Chromium session; `None` (with a message) when they
+    /// are not installed, unless `DESKSIDE_DIRECTORY_REQUIRED=1`.
+    async fn start(profile: &Path) -> Option<Self> {
+        let installed =
+            Path::new("/usr/bin/chromedriver").exists() && Path::new("/usr/bin/chromium").exists();
+        if !installed {
+            assert!(
+                std::env::var("DESKSIDE_DIRECTORY_REQUIRED").as_deref() != Ok("1"),
+                "chromium and chromium-driver are needed (scripts/bootstrap-tests.sh)"
+            );
+            eprintln!("SKIPPED the browser test: chromium/chromium-driver not installed");
+            return None;
+        }
+        let port = deskside_test_support::server_port().unwrap();
+        let child = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = common::client();
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let v: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_owned();
+        Some(Self {
+            child,
+            base,
+            http,
+            session,
+        })
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut rb = self.http.request(method, url);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let v: Value = rb.send().await.unwrap().json().await.unwrap();
+        assert!(v["value"]["error"].is_null(), "WebDriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn title(&self) -> String {
+        self.call(reqwest::Method::GET, "/title", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until the page title starts with `want`.
+    async fn wait_title(&self, want: &str) {
+        let started = Instant::now();
+        loop {
+            let t = self.title().await;
+            if t.starts_with(want) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "title {t:?}, wanted {want:?}: {}",
+                self.call(reqwest::Method::GET, "/source", None).await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// The web page in a real headless Chromium: request → code from the SMTP sink → new
+/// password → a bind with it; then unlock an account locked by bad binds the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_page_in_headless_chromium() {
+    let Some(s) = slapd() else {
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let Some(driver) = Driver::start(profile.path()).await else {
+        return;
+    };
+    let sink = SmtpSink::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let server = common::Server::start_with_env(
+        db.to_str().unwrap(),
+        &config(&s, sink.port(), 1, ""),
+        &[("TEST_RESET_PASSWORD", "reset-secret")],
+    );
+    add_user(&s, "buser", "Browser-Pass-821").await;
+
+    // Reset.
+    driver.go(&server.url("/password/")).await;
+    driver.wait_title("Forgot your password").await;
+    driver.type_into("#user", "buser").await;
+    driver.click("button[type=submit]").await;
+    driver.wait_title("Enter the code").await;
+    let code = code_for(&sink, "buser@home.test", 0).await;
+    driver.type_into("#code", &code).await;
+    driver.click("button[type=submit]").await;
+    driver.wait_title("Choose a new password").await;
+    driver.type_into("#new", "Browser-New-822").await;
+    driver.type_into("#confirm", "Browser-New-822").await;
+    driver.click("button[type=submit]").await;
+    driver.wait_title("Done").await;
+    assert_eq!(bind_rc(&s, &dn("buser"), "Browser-New-822").await, 0);
+
+    // Unlock.
+    for _ in 0..5 {
+        assert_eq!(bind_rc(&s, &dn("buser"), "Wrong-Pass-000").await, 49);
+    }
+    assert_eq!(
+        bind_rc(&s, &dn("buser"), "Browser-New-822").await,
+        49,
+        "locked"
+    );
+    let seen = sink.messages().len();
+    driver.go(&server.url("/password/")).await;
+    driver.wait_title("Forgot your password").await;
+    driver.click("input[value=unlock]").await;
+    driver.type_into("#user", "buser").await;
+    driver.click("button[type=submit]").await;
+    driver.wait_title("Enter the code").await;
+    let code = code_for(&sink, "buser@home.test", seen).await;
+    driver.type_into("#code", &code).await;
+    driver.click("button[type=submit]").await;
+    driver.wait_title("Unlock your account").await;
+    driver.click("button[type=submit]").await;
+    driver.wait_title("Done").await;
+    assert_eq!(bind_rc(&s, &dn("buser"), "Browser-New-822").await, 0);
+    let _ = driver
+        .http
+        .delete(format!("{}/session/{}", driver.base, driver.session))
+        .send()
+        .await;
+}
