@@ -27,7 +27,37 @@ struct HeadlineItem(MenuItem<tauri::Wry>);
 /// The menu's Password entry, kept to show the expiry on it.
 struct PasswordItem(MenuItem<tauri::Wry>);
 
-/// The tray picture for a health status.
+/// The organisation's tray icon folder (`branding.tray_icons`), read when the tray is built.
+struct TrayIcons(Option<deskside_config::BrandingConfig>);
+
+/// The tray picture for a health status: the organisation's icon from `branding.tray_icons`
+/// when it is set and decodes, else Deskside's own.
+fn branded_icon(app: &AppHandle, status: HealthStatus) -> tauri::Result<Image<'static>> {
+    let name = match status {
+        HealthStatus::Healthy => "ok",
+        HealthStatus::Degraded => "warning",
+        HealthStatus::Broken => "problem",
+        HealthStatus::Unknown => "unknown",
+    };
+    let custom = app.try_state::<TrayIcons>().and_then(|icons| {
+        icons
+            .0
+            .as_ref()
+            .and_then(|b| deskside_agent::app::tray_icon_path(b, name))
+    });
+    if let Some(path) = custom {
+        match std::fs::read(&path)
+            .map_err(tauri::Error::from)
+            .and_then(|bytes| Image::from_bytes(&bytes).map(Image::to_owned))
+        {
+            Ok(img) => return Ok(img),
+            Err(err) => log::warn!("branding.tray_icons: cannot use {}: {err}", path.display()),
+        }
+    }
+    icon(status)
+}
+
+/// Deskside's tray picture for a health status.
 fn icon(status: HealthStatus) -> tauri::Result<Image<'static>> {
     let bytes: &'static [u8] = match status {
         HealthStatus::Healthy => include_bytes!("../../icons/tray/ok-64.png"),
@@ -44,6 +74,9 @@ fn icon(status: HealthStatus) -> tauri::Result<Image<'static>> {
 /// When the platform cannot create a tray icon or menu.
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let initial = app.state::<Shell>().health();
+    app.manage(TrayIcons(
+        crate::config::load().ok().map(|l| l.config.branding),
+    ));
     let headline = MenuItem::with_id(
         app,
         "headline",
@@ -68,7 +101,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     app.manage(HeadlineItem(headline));
     app.manage(PasswordItem(password));
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(initial.status)?)
+        .icon(branded_icon(app, initial.status)?)
         .tooltip(&initial.headline)
         .menu(&menu)
         // Left click opens the window (Windows/macOS habit); the menu is on the right button.
@@ -105,7 +138,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
 /// Repaint the tray for `state`.
 pub fn show_health(app: &AppHandle, state: &HealthState) {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let painted = icon(state.status)
+        let painted = branded_icon(app, state.status)
             .and_then(|img| tray.set_icon(Some(img)))
             .and_then(|()| tray.set_tooltip(Some(&state.headline)));
         if let Err(err) = painted {

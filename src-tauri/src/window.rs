@@ -43,10 +43,10 @@ fn try_open(app: &AppHandle, screen: Option<Screen>) -> tauri::Result<()> {
         }
         return Ok(());
     }
-    let title = crate::config::load()
-        .ok()
-        .and_then(|l| l.config.branding.organization)
-        .unwrap_or_else(|| "Deskside".to_owned());
+    let title = crate::config::load().ok().map_or_else(
+        || "Deskside".to_owned(),
+        |l| deskside_agent::app::product_name(&l.config.branding),
+    );
     log::info!("creating the window");
     let created = Instant::now();
     WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(start_page(screen).into()))

@@ -33,7 +33,7 @@ describe("App", () => {
   });
 
   it("applies the accent with readable text on it", async () => {
-    await start({ appInfo: { ...sampleAppInfo(), organization: null, accent_color: "#ffcc00" } });
+    await start({ appInfo: { ...sampleAppInfo(), organization: null, product_name: "Deskside", accent_color: "#ffcc00" } });
     await waitFor(() => expect(document.documentElement.style.getPropertyValue("--accent")).toBe("#ffcc00"));
     expect(document.documentElement.style.getPropertyValue("--on-accent")).toBe("#000000");
     expect(screen.getByTestId("app-title").textContent).toBe("Deskside");

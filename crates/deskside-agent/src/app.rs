@@ -32,19 +32,52 @@ pub struct ConfigLayer {
     pub path: Option<String>,
 }
 
+/// IT's contact block (`branding.contact_*`), shown on Get help and with errors; every part
+/// optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ItContact {
+    /// Phone number.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Self-service portal URL.
+    pub portal: Option<String>,
+    /// When IT can be reached, in the user's language.
+    pub hours: Option<String>,
+}
+
+/// One support link (`branding.support_links`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SupportLink {
+    /// What the link is called.
+    pub title: String,
+    /// The http(s) URL.
+    pub url: String,
+}
+
 /// What the About screen and the branding need: payload of `get_app_info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AppInfo {
     /// Deskside's version.
     pub version: String,
-    /// `branding.organization`, when set.
+    /// `branding.organization`, when set (in the user's language).
     pub organization: Option<String>,
+    /// The app's name: `branding.product_name`, else "<organization> IT help", else "Deskside".
+    pub product_name: String,
     /// `branding.accent_color` (`#rrggbb`).
     pub accent_color: String,
     /// `branding.logo_path` read into a `data:` URL (the CSP allows `img-src data:`); null when
     /// unset or unreadable (then a line in `notes` says why).
     pub logo_data_url: Option<String>,
+    /// `branding.logo_dark_path` likewise, for the dark theme; null: use `logo_data_url`.
+    pub logo_dark_data_url: Option<String>,
+    /// IT's contact block; null when no `branding.contact_*` key is set.
+    pub contact: Option<ItContact>,
+    /// Support links for Get help.
+    pub support_links: Vec<SupportLink>,
     /// The config layers in effect, lowest precedence first.
     pub layers: Vec<ConfigLayer>,
     /// Keys locked by a policy layer (managed by IT).
@@ -52,6 +85,62 @@ pub struct AppInfo {
     /// Notes from loading: ignored overrides and keys, warnings (plain HTTP allowed), an
     /// unreadable logo.
     pub notes: Vec<String>,
+}
+
+/// The app's name: `branding.product_name`, else "<organization> IT help", else "Deskside"
+/// (the window's title and header).
+#[must_use]
+pub fn product_name(branding: &deskside_config::BrandingConfig) -> String {
+    let set = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    set(&branding.product_name)
+        .or_else(|| set(&branding.organization).map(|org| format!("{org} IT help")))
+        .unwrap_or_else(|| "Deskside".to_owned())
+}
+
+/// IT's contact block, when any part of it is configured.
+#[must_use]
+pub fn contact(branding: &deskside_config::BrandingConfig) -> Option<ItContact> {
+    let c = ItContact {
+        phone: branding.contact_phone.clone(),
+        email: branding.contact_email.clone(),
+        portal: branding.contact_portal.clone(),
+        hours: branding.contact_hours.clone(),
+    };
+    (c != ItContact::default()).then_some(c)
+}
+
+/// `branding.support_links` (`"title = url"`, checked when the config was loaded).
+#[must_use]
+pub fn support_links(branding: &deskside_config::BrandingConfig) -> Vec<SupportLink> {
+    branding
+        .support_links
+        .iter()
+        .filter_map(|entry| entry.split_once('='))
+        .map(|(title, url)| SupportLink {
+            title: title.trim().to_owned(),
+            url: url.trim().to_owned(),
+        })
+        .collect()
+}
+
+/// The tray icon file for a health state (`ok`, `warning`, `problem`, `unknown`) in the folder
+/// `branding.tray_icons`, when that is set; the shell falls back to its own icon when the file
+/// is missing or not a PNG.
+#[must_use]
+pub fn tray_icon_path(
+    branding: &deskside_config::BrandingConfig,
+    state: &str,
+) -> Option<std::path::PathBuf> {
+    branding
+        .tray_icons
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(|dir| Path::new(dir).join(format!("{state}.png")))
 }
 
 /// What `get_app_info` returns for a loaded config.
@@ -69,22 +158,26 @@ pub fn app_info(loaded: &Loaded, version: &str) -> AppInfo {
             .iter()
             .map(|e| format!("managed policy: {}", e.message)),
     );
-    let logo_data_url =
-        branding
-            .logo_path
-            .as_deref()
-            .and_then(|p| match logo_data_url(Path::new(p)) {
-                Ok(url) => Some(url),
-                Err(why) => {
-                    notes.push(format!("branding.logo_path {p}: {why}"));
-                    None
-                }
-            });
+    let mut logo = |key: &str, path: Option<&str>| {
+        path.and_then(|p| match logo_data_url(Path::new(p)) {
+            Ok(url) => Some(url),
+            Err(why) => {
+                notes.push(format!("branding.{key} {p}: {why}"));
+                None
+            }
+        })
+    };
+    let logo_data_url = logo("logo_path", branding.logo_path.as_deref());
+    let logo_dark_data_url = logo("logo_dark_path", branding.logo_dark_path.as_deref());
     AppInfo {
         version: version.to_owned(),
         organization: branding.organization.clone(),
+        product_name: product_name(branding),
         accent_color: branding.accent_color.clone(),
         logo_data_url,
+        logo_dark_data_url,
+        contact: contact(branding),
+        support_links: support_links(branding),
         layers: loaded
             .layers
             .iter()
@@ -164,6 +257,48 @@ mod tests {
         );
         assert!(info.layers.iter().any(|l| l.source == "explicit"));
         assert!(info.managed_keys.is_empty());
+    }
+
+    #[test]
+    fn branding_gives_the_name_contact_block_links_and_tray_icons() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = load_text(
+            dir.path(),
+            "[branding]\norganization = \"Acme\"\ncontact_email = \"it@corp.example\"\n\
+             contact_hours = { default = \"Mon-Fri\", de = \"Mo-Fr\" }\n\
+             support_links = [\"Status = https://status.corp.example/\"]\n\
+             tray_icons = \"/usr/share/acme/tray\"\n",
+        )
+        .unwrap();
+        let info = app_info(&loaded, "0.1.0");
+        assert_eq!(info.product_name, "Acme IT help");
+        let contact = info.contact.unwrap();
+        assert_eq!(contact.email.as_deref(), Some("it@corp.example"));
+        assert_eq!(contact.hours.as_deref(), Some("Mon-Fri"));
+        assert_eq!(contact.phone, None);
+        assert_eq!(
+            info.support_links,
+            [SupportLink {
+                title: "Status".into(),
+                url: "https://status.corp.example/".into()
+            }]
+        );
+        assert_eq!(
+            tray_icon_path(&loaded.config.branding, "warning"),
+            Some(std::path::PathBuf::from("/usr/share/acme/tray/warning.png"))
+        );
+        let mut b = loaded.config.branding.clone();
+        b.product_name = Some("Acme Help".into());
+        assert_eq!(product_name(&b), "Acme Help");
+        assert_eq!(
+            product_name(&deskside_config::BrandingConfig::default()),
+            "Deskside"
+        );
+        assert_eq!(contact_of_default(), None);
+    }
+
+    fn contact_of_default() -> Option<ItContact> {
+        contact(&deskside_config::BrandingConfig::default())
     }
 
     #[test]

@@ -223,24 +223,51 @@ impl Default for AppConfig {
     }
 }
 
-/// `[branding]`: company look of the app, normally set by IT (MDM policy).
+/// `[branding]`: company look of the app, normally set by IT (MDM policy). Text keys are
+/// localised ([`crate::localized`]): resolved for the user's locale when loaded.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct BrandingConfig {
     /// Organisation name shown in the title ("Acme IT Help"); `None` shows "Deskside".
     pub organization: Option<String>,
+    /// The app's name in its window title and header; `None`: from `organization`, else
+    /// "Deskside".
+    pub product_name: Option<String>,
     /// Accent colour as `#rrggbb`.
     pub accent_color: String,
     /// Path of a logo image (PNG or SVG) on this machine; `None` shows the Deskside logo.
     pub logo_path: Option<String>,
+    /// The logo for the dark theme; `None` uses `logo_path`.
+    pub logo_dark_path: Option<String>,
+    /// IT's phone number, shown on Get help and with errors.
+    pub contact_phone: Option<String>,
+    /// IT's e-mail address, shown on Get help and with errors.
+    pub contact_email: Option<String>,
+    /// IT's self-service portal, shown on Get help and with errors.
+    pub contact_portal: Option<String>,
+    /// When IT can be reached ("Mon–Fri 8:00–18:00").
+    pub contact_hours: Option<String>,
+    /// Links shown on Get help, `"title = https://…"`.
+    pub support_links: Vec<String>,
+    /// Folder holding the tray icon set (`ok.png`, `warning.png`, `problem.png`); `None` uses
+    /// Deskside's icons.
+    pub tray_icons: Option<String>,
 }
 
 impl Default for BrandingConfig {
     fn default() -> Self {
         Self {
             organization: None,
+            product_name: None,
             accent_color: "#1d4ed8".to_owned(),
             logo_path: None,
+            logo_dark_path: None,
+            contact_phone: None,
+            contact_email: None,
+            contact_portal: None,
+            contact_hours: None,
+            support_links: Vec::new(),
+            tray_icons: None,
         }
     }
 }
@@ -958,8 +985,16 @@ pub const KEYS: &[KeyDef] = &[
     key("app", "autostart", Kind::Bool, "Start the tray app at login."),
     key("app", "notify", Kind::Bool, "Show a notification when a new problem appears."),
     key("branding", "organization", Kind::LocalText, "Organisation name shown in the app's title; unset shows \"Deskside\".").example("{ default = \"Acme\", de = \"Acme GmbH\" }"),
-    key("branding", "accent_color", Kind::Text, "Accent colour of the app.").allowed(Allowed::Color),
-    key("branding", "logo_path", Kind::Text, "Path of a logo image (PNG or SVG) on the computer; unset shows the Deskside logo.").example("\"/usr/share/acme/logo.png\""),
+    key("branding", "product_name", Kind::LocalText, "The app's name in its window title and header; unset: the organisation's name with \"IT help\", else \"Deskside\".").example("{ default = \"Acme Help\", de = \"Acme Hilfe\" }"),
+    key("branding", "accent_color", Kind::Text, "Accent colour of the app. A colour under 4.5:1 contrast with the light theme's surfaces is a warning: the app then shows a darker shade for text and focus rings (on the dark theme it always uses a lighter one).").allowed(Allowed::Color),
+    key("branding", "logo_path", Kind::Text, "Path of a logo image (PNG or SVG, at most 512 KiB) on the computer, for the light theme; unset shows the Deskside logo.").example("\"/usr/share/acme/logo.png\""),
+    key("branding", "logo_dark_path", Kind::Text, "The logo for the dark theme; unset uses `logo_path`.").example("\"/usr/share/acme/logo-dark.png\""),
+    key("branding", "contact_phone", Kind::Text, "IT's phone number, shown on Get help and with errors.").example("\"+1 555 0100\""),
+    key("branding", "contact_email", Kind::Text, "IT's e-mail address, shown on Get help and with errors.").example("\"it@corp.example\"").allowed(Allowed::Shape("an e-mail address")),
+    key("branding", "contact_portal", Kind::Text, "IT's self-service portal, shown on Get help and with errors.").example("\"https://it.corp.example/\"").allowed(Allowed::HttpUrl),
+    key("branding", "contact_hours", Kind::LocalText, "When IT can be reached, shown with the contact.").example("{ default = \"Mon–Fri 8:00–18:00\", de = \"Mo–Fr 8–18 Uhr\" }"),
+    key("branding", "support_links", Kind::TextList, "Links shown on Get help, `\"title = https://…\"`.").example("[\"Known issues = https://status.corp.example/\"]").allowed(Allowed::Shape("`title = http(s) URL` entries")),
+    key("branding", "tray_icons", Kind::Text, "Folder holding the tray icon set: `ok.png`, `warning.png` and `problem.png` (PNG, at least 32×32); unset uses Deskside's icons.").example("\"/usr/share/acme/deskside-tray\""),
     key("fixes", "auto", Kind::TextList, "Built-in fix ids that `diagnose --fix` may apply without asking when they address the root cause; a destructive fix here is a warning.").allowed(Allowed::Shape("built-in fix ids")),
     key("fixes", "disabled", Kind::TextList, "Fix ids (built-in or admin actions) never offered.").example("[\"net.reset_stack\"]").allowed(Allowed::Shape("built-in fix ids or admin action ids")),
     key("fixes", "temp_max_age_days", Kind::Count, "The clear-temp fix removes temp and cache files older than this many days.").allowed(POSITIVE),

@@ -109,6 +109,7 @@ fn check_values(c: &Checker<'_>, config: &Config) -> Result<(), ConfigError> {
         ("clock.warn_offset_s", k.warn_offset_s),
         ("clock.fail_offset_s", k.fail_offset_s),
     )?;
+    check_branding(c, &config.branding)?;
     check_fixes(c, &config.fixes)?;
     check_tickets(c, &config.helpdesk, &config.tickets)?;
     check_password(c, &config.password)?;
@@ -214,6 +215,93 @@ fn list_item(value: &toml::Value, index: usize) -> String {
     value
         .as_array()
         .map_or_else(String::new, |a| item(a.len(), index))
+}
+
+/// Surfaces of the app's light theme that accent-coloured text must stay readable on (the UI's
+/// `THEME_SURFACES.light`, `ui/src/lib/contrast.ts`).
+const LIGHT_SURFACES: &[&str] = &["#ffffff", "#f4f6f9", "#f0f2f6"];
+/// WCAG AA contrast for text.
+const AA_TEXT: f64 = 4.5;
+
+/// WCAG 2 relative luminance of `#rrggbb`.
+fn luminance(hex: &str) -> Option<f64> {
+    let h = hex.strip_prefix('#')?;
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let channel = |i: usize| -> Option<f64> {
+        let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).ok()?) / 255.0;
+        Some(if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        })
+    };
+    Some(0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?)
+}
+
+/// WCAG 2 contrast ratio of two `#rrggbb` colours.
+fn contrast(a: &str, b: &str) -> Option<f64> {
+    let (la, lb) = (luminance(a)?, luminance(b)?);
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    Some((hi + 0.05) / (lo + 0.05))
+}
+
+/// `[branding]`: the accent against the UI's AA rule (a warning: the UI adjusts the shade),
+/// the contact e-mail and the support links.
+fn check_branding(c: &Checker<'_>, b: &crate::schema::BrandingConfig) -> Result<(), ConfigError> {
+    // On the light theme the accent is used as given unless it is too light to read; on the
+    // dark theme the app always lightens it (no colour reads on both), so only the light theme
+    // warns, and only for IT's choice.
+    let chosen = c
+        .provenance
+        .get("branding.accent_color")
+        .is_some_and(|p| p.source.kind != crate::SourceKind::Default);
+    let worst = LIGHT_SURFACES
+        .iter()
+        .filter_map(|s| contrast(&b.accent_color, s))
+        .fold(f64::INFINITY, f64::min);
+    if chosen && worst.is_finite() && worst < AA_TEXT {
+        c.warnings.borrow_mut().push(format!(
+            "`branding.accent_color` (from {}) {} has {worst:.1}:1 contrast with the app's light \
+             theme, under the 4.5:1 text needs (WCAG AA): the app shows a darker shade of it for \
+             text and focus rings; pick a darker colour to see it as given",
+            c.file("branding.accent_color"),
+            b.accent_color,
+        ));
+    }
+    if let Some(mail) = &b.contact_email
+        && !mail.split_once('@').is_some_and(|(u, d)| {
+            !u.is_empty() && d.contains('.') && !mail.contains(char::is_whitespace)
+        })
+    {
+        c.fail(
+            "branding.contact_email",
+            format!(
+                "expected an e-mail address such as \"it@corp.example\", found {:?}",
+                shorten(mail)
+            ),
+        )?;
+    }
+    for (i, entry) in b.support_links.iter().enumerate() {
+        let url = entry
+            .split_once('=')
+            .filter(|(title, _)| !title.trim().is_empty())
+            .map(|(_, url)| url.trim())
+            .and_then(|u| url::Url::parse(u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        if url.is_none() {
+            c.fail(
+                "branding.support_links",
+                format!(
+                    "{}expected \"title = https://…\", found {:?}",
+                    item(b.support_links.len(), i),
+                    shorten(entry)
+                ),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// `security.allow_http_hosts`: bare host names or IP addresses (IPv6 in brackets), returned

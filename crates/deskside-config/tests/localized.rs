@@ -99,3 +99,59 @@ fn a_plain_key_does_not_take_a_table() {
     let err = Layer::from_str(SourceKind::System, None, text).unwrap_err();
     assert_eq!(err.code(), "config.wrong_type", "{err}");
 }
+
+#[test]
+fn branding_contact_block_and_links_are_checked_and_localised() {
+    let text = "[branding]\nproduct_name = { default = \"Acme Help\", de = \"Acme Hilfe\" }\n\
+                contact_phone = \"+1 555 0100\"\ncontact_email = \"it@corp.example\"\n\
+                contact_portal = \"https://it.corp.example/\"\n\
+                contact_hours = { default = \"Mon-Fri 8-18\", de = \"Mo-Fr 8-18 Uhr\" }\n\
+                support_links = [\"Known issues = https://status.corp.example/\"]\n\
+                accent_color = \"#0b3d91\"\n";
+    let layer = Layer::from_str(SourceKind::System, None, text).unwrap();
+    let loaded = load_layers_for(vec![layer], Some("de-DE")).unwrap();
+    let b = &loaded.config.branding;
+    assert_eq!(b.product_name.as_deref(), Some("Acme Hilfe"));
+    assert_eq!(b.contact_hours.as_deref(), Some("Mo-Fr 8-18 Uhr"));
+    assert_eq!(b.support_links.len(), 1);
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+
+    for (bad, key) in [
+        ("contact_email = \"it at corp\"", "branding.contact_email"),
+        (
+            "support_links = [\"no url here\"]",
+            "branding.support_links",
+        ),
+        (
+            "contact_portal = \"ftp://it.corp.example/\"",
+            "branding.contact_portal",
+        ),
+    ] {
+        let layer =
+            Layer::from_str(SourceKind::System, None, &format!("[branding]\n{bad}\n")).unwrap();
+        let err = load_layers(vec![layer]).unwrap_err();
+        assert_eq!(err.key(), Some(key), "{err}");
+    }
+}
+
+#[test]
+fn an_accent_under_aa_contrast_is_a_warning_not_an_error() {
+    let layer = Layer::from_str(
+        SourceKind::System,
+        None,
+        "[branding]\naccent_color = \"#ffdd00\"\n",
+    )
+    .unwrap();
+    let loaded = load_layers(vec![layer]).unwrap();
+    assert_eq!(loaded.config.branding.accent_color, "#ffdd00");
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("branding.accent_color")
+                && w.contains("light theme")
+                && w.contains("4.5:1")),
+        "{:?}",
+        loaded.warnings
+    );
+}

@@ -522,7 +522,10 @@ export function fakeFromQuery(search: string): { options: FakeOptions; autorun: 
   const scenario = q.get("scenario") ?? "dns";
   const report = scenario === "healthy" ? healthyReport() : scenario === "disk" ? lowDiskReport() : brokenDnsReport();
   const appInfo = sampleAppInfo();
-  if (q.has("org")) appInfo.organization = q.get("org") || null;
+  if (q.has("org")) {
+    appInfo.organization = q.get("org") || null;
+    appInfo.product_name = appInfo.organization ? `${appInfo.organization} IT help` : "Deskside";
+  }
   if (q.has("accent")) appInfo.accent_color = q.get("accent") ?? appInfo.accent_color;
   if (q.has("managed")) appInfo.managed_keys = (q.get("managed") ?? "").split(",").filter(Boolean);
   if (q.has("managed")) appInfo.layers.push({ source: "policy", path: "/etc/deskside/policy.toml" });

@@ -283,9 +283,13 @@ export type AppInfo = {
  */
 version: string; 
 /**
- * `branding.organization`, when set.
+ * `branding.organization`, when set (in the user's language).
  */
 organization: string | null; 
+/**
+ * The app's name: `branding.product_name`, else "<organization> IT help", else "Deskside".
+ */
+product_name: string; 
 /**
  * `branding.accent_color` (`#rrggbb`).
  */
@@ -295,6 +299,18 @@ accent_color: string;
  * unset or unreadable (then a line in `notes` says why).
  */
 logo_data_url: string | null; 
+/**
+ * `branding.logo_dark_path` likewise, for the dark theme; null: use `logo_data_url`.
+ */
+logo_dark_data_url: string | null; 
+/**
+ * IT's contact block; null when no `branding.contact_*` key is set.
+ */
+contact: ItContact | null; 
+/**
+ * Support links for Get help.
+ */
+support_links: SupportLink[]; 
 /**
  * The config layers in effect, lowest precedence first.
  */
@@ -968,6 +984,27 @@ code: string;
  * Plain-language explanation.
  */
 message: string }
+/**
+ * IT's contact block (`branding.contact_*`), shown on Get help and with errors; every part
+ * optional.
+ */
+export type ItContact = { 
+/**
+ * Phone number.
+ */
+phone: string | null; 
+/**
+ * E-mail address.
+ */
+email: string | null; 
+/**
+ * Self-service portal URL.
+ */
+portal: string | null; 
+/**
+ * When IT can be reached, in the user's language.
+ */
+hours: string | null }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 /**
  * Operational state of a link.
@@ -1524,6 +1561,18 @@ export type Status =
  * machine.
  */
 "error"
+/**
+ * One support link (`branding.support_links`).
+ */
+export type SupportLink = { 
+/**
+ * What the link is called.
+ */
+title: string; 
+/**
+ * The http(s) URL.
+ */
+url: string }
 /**
  * One attachment as it will be sent.
  */

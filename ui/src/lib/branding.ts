@@ -4,8 +4,10 @@
 import { accentTokens } from "./contrast";
 import type { AppInfo } from "./bindings";
 
-/** "Acme IT help", or "Deskside" when no organisation is configured. */
-export function appTitle(info: Pick<AppInfo, "organization"> | null): string {
+/** The configured product name, else "Acme IT help", else "Deskside". */
+export function appTitle(info: (Pick<AppInfo, "organization"> & Partial<Pick<AppInfo, "product_name">>) | null): string {
+  const product = info?.product_name?.trim();
+  if (product) return product;
   const org = info?.organization?.trim();
   return org ? `${org} IT help` : "Deskside";
 }

@@ -18,5 +18,6 @@ describe("branding", () => {
     expect(appTitle({ organization: "Acme" })).toBe("Acme IT help");
     expect(appTitle({ organization: "  " })).toBe("Deskside");
     expect(appTitle(null)).toBe("Deskside");
+    expect(appTitle({ organization: "Acme", product_name: "Acme Help" })).toBe("Acme Help");
   });
 });

@@ -258,8 +258,12 @@ export function sampleAppInfo(): AppInfo {
   return {
     version: "0.1.0",
     organization: "Acme",
+    product_name: "Acme IT help",
     accent_color: "#1d4ed8",
     logo_data_url: null,
+    logo_dark_data_url: null,
+    contact: { phone: "+1 555 0100", email: "it@acme.example", portal: "https://it.acme.example/", hours: "Mon–Fri 8:00–18:00" },
+    support_links: [{ title: "Known issues", url: "https://status.acme.example/" }],
     layers: [
       { source: "default", path: null },
       { source: "system", path: "/etc/deskside/config.toml" },

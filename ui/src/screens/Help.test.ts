@@ -23,6 +23,23 @@ async function fill(subject: string, description: string) {
 }
 
 describe("Get help", () => {
+  it("shows IT's contact block and support links from the branding", async () => {
+    await open();
+    const block = byId("help-contact");
+    expect(block.textContent).toContain("+1 555 0100");
+    expect(byId("contact-email").getAttribute("href")).toBe("mailto:it@acme.example");
+    expect(byId("contact-hours").textContent).toContain("Mon–Fri");
+    const link = screen.getByText("Known issues") as HTMLAnchorElement;
+    expect(link.getAttribute("href")).toBe("https://status.acme.example/");
+    expect(link.getAttribute("rel")).toContain("noopener");
+  });
+
+  it("shows no contact block when IT configured none", async () => {
+    const { sampleAppInfo } = await import("../lib/sample-data");
+    await open({ appInfo: { ...sampleAppInfo(), contact: null, support_links: [] } });
+    expect(screen.queryByTestId("help-contact")).toBeNull();
+  });
+
   it("asks for what is missing before previewing", async () => {
     const { fake } = await open();
     await fireEvent.click(byId("ticket-preview-button"));
