@@ -6,6 +6,7 @@
 //! The scheme is specified in `docs/server.md` ("Signed requests"); a test there checks the
 //! canonical string against the documented example.
 
+pub mod fleet;
 pub mod sign;
 
 use base64::Engine as _;

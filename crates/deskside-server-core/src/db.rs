@@ -251,6 +251,50 @@ const MIGRATIONS: &[&str] = &[
         wanted_at BIGINT NOT NULL DEFAULT 0
     );
     CREATE INDEX relay_followup_wanted ON relay_followup (wanted_at);",
+    // 4: the fleet view (fleet.rs): the fingerprint salt, reports, incidents (one open per
+    // root cause and scope), tickets linked to them, announcements.
+    "CREATE TABLE fleet_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE fleet_reports (
+        id {ID},
+        device_id BIGINT NOT NULL,
+        root_cause TEXT,
+        status TEXT NOT NULL,
+        network TEXT,
+        vpn_up BIGINT NOT NULL,
+        incident_id BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX fleet_reports_cause ON fleet_reports (root_cause, created_at);
+    CREATE INDEX fleet_reports_time ON fleet_reports (created_at);
+    CREATE INDEX fleet_reports_incident ON fleet_reports (incident_id, device_id);
+    CREATE INDEX fleet_reports_device ON fleet_reports (device_id, id);
+    CREATE TABLE incidents (
+        id {ID},
+        root_cause TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        devices BIGINT NOT NULL,
+        first_seen_at BIGINT NOT NULL,
+        opened_at BIGINT NOT NULL,
+        last_report_at BIGINT NOT NULL,
+        ticket_key TEXT NOT NULL UNIQUE,
+        ticket_queued BIGINT NOT NULL DEFAULT 0,
+        resolved_at BIGINT,
+        resolved_by TEXT
+    );
+    CREATE UNIQUE INDEX incidents_open ON incidents (root_cause, scope) WHERE resolved_at IS NULL;
+    CREATE TABLE incident_tickets (
+        ticket_key TEXT PRIMARY KEY,
+        incident_id BIGINT NOT NULL,
+        device_id BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX incident_tickets_incident ON incident_tickets (incident_id);
+    CREATE TABLE announcements (
+        id {ID},
+        message TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        closed_at BIGINT
+    );",
 ];
 
 impl Db {

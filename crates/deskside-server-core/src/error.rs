@@ -78,6 +78,9 @@ pub enum CoreError {
     /// No such device (admin commands).
     #[error("there is no device {0}")]
     NoDevice(String),
+    /// No such incident or announcement (admin commands).
+    #[error("there is no {0}")]
+    NoItem(String),
     /// A database operation failed.
     #[error("the server's database {what} failed: {problem}")]
     Database {
@@ -115,6 +118,7 @@ impl CoreError {
             Self::KeyConflict => "relay.key_conflict",
             Self::NotFound => "relay.not_found",
             Self::NoDevice(_) => "admin.no_device",
+            Self::NoItem(_) => "admin.not_found",
             Self::Database { .. } => "server.database",
             Self::Config(_) => "server.config",
         }
@@ -134,7 +138,7 @@ impl CoreError {
             Self::TooLarge { .. } => 413,
             Self::RateLimited { .. } => 429,
             Self::KeyConflict => 409,
-            Self::NotFound | Self::NoDevice(_) => 404,
+            Self::NotFound | Self::NoDevice(_) | Self::NoItem(_) => 404,
             Self::Database { .. } | Self::Config(_) => 500,
         }
     }

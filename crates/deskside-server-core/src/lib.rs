@@ -21,6 +21,7 @@ pub mod db;
 pub mod enroll;
 mod error;
 pub mod followup;
+pub mod fleet;
 pub mod relay;
 pub mod reset;
 #[cfg(feature = "testing")]
@@ -47,6 +48,8 @@ pub struct Limits {
     /// How old the helpdesk status of a delivered ticket may be before a device's status
     /// request has the worker read it again (`followup.rs`).
     pub status_refresh: Duration,
+    /// The fleet view's thresholds (`[fleet]`).
+    pub fleet: fleet::FleetSettings,
 }
 
 impl Default for Limits {
@@ -58,6 +61,7 @@ impl Default for Limits {
             requests_per_minute: 120,
             requester_domain: None,
             status_refresh: Duration::from_secs(120),
+            fleet: fleet::FleetSettings::default(),
         }
     }
 }

@@ -240,6 +240,10 @@ impl Core {
             Err(e) => return Err(e),
         }
         tracing::info!(device = device.id, key = %upload.key, bytes = size, "ticket accepted");
+        // A ticket filed during an incident is linked to it (fleet.rs); best effort.
+        if let Err(e) = self.link_ticket(device, &upload.key).await {
+            tracing::warn!(error = %e, "linking the ticket to an incident failed");
+        }
         let stored = self
             .ticket_by_key(&upload.key)
             .await?
@@ -510,6 +514,9 @@ impl Core {
         }))
         .map_err(|e| format!("the stored ticket cannot be read: {e}"))?;
         outgoing.attachments = attachments;
+        if let Some(note) = self.incident_note(&t.key).await {
+            outgoing.body.insert_str(0, &note);
+        }
         Ok(outgoing)
     }
 

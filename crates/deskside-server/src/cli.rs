@@ -44,6 +44,12 @@ enum Command {
     /// The relay queue.
     #[command(subcommand)]
     Relay(RelayCommand),
+    /// Announcements every device shows (planned work, outages IT already knows).
+    #[command(subcommand)]
+    Announce(crate::fleet::AnnounceCommand),
+    /// Incidents opened from devices' reports.
+    #[command(subcommand)]
+    Incidents(crate::fleet::IncidentsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,7 +165,7 @@ fn fail(e: &CliError) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn out(text: &str) {
+pub(crate) fn out(text: &str) {
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
@@ -252,6 +258,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Announce(c) => Ok(crate::fleet::announce_command(&core, c).await?),
+        Command::Incidents(c) => Ok(crate::fleet::incidents_command(&core, c).await?),
         Command::Relay(RelayCommand::Flush) => {
             let n = core.make_due().await?;
             out(&format!("{n} queued tickets are due now"));
@@ -297,6 +305,26 @@ async fn serve(core: Core, config: &ServerConfig, path: Option<PathBuf>) -> Resu
             interval,
             wake.clone(),
         ));
+    }
+    tokio::spawn(crate::fleet::sweep_forever(
+        core.clone(),
+        Duration::from_secs(config.fleet.sweep_interval_s.clamp(1, 3600)),
+    ));
+    if let Some(listen) = &config.fleet.status_listen {
+        let addr = crate::status::loopback_only(listen).map_err(CliError::Usage)?;
+        let status_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| CliError::Listen {
+                addr: listen.clone(),
+                source,
+            })?;
+        tracing::info!(listen = %addr, "status page for IT (loopback only)");
+        let router = crate::status::router(core.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(status_listener, router).await {
+                tracing::error!(error = %e, "the status page stopped");
+            }
+        });
     }
     let reset = crate::reset_wiring::build(config, &core).map_err(CliError::Usage)?;
     let mut app = http::router(App {

@@ -227,6 +227,45 @@ impl Default for ResetSection {
     }
 }
 
+/// `[fleet]`: when reports become an incident, and the status page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FleetSection {
+    /// Devices anywhere with the same root cause within `window_minutes` that open a
+    /// fleet-wide incident (0: never).
+    pub fleet_devices: i64,
+    /// Devices on one network (same fingerprint) with the same root cause within
+    /// `window_minutes` that open an incident for that network (0: never).
+    pub network_devices: i64,
+    /// The window, minutes.
+    pub window_minutes: u64,
+    /// An incident resolves by itself after this many minutes without a matching problem
+    /// report, once one of its devices reported healthy.
+    pub resolve_after_minutes: u64,
+    /// Reports per device per hour.
+    pub reports_per_hour: i64,
+    /// How often each instance resolves quiet incidents, seconds.
+    pub sweep_interval_s: u64,
+    /// Where the read-only status page for IT listens (a loopback address only); unset: no
+    /// status page.
+    pub status_listen: Option<String>,
+}
+
+impl Default for FleetSection {
+    fn default() -> Self {
+        let f = deskside_server_core::fleet::FleetSettings::default();
+        Self {
+            fleet_devices: f.fleet_devices,
+            network_devices: f.network_devices,
+            window_minutes: f.window.as_secs() / 60,
+            resolve_after_minutes: f.resolve_after.as_secs() / 60,
+            reports_per_hour: f.reports_per_hour,
+            sweep_interval_s: 30,
+            status_listen: None,
+        }
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -239,6 +278,8 @@ pub struct ServerConfig {
     pub auth: AuthSection,
     /// `[relay]`.
     pub relay: RelaySection,
+    /// `[fleet]`.
+    pub fleet: FleetSection,
     /// `[helpdesk]`: the same keys as a device's `[helpdesk]` (docs/config.md).
     pub helpdesk: HelpdeskConfig,
     /// `[password]`: the directory, the same keys as a device's `[password]` (docs/config.md).
@@ -328,6 +369,15 @@ impl ServerConfig {
             requests_per_minute: self.relay.requests_per_minute.max(1),
             requester_domain: self.relay.requester_domain.clone(),
             status_refresh: Duration::from_secs(self.relay.status_refresh_s.clamp(10, 86_400)),
+            fleet: deskside_server_core::fleet::FleetSettings {
+                fleet_devices: self.fleet.fleet_devices.max(0),
+                network_devices: self.fleet.network_devices.max(0),
+                window: Duration::from_secs(self.fleet.window_minutes.clamp(1, 24 * 60) * 60),
+                resolve_after: Duration::from_secs(
+                    self.fleet.resolve_after_minutes.clamp(1, 7 * 24 * 60) * 60,
+                ),
+                reports_per_hour: self.fleet.reports_per_hour.max(1),
+            },
         }
     }
 
@@ -407,6 +457,16 @@ pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fleet_thresholds_parse_with_defaults() {
+        let c = ServerConfig::parse("[fleet]\nfleet_devices = 40\nwindow_minutes = 10\n").unwrap();
+        let l = c.limits();
+        assert_eq!(l.fleet.fleet_devices, 40);
+        assert_eq!(l.fleet.network_devices, 5);
+        assert_eq!(l.fleet.window, Duration::from_secs(600));
+        assert!(ServerConfig::parse("[fleet]\ndevices = 4\n").is_err());
+    }
 
     #[test]
     fn lifetimes() {

@@ -9,6 +9,7 @@
 //! | `POST /v1/tickets` | signed | hands a ticket to the relay (`201` new, `200` known) |
 //! | `GET /v1/tickets/{key}` | signed | a relayed ticket's status |
 //! | `GET /v1/openapi.json` | none | this API's OpenAPI description ([`ApiDoc`]) |
+//! | `/v1/fleet/…` | signed | reports and known issues ([`crate::fleet`]) |
 //!
 //! The OpenAPI description is generated from these handlers' annotations (utoipa) and
 //! published as `docs/server-openapi.json`; a test fails when the two drift.
@@ -68,7 +69,9 @@ pub struct ApiDoc;
 #[must_use]
 pub fn openapi_json() -> String {
     use utoipa::OpenApi as _;
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::fleet::FleetApi::openapi());
+    doc.to_pretty_json().unwrap_or_default()
 }
 
 /// The signature headers of `deskside-request/1`.
@@ -78,7 +81,7 @@ pub fn openapi_json() -> String {
     dead_code,
     reason = "only describes the headers in the OpenAPI document"
 )]
-struct Signature {
+pub(crate) struct Signature {
     /// The key id issued at enrolment.
     #[param(rename = "Deskside-Key-Id")]
     key_id: String,
@@ -119,6 +122,7 @@ pub fn router(app: App) -> Router {
         .route(PATH_DEVICE, get(device))
         .route(PATH_TICKETS, post(post_ticket))
         .route(&format!("{PATH_TICKETS}/{{key}}"), get(get_ticket))
+        .merge(crate::fleet::routes())
         .route(
             "/v1/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }),
@@ -155,7 +159,7 @@ fn error_response(
 
 /// A core error as an answer; server-side failures are logged with their detail and answered
 /// without it.
-fn core_error(e: &CoreError) -> Response {
+pub(crate) fn core_error(e: &CoreError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
         tracing::error!(code = e.code(), error = %e, "request failed");
@@ -202,7 +206,7 @@ async fn enroll(State(app): State<App>, body: Body) -> Response {
 }
 
 /// Reads the body (capped) and checks the signature.
-async fn signed(
+pub(crate) async fn signed(
     app: &App,
     method: &Method,
     uri: &Uri,
