@@ -31,7 +31,8 @@ fix_packages=(udhcpc libglib2.0-bin gsettings-desktop-schemas cups-daemon cups-c
 ticket_packages=(ruby-bundler ruby-webrick sqlite3 python3-venv)
 # The Deskside server: a private PostgreSQL cluster per test (initdb into a temp dir, run as the
 # package's postgres account; crates/deskside-server-core/src/testing.rs).
-server_packages=(postgresql)
+# chromium: the status page test renders the page headless (crates/deskside-server/tests/status_page.rs).
+server_packages=(postgresql chromium)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.
 password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd ldap-utils
   libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)

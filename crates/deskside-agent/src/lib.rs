@@ -13,6 +13,7 @@ pub mod app;
 pub mod delivery;
 mod error;
 pub mod fix;
+pub mod fleet;
 pub mod health;
 pub mod open;
 pub mod password;

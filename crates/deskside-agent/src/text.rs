@@ -97,6 +97,61 @@ pub fn helpdesk_not_set_up(problem: &str) -> String {
     format!("the helpdesk is not set up correctly on this computer (for IT: {problem})")
 }
 
+/// What a known issue's root cause is, in a few plain words ("the VPN is down").
+#[must_use]
+pub fn issue_words(root_cause: &str) -> String {
+    match root_cause {
+        "net.interface" => "computers are not connected to a network".to_owned(),
+        "net.address" => "computers get no network address".to_owned(),
+        "net.gateway" => "the router cannot be reached".to_owned(),
+        "net.dns" => "websites cannot be found by name".to_owned(),
+        "net.captive_portal" => "a sign-in page blocks the internet".to_owned(),
+        "net.internet" => "the internet cannot be reached".to_owned(),
+        "net.proxy" => "the proxy server is not working".to_owned(),
+        "vpn.tunnel" => "the VPN is down".to_owned(),
+        "vpn.routes" => "company traffic is not going through the VPN".to_owned(),
+        "vpn.dns" => "company names cannot be found over the VPN".to_owned(),
+        "vpn.reachability" => "company services do not answer over the VPN".to_owned(),
+        "net.mtu" => "large network packets are lost".to_owned(),
+        "net.quality" => "the connection is slow".to_owned(),
+        "system.clock" => "computer clocks are wrong".to_owned(),
+        other => format!("the same problem ({other})"),
+    }
+}
+
+/// The sentence for a known issue that matches this computer's problem (or, for an
+/// announcement, IT's own words). `since` is already local `HH:MM`.
+#[must_use]
+pub fn known_issue(issue: &deskside_helpdesk::fleet::KnownIssue, since: &str) -> String {
+    use deskside_helpdesk::fleet::IssueKind;
+    let resolved = issue.resolved_at.is_some();
+    match (issue.kind, resolved) {
+        (IssueKind::Announcement, false) => format!(
+            "IT says: {}",
+            sentence(issue.message.as_deref().unwrap_or_default())
+        ),
+        (IssueKind::Announcement, true) => format!(
+            "Resolved: {}",
+            sentence(issue.message.as_deref().unwrap_or_default())
+        ),
+        (IssueKind::Incident, false) => {
+            let what = issue_words(issue.root_cause.as_deref().unwrap_or_default());
+            let people = if issue.devices == 1 {
+                "1 person".to_owned()
+            } else {
+                format!("{} people", issue.devices)
+            };
+            format!(
+                "IT knows: {what} for {people} since {since}, no need to report it; we'll tell you when it's fixed."
+            )
+        }
+        (IssueKind::Incident, true) => {
+            let what = issue_words(issue.root_cause.as_deref().unwrap_or_default());
+            format!("Fixed: IT resolved the problem where {what} (since {since}).")
+        }
+    }
+}
+
 /// What the worker tells the person: every user-facing text of ticket delivery.
 pub mod notices {
     use crate::Notice;
@@ -149,6 +204,35 @@ pub mod notices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_known_issue_reads_in_plain_words() {
+        use deskside_helpdesk::fleet::{IssueKind, KnownIssue};
+        let mut i = KnownIssue {
+            id: "incident-1".into(),
+            kind: IssueKind::Incident,
+            root_cause: Some("vpn.tunnel".into()),
+            network: None,
+            devices: 37,
+            since: 0,
+            message: None,
+            ticket: None,
+            resolved_at: None,
+        };
+        assert_eq!(
+            known_issue(&i, "09:12"),
+            "IT knows: the VPN is down for 37 people since 09:12, no need to report it; we'll tell you when it's fixed."
+        );
+        i.resolved_at = Some(1);
+        assert!(known_issue(&i, "09:12").starts_with("Fixed:"));
+        i.kind = IssueKind::Announcement;
+        i.resolved_at = None;
+        i.message = Some("printer 3 is being replaced".into());
+        assert_eq!(
+            known_issue(&i, "09:12"),
+            "IT says: Printer 3 is being replaced."
+        );
+    }
 
     #[test]
     fn an_emailed_request_is_not_called_a_ticket_number() {

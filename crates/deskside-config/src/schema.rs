@@ -441,7 +441,7 @@ impl Default for HelpdeskConfig {
 
 /// `[server]`: the Deskside server. When `url` is set, tickets go through the server's relay
 /// and the device holds no helpdesk credential, only its own enrolment key.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct ServerConfig {
     /// Base URL of the Deskside server (`https://deskside.corp.example/`).
@@ -449,6 +449,20 @@ pub struct ServerConfig {
     /// The one-time enrolment secret IT hands out (MDM policy); exchanged once for the
     /// device's key by `desksidectl server enroll`.
     pub enroll_secret: Option<String>,
+    /// Send each diagnosis summary (root cause, verdict, salted network fingerprint, VPN
+    /// up/down; no personal data) to the server and show the known issues it answers with.
+    /// Only with `url` set.
+    pub report: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            enroll_secret: None,
+            report: true,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -457,6 +471,13 @@ impl ServerConfig {
     #[must_use]
     pub fn relay_url(&self) -> Option<&str> {
         self.url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+
+    /// Whether diagnoses are reported to the server: a server is configured and `report` is
+    /// on.
+    #[must_use]
+    pub fn reports(&self) -> bool {
+        self.report && self.relay_url().is_some()
     }
 }
 
@@ -1036,6 +1057,7 @@ pub const KEYS: &[KeyDef] = &[
     key("tickets", "categories", Kind::TextList, "Root cause → ticket category when the user chose none, `\"pattern = category\"`, first match wins; the pattern is a check id, a prefix such as `net.*`, or `*`.").allowed(Allowed::Shape("`pattern = category` entries")),
     key("server", "url", Kind::Text, "Base URL of the Deskside server; when set, tickets go through its relay. https:// (http:// only to this computer or a host in `security.allow_http_hosts`).").example("\"https://deskside.corp.example/\"").allowed(Allowed::HttpUrl).admin("the device's enrolment secret and signed requests are sent to it"),
     KeyDef { sensitivity: Sensitivity::Secret("it is an enrolment credential"), ..key("server", "enroll_secret", Kind::Text, "The one-time enrolment secret, exchanged for the device's own key by `desksidectl server enroll`.").example("\"...\"") },
+    key("server", "report", Kind::Bool, "Send each diagnosis summary to the server (root-cause id, verdict, the gateway and DNS addresses hashed with the server's salt, VPN up/down; no user or host name, no clear address) and show the known issues it answers with. Only with `server.url`."),
     key("password", "source", Kind::Text, "Where password expiry comes from; unset turns the password feature off.").example("\"ad\"").one_of(&["ad", "ldap", "kerberos", "manual"]),
     key("password", "url", Kind::Text, "Directory URL: ldaps://, or ldap:// with StartTLS (plain binds are refused).").example("\"ldaps://dc1.corp.example\"").allowed(Allowed::Shape("an ldaps:// or ldap:// URL")),
     key("password", "base_dn", Kind::Text, "Search base of the directory.").example("\"DC=corp,DC=example\""),

@@ -30,7 +30,7 @@ pub use connectors::freshservice::Freshservice;
 pub use connectors::glpi::Glpi;
 pub use connectors::jsm::Jsm;
 pub use connectors::redmine::Redmine;
-pub use connectors::relay::{DeviceKey, Enrolment, Relay, for_device};
+pub use connectors::relay::{DeviceKey, Enrolment, Relay, for_device, relay_for};
 pub use connectors::rt::Rt;
 pub use connectors::servicenow::ServiceNow;
 pub use connectors::webhook::{Webhook, sign as webhook_signature};
@@ -38,6 +38,8 @@ pub use connectors::zammad::Zammad;
 pub use connectors::zendesk::Zendesk;
 pub use connectors::{Helpdesk, from_config};
 pub use deskside_evidence::{Attachment, Requester, Urgency};
+/// The fleet view's wire shapes (reports, known issues, the network fingerprint).
+pub use deskside_server_api::fleet;
 pub use error::{HelpdeskError, SendError};
 pub use http::parse_retry_after;
 pub use secret::Secret;

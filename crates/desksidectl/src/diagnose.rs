@@ -56,6 +56,7 @@ fn spawn_printer(live: bool) -> Printer {
 
 pub async fn run(loaded: Loaded, categories: &[Category], json: bool) -> ExitCode {
     let (tx, printer) = spawn_printer(!json);
+    let config = loaded.config.clone();
     let result = deskside_diagnostics::diagnose(loaded.config, categories, Some(tx)).await;
     let _ = printer.await;
     let report = match result {
@@ -73,10 +74,23 @@ pub async fn run(loaded: Loaded, categories: &[Category], json: bool) -> ExitCod
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     };
+    // Best effort: a server that is away only means no known issue is shown.
+    let fleet = deskside_agent::fleet::report_diagnosis(&config, &report).await;
     let printed = if json {
-        print_json(&serde_json::to_value(&report).unwrap_or_default())
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let (Some(f), Some(map)) = (&fleet, value.as_object_mut()) {
+            map.insert(
+                "known_issue".into(),
+                serde_json::to_value(&f.matching).unwrap_or_default(),
+            );
+        }
+        print_json(&value)
     } else {
-        print_out(&render_verdict(&report))
+        let mut text = render_verdict(&report);
+        if let Some(line) = fleet.as_ref().and_then(|f| f.matching_text.as_ref()) {
+            text.push_str(&format!("\n{line}\n"));
+        }
+        print_out(&text)
     };
     if printed == ExitCode::SUCCESS {
         code

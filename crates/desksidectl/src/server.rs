@@ -1,7 +1,8 @@
 //! `desksidectl server enroll|status`: this device and the Deskside server (`server.url`).
 //! `enroll` exchanges `server.enroll_secret` for a device key now (tickets would do it on
 //! first use anyway); `status` shows the local enrolment and asks the server whether the key
-//! still works (a revoked device is told so, with its code).
+//! still works (a revoked device is told so, with its code); `issues` lists the known issues
+//! and announcements the server publishes, in plain words.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -22,6 +23,12 @@ pub enum ServerCommand {
     },
     /// Show this device's enrolment and whether the server accepts its key.
     Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the known issues and announcements IT's server publishes.
+    Issues {
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -69,6 +76,7 @@ pub async fn run(loaded: Loaded, command: ServerCommand) -> ExitCode {
         Err(code) => return code,
     };
     match command {
+        ServerCommand::Issues { json } => issues(&loaded, json).await,
         ServerCommand::Enroll { json } => match relay.enroll().await {
             Ok(e) => {
                 if json {
@@ -135,4 +143,40 @@ pub async fn run(loaded: Loaded, command: ServerCommand) -> ExitCode {
             }
         }
     }
+}
+
+/// `desksidectl server issues`: open known issues first, then those resolved in the last day.
+async fn issues(loaded: &Loaded, json: bool) -> ExitCode {
+    let list = match deskside_agent::fleet::known_issues(&loaded.config).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln_safe(&format!("desksidectl: {e}\n(code server.unreachable)"));
+            return ExitCode::from(EXIT_PROBLEMS);
+        }
+    };
+    if json {
+        let items: Vec<serde_json::Value> = list
+            .iter()
+            .map(|i| {
+                let mut v = serde_json::to_value(i).unwrap_or_default();
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("text".into(), deskside_agent::fleet::describe(i).into());
+                }
+                v
+            })
+            .collect();
+        return print_json(&serde_json::Value::Array(items));
+    }
+    if list.is_empty() {
+        return print_out("No known issues.\n");
+    }
+    let mut text = String::new();
+    for i in list
+        .iter()
+        .filter(|i| i.is_open())
+        .chain(list.iter().filter(|i| !i.is_open()))
+    {
+        text.push_str(&format!("{}\n", deskside_agent::fleet::describe(i)));
+    }
+    print_out(&text)
 }

@@ -396,6 +396,65 @@ impl Relay {
     }
 }
 
+impl Relay {
+    /// Sends a diagnosis summary (`POST /v1/fleet/reports`); the answer names the open
+    /// incident it belongs to, if any.
+    ///
+    /// # Errors
+    /// [`SendError`] as for any signed request.
+    pub async fn report(
+        &self,
+        report: &deskside_server_api::fleet::FleetReport,
+    ) -> Result<deskside_server_api::fleet::ReportAnswer, SendError> {
+        let what = "reporting the diagnosis to the Deskside server";
+        let body =
+            serde_json::to_vec(report).map_err(|e| SendError::permanent(format!("{what}: {e}")))?;
+        let answer = self
+            .signed(
+                reqwest::Method::POST,
+                deskside_server_api::fleet::PATH_REPORTS,
+                body,
+                what,
+            )
+            .await?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| SendError::transient(format!("{what}: unreadable answer ({e})"), false))
+    }
+
+    /// The known issues and the fingerprint salt (`GET /v1/fleet/known-issues`).
+    ///
+    /// # Errors
+    /// [`SendError`] as for any signed request.
+    pub async fn known_issues(&self) -> Result<deskside_server_api::fleet::KnownIssues, SendError> {
+        let what = "asking the Deskside server for known issues";
+        let answer = self
+            .signed(
+                reqwest::Method::GET,
+                deskside_server_api::fleet::PATH_KNOWN_ISSUES,
+                Vec::new(),
+                what,
+            )
+            .await?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| SendError::transient(format!("{what}: unreadable answer ({e})"), false))
+    }
+}
+
+/// The relay for this device's config, if a server is configured (for reports and known
+/// issues; tickets use [`for_device`]).
+///
+/// # Errors
+/// [`HelpdeskError`] when `server.url` is not a URL or no data folder can be found.
+pub fn relay_for(config: &deskside_config::Config) -> Result<Option<Relay>, HelpdeskError> {
+    if config.server.relay_url().is_none() {
+        return Ok(None);
+    }
+    match for_device(config)? {
+        crate::Helpdesk::Relay(r) => Ok(Some(r)),
+        _ => Ok(None),
+    }
+}
+
 /// The upload body for a ticket.
 #[must_use]
 pub fn upload(t: &Outgoing) -> TicketUpload {

@@ -1,0 +1,149 @@
+//! The device's side of the fleet view: after a diagnosis, when a Deskside server is
+//! configured and `server.report` is on, send the summary (root-cause id, verdict, the
+//! salted fingerprint of the gateway and DNS server addresses, VPN up/down — no user name,
+//! host name or clear address) and read the known issues, so the shells can say "IT knows:
+//! the VPN is down for 37 people since 09:12, no need to report it".
+//!
+//! Best effort by design: every step has a short time limit, and a failure only means no
+//! known issue is shown — a diagnosis never fails because the server is away.
+
+use std::time::Duration;
+
+use deskside_config::Config;
+use deskside_diagnostics::{Health, Report};
+use deskside_helpdesk::fleet::{FleetReport, KnownIssue, ReportStatus, fingerprint};
+use serde::Serialize;
+
+/// How long reporting may take in all.
+pub const REPORT_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// What the server said about this computer's diagnosis.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FleetView {
+    /// The open known issue that explains this diagnosis, if any.
+    pub matching: Option<KnownIssue>,
+    /// The sentence to show for it (local time).
+    pub matching_text: Option<String>,
+    /// All known issues the server published (open, and resolved within a day).
+    pub issues: Vec<KnownIssue>,
+    /// Whether the report reached the server.
+    pub reported: bool,
+    /// Why it did not, when it did not.
+    pub problem: Option<String>,
+}
+
+/// `since` (Unix seconds) as local `HH:MM`.
+#[must_use]
+pub fn local_hhmm(since: i64) -> String {
+    jiff::Timestamp::from_second(since).map_or_else(
+        |_| "earlier".to_owned(),
+        |t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%H:%M")
+                .to_string()
+        },
+    )
+}
+
+/// The sentence for `issue`.
+#[must_use]
+pub fn describe(issue: &KnownIssue) -> String {
+    crate::text::known_issue(issue, &local_hhmm(issue.since))
+}
+
+/// The gateways and DNS servers `net` uses, as text (only hashed, never sent).
+fn network_parts(net: &deskside_platform::model::NetworkState) -> (Vec<String>, Vec<String>) {
+    let gateways = net
+        .default_routes()
+        .iter()
+        .filter_map(|r| r.gateway.map(|g| g.to_string()))
+        .collect();
+    let mut dns: Vec<String> = net.dns.servers.iter().map(ToString::to_string).collect();
+    dns.extend(net.dns.upstream_servers.iter().map(ToString::to_string));
+    (gateways, dns)
+}
+
+/// Reports `report` and reads the known issues. `None` when reporting is off or no server is
+/// configured; otherwise a view (possibly empty, with the problem) — never an error.
+pub async fn report_diagnosis(config: &Config, report: &Report) -> Option<FleetView> {
+    if !config.server.reports() {
+        return None;
+    }
+    let work = async {
+        let relay = match deskside_helpdesk::relay_for(config) {
+            Ok(Some(r)) => r,
+            Ok(None) => return FleetView::default(),
+            Err(e) => return failed(e.to_string()),
+        };
+        let known = match relay.known_issues().await {
+            Ok(k) => k,
+            Err(e) => return failed(e.to_string()),
+        };
+        let net = deskside_platform::collect::network_state()
+            .await
+            .unwrap_or_default();
+        let (gateways, dns) = network_parts(&net);
+        let network = fingerprint(&known.salt, &gateways, &dns);
+        let vpn_up = Some(net.vpn_up(&config.vpn.interfaces).is_some());
+        let status = match report.diagnosis.status {
+            Health::Healthy => ReportStatus::Healthy,
+            Health::Degraded => ReportStatus::Degraded,
+            Health::Broken => ReportStatus::Broken,
+        };
+        let summary = FleetReport {
+            root_cause: report.diagnosis.root_cause.clone(),
+            status,
+            network: network.clone(),
+            vpn_up,
+        };
+        let (answer, problem) = match relay.report(&summary).await {
+            Ok(a) => (a.known_issue, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let matching = answer.or_else(|| {
+            known
+                .issues
+                .iter()
+                .find(|i| {
+                    i.is_open()
+                        && i.matches(report.diagnosis.root_cause.as_deref(), network.as_deref())
+                })
+                .cloned()
+        });
+        FleetView {
+            matching_text: matching.as_ref().map(describe),
+            matching,
+            issues: known.issues,
+            reported: problem.is_none(),
+            problem,
+        }
+    };
+    Some(
+        tokio::time::timeout(REPORT_TIMEOUT, work)
+            .await
+            .unwrap_or_else(|_| failed("the Deskside server did not answer in time".to_owned())),
+    )
+}
+
+fn failed(problem: String) -> FleetView {
+    tracing::info!(%problem, "the diagnosis was not reported to the Deskside server");
+    FleetView {
+        problem: Some(problem),
+        ..FleetView::default()
+    }
+}
+
+/// The known issues alone (`desksidectl server issues`, the Get help screen).
+///
+/// # Errors
+/// A sentence: no server configured, or it could not be asked.
+pub async fn known_issues(config: &Config) -> Result<Vec<KnownIssue>, String> {
+    let relay = deskside_helpdesk::relay_for(config)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "no Deskside server is configured (server.url)".to_owned())?;
+    tokio::time::timeout(REPORT_TIMEOUT, relay.known_issues())
+        .await
+        .map_err(|_| "the Deskside server did not answer in time".to_owned())?
+        .map(|k| k.issues)
+        .map_err(|e| e.to_string())
+}
