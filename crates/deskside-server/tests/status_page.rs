@@ -5,11 +5,6 @@
 //! Policy violation (the page has no script and no inline style). The device-facing port does
 //! not serve the page. Without Chromium the test prints `SKIPPED` and passes, unless
 //! `DESKSIDE_SERVER_PG_REQUIRED=1` (CI, whose bootstrap installs it).
-#![expect(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "tests: a panic is the failure report"
-)]
 #![expect(clippy::disallowed_methods, reason = "the test runs Chromium itself")]
 
 #[expect(dead_code, reason = "this file uses a part of the shared helpers")]

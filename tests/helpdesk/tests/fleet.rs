@@ -16,6 +16,7 @@
     clippy::panic,
     reason = "tests: a panic is the failure report"
 )]
+#![expect(clippy::print_stderr, reason = "the test prints the figures it measured")]
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
