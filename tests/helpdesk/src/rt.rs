@@ -161,7 +161,11 @@ impl Rt {
         Ok(keys)
     }
 
-    fn search(&self, query: &str) -> Result<Vec<u64>> {
+    /// Ids of the tickets a TicketSQL `query` finds.
+    ///
+    /// # Errors
+    /// [`HarnessError`] when the search fails.
+    pub fn search(&self, query: &str) -> Result<Vec<u64>> {
         let mut ids = Vec::new();
         for page in 1.. {
             let v = self.get(&format!(

@@ -16,7 +16,10 @@
     clippy::panic,
     reason = "tests: a panic is the failure report"
 )]
-#![expect(clippy::print_stderr, reason = "the test prints the figures it measured")]
+#![expect(
+    clippy::print_stderr,
+    reason = "the test prints the figures it measured"
+)]
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -142,11 +145,8 @@ impl Server {
 
 /// RT tickets whose subject starts with "Incident #".
 fn incident_tickets(rt: &Rt) -> Vec<u64> {
-    rt.all_ticket_ids()
+    rt.search("Queue = 'General' AND Subject LIKE 'Incident #'")
         .unwrap()
-        .into_iter()
-        .filter(|id| rt.ticket(*id).unwrap().subject.starts_with("Incident #"))
-        .collect()
 }
 
 fn wait_for<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
