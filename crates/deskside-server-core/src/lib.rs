@@ -20,8 +20,8 @@ pub mod auth;
 pub mod db;
 pub mod enroll;
 mod error;
-pub mod followup;
 pub mod fleet;
+pub mod followup;
 pub mod relay;
 pub mod reset;
 #[cfg(feature = "testing")]
