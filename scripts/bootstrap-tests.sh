@@ -31,14 +31,14 @@ fix_packages=(udhcpc libglib2.0-bin gsettings-desktop-schemas cups-daemon cups-c
 ticket_packages=(ruby-bundler ruby-webrick sqlite3 python3-venv)
 # The Deskside server: a private PostgreSQL cluster per test (initdb into a temp dir, run as the
 # package's postgres account; crates/deskside-server-core/src/testing.rs).
-# chromium: the status page test renders the page headless (crates/deskside-server/tests/status_page.rs).
-server_packages=(postgresql chromium)
+server_packages=(postgresql)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.
 password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd ldap-utils
   libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
 # Policy templates: xmllint validates the generated ADMX/ADML (scripts/check-policy-templates.sh).
 policy_packages=(libxml2-utils python3-venv)
-web_packages=(chromium chromium-driver)  # the password reset page in a real headless browser
+# the password reset page and the fleet status page (deskside-server tests) in a real headless browser
+web_packages=(chromium chromium-driver)
 
 wanted=("${build_packages[@]}" "${lab_packages[@]}" "${app_packages[@]}" "${fix_packages[@]}"
   "${ticket_packages[@]}" "${server_packages[@]}" "${password_packages[@]}" "${policy_packages[@]}"
