@@ -1,7 +1,8 @@
 //! How the agent speaks through the tray app: [`Tray`] implements `deskside_agent::Announce`
 //! — health repaints the tray icon and reaches an open window (`HealthChanged`), the password
 //! status updates the tray's Password entry (`password-status`), notices become desktop
-//! notifications, and a network change wakes the ticket worker.
+//! notifications, a network change wakes the ticket worker, and a managed-policy change
+//! reaches an open window as its new app info (`AppInfoChanged`).
 
 use deskside_agent::delivery::Waker;
 use deskside_agent::health::HealthState;
@@ -12,7 +13,7 @@ use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event as _;
 
-use crate::ipc::{HealthChanged, OutboxChanged, PasswordStatusChanged, Screen};
+use crate::ipc::{AppInfoChanged, HealthChanged, OutboxChanged, PasswordStatusChanged, Screen};
 
 /// The tray app as the agent's voice.
 #[derive(Debug, Clone)]
@@ -48,6 +49,13 @@ impl Announce for Tray {
         crate::tray::show_password(&self.0, status);
         if let Err(err) = PasswordStatusChanged(status.clone()).emit(&self.0) {
             log::warn!("cannot emit PasswordStatusChanged: {err}");
+        }
+    }
+
+    fn policy_changed(&self, loaded: &deskside_config::Loaded) {
+        // The open window repaints branding and provenance; nothing else is cached.
+        if let Err(err) = AppInfoChanged(crate::config::app_info(loaded)).emit(&self.0) {
+            log::warn!("cannot emit AppInfoChanged: {err}");
         }
     }
 

@@ -12,7 +12,8 @@ use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::{app, device, diagnose, fix, health, password, ticket};
 use crate::ipc::{
-    DiagnosisProgress, FixProgress, HealthChanged, Navigate, OutboxChanged, PasswordStatusChanged,
+    AppInfoChanged, DiagnosisProgress, FixProgress, HealthChanged, Navigate, OutboxChanged,
+    PasswordStatusChanged,
 };
 
 /// Header of the generated file.
@@ -52,7 +53,8 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             Navigate,
             FixProgress,
             OutboxChanged,
-            PasswordStatusChanged
+            PasswordStatusChanged,
+            AppInfoChanged
         ])
 }
 

@@ -130,6 +130,11 @@ impl From<Progress> for DiagnosisProgress {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct HealthChanged(pub HealthState);
 
+/// Managed policy changed: the configuration was reloaded and this is what the window shows
+/// now (branding, provenance). Checks, tickets and fixes load the configuration afresh anyway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct AppInfoChanged(pub AppInfo);
+
 /// The tray menu asks the open window to show a screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct Navigate {

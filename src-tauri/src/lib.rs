@@ -87,7 +87,13 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             ));
             tauri::async_runtime::spawn(deskside_agent::password::run_schedule(
                 memory.password.clone(),
+                tray.clone(),
+            ));
+            // Managed policy applied live (registry, managed preferences, /etc policy files).
+            tauri::async_runtime::spawn(deskside_agent::policy::run_watch(
                 tray,
+                deskside_agent::policy::sources(),
+                deskside_agent::policy::POLL_INTERVAL,
             ));
             outbox::spawn(handle.clone());
             if args.wants_window() {

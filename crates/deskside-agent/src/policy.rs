@@ -25,7 +25,11 @@ pub fn sources() -> PolicySources {
 /// Watches `sources` every `every` until the task is dropped; on each change, reloads the
 /// configuration, logs the policy's errors and announces it. A configuration that no longer
 /// loads (a broken user file) is logged, and the next change is awaited.
-pub async fn run_watch<A: Announce>(announce: Arc<A>, sources: PolicySources, every: Duration) {
+pub async fn run_watch<A: Announce + ?Sized>(
+    announce: Arc<A>,
+    sources: PolicySources,
+    every: Duration,
+) {
     let mut watch = PolicyWatch::new(sources);
     loop {
         tokio::time::sleep(every).await;

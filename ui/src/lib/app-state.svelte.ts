@@ -71,6 +71,7 @@ export class AppState {
     const subscribed = await Promise.allSettled([
       this.backend.onHealthChanged((h) => this.#healthChanged(h)),
       this.backend.onNavigate((screen) => this.arrive(screen)),
+      this.backend.onAppInfoChanged((info) => this.#appInfoChanged(info)),
       this.backend.onOutboxChanged((tickets) => this.#outboxChanged(tickets)),
       this.backend.onPasswordStatus((status) => this.passwordChanged(status)),
     ]);
@@ -102,6 +103,12 @@ export class AppState {
     } catch (err) {
       this.appInfoError = BackendError.from(err).message;
     }
+  }
+
+  /** IT's policy changed while the window is open: branding and provenance follow at once. */
+  #appInfoChanged(info: AppInfo): void {
+    this.appInfo = info;
+    this.appInfoError = null;
   }
 
   async loadFixes(): Promise<void> {

@@ -177,3 +177,18 @@ describe("reads and answers of the password status", () => {
     expect(app.outbox).toEqual([]);
   });
 });
+
+describe("managed policy changed while the window is open", () => {
+  it("shows the new branding at once and clears an old app-info error", async () => {
+    const fake = createFakeBackend();
+    const app = new AppState(fake);
+    await app.init();
+    expect(fake.listenerCount("appInfo")).toBe(1);
+    app.appInfoError = "config.invalid: broken";
+    const before = app.appInfo!;
+    const changed = { ...before, organization: "Policy Corp", accent_color: "#005a9c" };
+    fake.emitAppInfo(changed);
+    expect(app.appInfo).toEqual(changed);
+    expect(app.appInfoError).toBeNull();
+  });
+});

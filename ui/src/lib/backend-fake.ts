@@ -85,7 +85,7 @@ export interface FakeOptions {
 export type HoldableRead = "getHealth" | "listOutbox" | "getPasswordStatus";
 
 /** The fake's events, for `FakeBackend.listenerCount`. */
-export type FakeEvent = "health" | "navigate" | "outbox" | "password";
+export type FakeEvent = "health" | "navigate" | "appInfo" | "outbox" | "password";
 
 /** A held read: like an IPC answer still on its way while the shell's state moves on. */
 export interface HeldRead {
@@ -104,6 +104,8 @@ export interface FakeBackend extends Backend {
   emitHealth(health: HealthState): void;
   /** Simulates the tray menu's `Navigate`. */
   navigate(screen: Screen): void;
+  /** Simulates `AppInfoChanged` (managed policy changed); later reads answer it too. */
+  emitAppInfo(info: AppInfo): void;
   /** Drafts given to `previewTicket`, in order. */
   readonly drafts: TicketDraft[];
   /** The outbox as the fake holds it. */
@@ -196,10 +198,11 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
   const report = opts.report ?? brokenDnsReport();
   let health: HealthState = opts.health ?? healthOf(report);
   const device = opts.device ?? sampleDevice();
-  const appInfo = opts.appInfo ?? sampleAppInfo();
+  let appInfo = opts.appInfo ?? sampleAppInfo();
   const delay = opts.delayMs ?? 0;
   const healthListeners = new Set<(h: HealthState) => void>();
   const navListeners = new Set<(s: Screen) => void>();
+  const appInfoListeners = new Set<(i: AppInfo) => void>();
   const outboxListeners = new Set<(t: OutboxTicket[]) => void>();
   const passwordListeners = new Set<(s: PasswordStatus) => void>();
   const fixes = opts.fixes ?? sampleFixes();
@@ -300,6 +303,11 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     onHealthChanged: (cb) => subscribe(healthListeners, cb),
     onNavigate: (cb) => subscribe(navListeners, cb),
+    onAppInfoChanged: (cb) => subscribe(appInfoListeners, cb),
+    emitAppInfo(info) {
+      appInfo = info;
+      for (const cb of appInfoListeners) cb(info);
+    },
     emitHealth(h) {
       health = h;
       for (const cb of healthListeners) cb(h);
@@ -503,7 +511,13 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       return { reached: reachedP, release };
     },
     listenerCount(event) {
-      const sets = { health: healthListeners, navigate: navListeners, outbox: outboxListeners, password: passwordListeners };
+      const sets = {
+        health: healthListeners,
+        navigate: navListeners,
+        appInfo: appInfoListeners,
+        outbox: outboxListeners,
+        password: passwordListeners,
+      };
       return sets[event].size;
     },
   };

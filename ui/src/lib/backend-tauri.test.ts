@@ -20,6 +20,7 @@ function mockApi() {
     fixProgress: new Set(),
     outboxChanged: new Set(),
     passwordStatus: new Set(),
+    appInfoChanged: new Set(),
   };
   const source = <K extends keyof Events>(name: K) => ({
     listen: vi.fn(async (cb: (e: { payload: Payload<K> }) => void) => {
@@ -59,6 +60,7 @@ function mockApi() {
       fixProgress: source("fixProgress"),
       outboxChanged: source("outboxChanged"),
       passwordStatus: source("passwordStatus"),
+      appInfoChanged: source("appInfoChanged"),
     },
   } satisfies TauriApi;
   return { api, emit, listeners };
@@ -171,6 +173,15 @@ describe("Tauri backend", () => {
     emit("passwordStatus", samplePasswordStatus());
     expect(outbox.mock.calls).toEqual([[[]]]);
     expect(password).toHaveBeenCalledWith(samplePasswordStatus());
+  });
+
+  it("passes a policy change's app info to the window", async () => {
+    const { api, emit } = mockApi();
+    const backend = createTauriBackend(api);
+    const seen = vi.fn();
+    await backend.onAppInfoChanged(seen);
+    emit("appInfoChanged", { ...sampleAppInfo(), organization: "Policy Corp" });
+    expect(seen).toHaveBeenCalledWith({ ...sampleAppInfo(), organization: "Policy Corp" });
   });
 });
 

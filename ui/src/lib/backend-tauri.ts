@@ -9,6 +9,7 @@
 import {
   commands,
   events,
+  type AppInfoChanged,
   type DiagnosisProgress,
   type FixProgress,
   type HealthChanged,
@@ -35,6 +36,7 @@ export interface TauriApi {
     fixProgress: EventSource<FixProgress>;
     outboxChanged: EventSource<OutboxChanged>;
     passwordStatus: EventSource<PasswordStatusChanged>;
+    appInfoChanged: EventSource<AppInfoChanged>;
   };
 }
 
@@ -89,6 +91,7 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
     getAppInfo: () => call(() => c.getAppInfo(), "config"),
     onHealthChanged: (cb): Promise<Unsubscribe> => api.events.healthChanged.listen((e) => cb(e.payload)),
     onNavigate: (cb): Promise<Unsubscribe> => api.events.navigate.listen((e) => cb(e.payload.screen)),
+    onAppInfoChanged: (cb): Promise<Unsubscribe> => api.events.appInfoChanged.listen((e) => cb(e.payload)),
 
     listFixes: () => call(() => c.listFixes(), "fix.list"),
     previewFix: (id, args) => call(() => c.previewFix(id, args), "fix.preview"),

@@ -53,6 +53,8 @@ export interface Backend {
   onHealthChanged(cb: (health: HealthState) => void): Promise<Unsubscribe>;
   /** The tray menu asks the window to show a screen. */
   onNavigate(cb: (screen: Screen) => void): Promise<Unsubscribe>;
+  /** Managed policy changed: the app info (branding, provenance) as it is now. */
+  onAppInfoChanged(cb: (info: AppInfo) => void): Promise<Unsubscribe>;
 
   // ---- fixes ----
   /** Built-in fixes and IT's actions, with whether each can run here. */

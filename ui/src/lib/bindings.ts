@@ -253,6 +253,7 @@ async openPasswordLink(link: PasswordLink) : Promise<Result<null, IpcError>> {
 
 
 export const events = __makeEvents__<{
+appInfoChanged: AppInfoChanged,
 diagnosisProgress: DiagnosisProgress,
 fixProgress: FixProgress,
 healthChanged: HealthChanged,
@@ -260,6 +261,7 @@ navigate: Navigate,
 outboxChanged: OutboxChanged,
 passwordStatus: PasswordStatusChanged
 }>({
+appInfoChanged: "app-info-changed",
 diagnosisProgress: "diagnosis-progress",
 fixProgress: "fix-progress",
 healthChanged: "health-changed",
@@ -324,6 +326,11 @@ managed_keys: string[];
  * unreadable logo.
  */
 notes: string[] }
+/**
+ * Managed policy changed: the configuration was reloaded and this is what the window shows
+ * now (branding, provenance). Checks, tickets and fixes load the configuration afresh anyway.
+ */
+export type AppInfoChanged = AppInfo
 /**
  * Battery state, where the machine has one.
  */
