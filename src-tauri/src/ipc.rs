@@ -67,6 +67,7 @@ pub use deskside_agent::ticket::{
 };
 
 pub use deskside_agent::app::{AppInfo, ConfigLayer};
+pub use deskside_agent::policy::ManagedSettings;
 
 /// A screen of the UI the shell can ask for (tray menu, `--screen`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, clap::ValueEnum)]
@@ -84,6 +85,8 @@ pub enum Screen {
     Password,
     /// Version, config layers, managed keys.
     About,
+    /// The managed policy in effect (like `chrome://policy`).
+    Managed,
 }
 
 impl Screen {
@@ -97,6 +100,7 @@ impl Screen {
             Self::Help => "help",
             Self::Password => "password",
             Self::About => "about",
+            Self::Managed => "managed",
         }
     }
 }

@@ -6,6 +6,7 @@
     "get_device",
     "copy_device_info",
     "get_app_info",
+    "get_managed_settings",
     "list_fixes",
     "preview_fix",
     "apply_fix",

@@ -18,6 +18,7 @@ import {
   sampleDevice,
   sampleFixes,
   sampleFixResult,
+  sampleManagedSettings,
   samplePasswordStatus,
   samplePreview,
   sampleTicketOptions,
@@ -25,6 +26,7 @@ import {
 import type {
   AppInfo,
   Category,
+  ManagedSettings,
   DeviceSnapshot,
   FixInfo,
   FixOutcome,
@@ -49,6 +51,7 @@ type Fallible =
   | "getDevice"
   | "copyDeviceInfo"
   | "getAppInfo"
+  | "getManagedSettings"
   | "listFixes"
   | "previewFix"
   | "applyFix"
@@ -67,6 +70,8 @@ export interface FakeOptions {
   health?: HealthState;
   device?: DeviceSnapshot;
   appInfo?: AppInfo;
+  /** What `getManagedSettings` returns (default: a sample policy). */
+  managed?: ManagedSettings;
   /** Pause before each progress event, in ms (0 in tests). */
   delayMs?: number;
   /** Make these calls fail with this error. */
@@ -300,6 +305,11 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.calls.push("getAppInfo");
       fail("getAppInfo");
       return appInfo;
+    },
+    async getManagedSettings() {
+      fake.calls.push("getManagedSettings");
+      fail("getManagedSettings");
+      return opts.managed ?? sampleManagedSettings();
     },
     onHealthChanged: (cb) => subscribe(healthListeners, cb),
     onNavigate: (cb) => subscribe(navListeners, cb),

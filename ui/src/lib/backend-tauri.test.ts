@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { BackendError, inTauri } from "./backend";
 import { createTauriBackend, unwrap, type TauriApi } from "./backend-tauri";
-import { brokenDnsReport, sampleAppInfo, sampleFixResult, samplePasswordStatus } from "./sample-data";
+import { brokenDnsReport, sampleAppInfo, sampleFixResult, sampleManagedSettings, samplePasswordStatus } from "./sample-data";
 import type { DiagnosisProgress, FixProgress, IpcError, Result } from "./bindings";
 
 type Api = TauriApi["commands"];
@@ -36,6 +36,7 @@ function mockApi() {
       getDevice: vi.fn<Api["getDevice"]>(async () => err("device.snapshot", "No device.")),
       copyDeviceInfo: vi.fn<Api["copyDeviceInfo"]>(async () => ok("Device\n  Hostname: vm\n")),
       getAppInfo: vi.fn<Api["getAppInfo"]>(async () => ok(sampleAppInfo())),
+      getManagedSettings: vi.fn<Api["getManagedSettings"]>(async () => ok(sampleManagedSettings())),
       listFixes: vi.fn<Api["listFixes"]>(async () => ok([])),
       previewFix: vi.fn<Api["previewFix"]>(async () => err("fix.not_applicable", "Nothing to do.")),
       applyFix: vi.fn<Api["applyFix"]>(async () => ok(sampleFixResult("net.flush_dns"))),

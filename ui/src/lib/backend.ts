@@ -5,6 +5,7 @@
 
 import type {
   AppInfo,
+  ManagedSettings,
   Category,
   DeviceSnapshot,
   DiagnosisProgress,
@@ -46,6 +47,8 @@ export interface Backend {
   copyDeviceInfo(): Promise<string>;
   /** Version, branding and configuration provenance. */
   getAppInfo(): Promise<AppInfo>;
+  /** The managed policy in effect: sources, each key it sets with its provenance, errors. */
+  getManagedSettings(): Promise<ManagedSettings>;
   /**
    * Health changed (background run, manual run). Like every `on…` here, the returned promise
    * resolves once the listener is registered: subscribe before reading the state it updates.

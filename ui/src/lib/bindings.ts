@@ -60,6 +60,19 @@ async getAppInfo() : Promise<Result<AppInfo, IpcError>> {
 }
 },
 /**
+ * The managed policy in effect: its sources, each key it sets with value, level, source and
+ * what it overrode, and its errors (credentials `<redacted>`). Loaded fresh on every call, so
+ * the page shows a policy change when it is opened again.
+ */
+async getManagedSettings() : Promise<Result<ManagedSettings, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_managed_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every built-in fix and IT action, with whether it can run here now.
  */
 async listFixes() : Promise<Result<FixInfo[], IpcError>> {
@@ -1034,6 +1047,107 @@ export type LinkState =
  */
 "unknown"
 /**
+ * A policy value that was dropped or a policy source that was refused.
+ */
+export type ManagedError = { 
+/**
+ * Stable error code, such as `config.invalid_value`.
+ */
+code: string; 
+/**
+ * The key, when the error is about one.
+ */
+key: string | null; 
+/**
+ * What is wrong, naming the source.
+ */
+message: string }
+/**
+ * One key set by policy (or whose recommended value the user changed).
+ */
+export type ManagedKey = { 
+/**
+ * Dotted key, such as `tickets.redact_personal`.
+ */
+key: string; 
+/**
+ * What the key does, for administrators (from the schema).
+ */
+description: string; 
+/**
+ * The effective value as JSON text (credentials `<redacted>`).
+ */
+value: string; 
+/**
+ * Where the effective value came from: `mandatory`, `recommended`, `user`, ….
+ */
+level: string; 
+/**
+ * That layer's file, registry key or profile.
+ */
+source: string; 
+/**
+ * Where inside it: `line 3`, the registry value, the profile payload.
+ */
+origin: string | null; 
+/**
+ * Whether mandatory policy locks it.
+ */
+locked: boolean; 
+/**
+ * The values it overrode (or that overrode it).
+ */
+overrode: ManagedOverride[] }
+/**
+ * A value a managed key overrode, or a value that overrode a recommended one.
+ */
+export type ManagedOverride = { 
+/**
+ * The level of the layer the value came from (`default`, `system`, `user`, …).
+ */
+level: string; 
+/**
+ * That layer's file or label.
+ */
+source: string; 
+/**
+ * The value as written (credentials `<redacted>`).
+ */
+value: string }
+/**
+ * The Managed settings page, like Chromium's `chrome://policy`: the policy sources, each key
+ * policy sets with its value, level, source and what it overrode, and the policy's errors.
+ */
+export type ManagedSettings = { 
+/**
+ * Policy sources in effect.
+ */
+sources: ManagedSource[]; 
+/**
+ * Keys set by policy.
+ */
+keys: ManagedKey[]; 
+/**
+ * Dropped values and refused sources.
+ */
+errors: ManagedError[]; 
+/**
+ * Notes from loading (values ignored because policy locks the key, …).
+ */
+notes: string[] }
+/**
+ * One policy source in effect (the Managed settings page).
+ */
+export type ManagedSource = { 
+/**
+ * `mandatory` or `recommended`.
+ */
+level: string; 
+/**
+ * The file, registry key or profile.
+ */
+source: string }
+/**
  * Memory totals.
  */
 export type Memory = { 
@@ -1517,7 +1631,11 @@ export type Screen =
 /**
  * Version, config layers, managed keys.
  */
-"about"
+"about" | 
+/**
+ * The managed policy in effect (like `chrome://policy`).
+ */
+"managed"
 /**
  * A screenshot taken for a ticket (`capture_screen`), for the user to look at before
  * consenting; sent back in [`TicketDraft::screenshot_png_base64`] if they do.

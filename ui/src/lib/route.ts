@@ -9,6 +9,7 @@ export const SCREENS: readonly { id: Screen; label: string }[] = [
   { id: "device", label: "Device" },
   { id: "help", label: "Get help" },
   { id: "password", label: "Password" },
+  { id: "managed", label: "Managed settings" },
   { id: "about", label: "About" },
 ];
 

@@ -4,6 +4,7 @@
 
 import type {
   AppInfo,
+  ManagedSettings,
   CheckResult,
   DeviceSnapshot,
   FixInfo,
@@ -271,6 +272,55 @@ export function sampleAppInfo(): AppInfo {
     ],
     managed_keys: [],
     notes: ["Background checks every 15 minutes."],
+  };
+}
+
+export function sampleManagedSettings(): ManagedSettings {
+  return {
+    sources: [
+      { level: "mandatory", source: "/etc/deskside/policies/managed/10-it.toml" },
+      { level: "recommended", source: "/etc/deskside/policies/recommended/10-it.toml" },
+    ],
+    keys: [
+      {
+        key: "tickets.redact_personal",
+        description: "Also hide personal data in tickets: user names in paths, MAC addresses, the serial number.",
+        value: "true",
+        level: "mandatory",
+        source: "/etc/deskside/policies/managed/10-it.toml",
+        origin: "line 2",
+        locked: true,
+        overrode: [{ level: "user", source: "/home/alex/.config/deskside/config.toml", value: "false" }],
+      },
+      {
+        key: "helpdesk.secret",
+        description: "Webhook: the HMAC-SHA256 signing key, or `keyring:SERVICE/ACCOUNT`.",
+        value: "\"<redacted>\"",
+        level: "mandatory",
+        source: "/etc/deskside/policies/managed/10-it.toml",
+        origin: "line 4",
+        locked: true,
+        overrode: [],
+      },
+      {
+        key: "app.check_interval_s",
+        description: "Seconds between background health checks of the tray app (a network change also triggers one).",
+        value: "900",
+        level: "user",
+        source: "/home/alex/.config/deskside/config.toml",
+        origin: "line 2",
+        locked: false,
+        overrode: [{ level: "recommended", source: "/etc/deskside/policies/recommended/10-it.toml", value: "600" }],
+      },
+    ],
+    errors: [
+      {
+        code: "config.invalid_value",
+        key: "network.dns_timeout_ms",
+        message: "/etc/deskside/policies/managed/10-it.toml: key `network.dns_timeout_ms`: expected a value from 1 to 60000, found 0 (line 6)",
+      },
+    ],
+    notes: ["`tickets.redact_personal` set in /home/alex/.config/deskside/config.toml is ignored: locked by policy"],
   };
 }
 
