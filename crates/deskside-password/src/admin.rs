@@ -414,6 +414,18 @@ async fn reset_in(
     Ok(())
 }
 
+/// Whether `password` is `s.account`'s current password: a bind as the user (with the
+/// directory's own lockout counting a wrong one).
+///
+/// # Errors
+/// `wrong_current_password` when it is not; `account_locked`, connection errors.
+pub async fn verify_password(s: &Settings, password: &Password) -> Result<(), PasswordError> {
+    let mut session = Session::open(s).await?;
+    let result = session.bind_user(s, password).await;
+    session.close().await;
+    result
+}
+
 /// Clears the lockout of the account at `dn` (its password is unchanged).
 ///
 /// # Errors

@@ -31,7 +31,7 @@ mod status;
 pub use ad::{AdExpiry, AdValueError, parse_filetime, parse_interval_s};
 pub use admin::{
     Account, LookupOptions, POLICY_HINTS_DEPRECATED_OID, POLICY_HINTS_OID, ServiceAccount,
-    admin_error, admin_reset, admin_unlock, lookup_account,
+    admin_error, admin_reset, admin_unlock, lookup_account, verify_password,
 };
 pub use credentials::{
     KeyringOutcome, KeyringUpdate, ManualCredential, NM_CONNECTIONS_DIR, OWN_SERVICE,

@@ -295,6 +295,21 @@ const MIGRATIONS: &[&str] = &[
         created_at BIGINT NOT NULL,
         closed_at BIGINT
     );",
+    // 5: TOTP authenticators and recovery codes for the reset flows (totp.rs).
+    "CREATE TABLE reset_totp (
+        account TEXT NOT NULL PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        last_step BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE reset_recovery_codes (
+        id {ID},
+        account TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        salt TEXT NOT NULL,
+        used_at BIGINT
+    );
+    CREATE INDEX reset_recovery_account ON reset_recovery_codes (account);",
 ];
 
 impl Db {

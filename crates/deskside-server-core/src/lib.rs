@@ -14,7 +14,8 @@
 //!   exactly-once rules of `deskside-outbox` (mark before create, search by key after an
 //!   uncertain attempt, a settle window), made safe for several instances by leases.
 //! * [`reset`]: self-service password reset and unlock (factors, codes, throttles, audit,
-//!   the mail queue), over a directory trait the server implements.
+//!   the mail queue), over a directory trait the server implements; [`totp`]: authenticator
+//!   apps (RFC 6238) and recovery codes as a factor.
 
 pub mod auth;
 pub mod db;
@@ -26,6 +27,7 @@ pub mod relay;
 pub mod reset;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod totp;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

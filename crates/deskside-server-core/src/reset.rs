@@ -81,6 +81,12 @@ pub trait AccountDirectory: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<(), DirError>>;
     /// Clears the account's lockout.
     fn unlock<'a>(&'a self, account: &'a str, dn: &'a str) -> BoxFuture<'a, Result<(), DirError>>;
+    /// Whether `password` is the account's current password (a bind as the user).
+    fn check_password<'a>(
+        &'a self,
+        account: &'a str,
+        password: &'a Secret,
+    ) -> BoxFuture<'a, Result<bool, DirError>>;
 }
 
 /// Sends one mail.
@@ -147,6 +153,8 @@ pub struct ResetPolicy {
     pub must_change: bool,
     /// Whether the mail code is offered as a factor (a recovery attribute is configured).
     pub mail_codes: bool,
+    /// The key TOTP secrets are derived from (`reset.totp_key`); `None`: no authenticators.
+    pub totp_key: Option<Secret>,
 }
 
 impl Default for ResetPolicy {
@@ -162,6 +170,7 @@ impl Default for ResetPolicy {
             public_url: None,
             must_change: false,
             mail_codes: true,
+            totp_key: None,
         }
     }
 }
@@ -220,6 +229,9 @@ pub enum ResetError {
     /// Unknown, expired, revoked or used flow handle.
     #[error("this reset has expired or was replaced by a newer one; start again")]
     NoFlow,
+    /// The current password given to enrol an authenticator is wrong.
+    #[error("the password is not right; an authenticator is set up with your current password")]
+    WrongPassword,
     /// Wrong code (also for accounts that got none).
     #[error("the code is not right; check the latest mail and try again")]
     WrongCode,
@@ -265,6 +277,7 @@ impl ResetError {
             Self::Disabled => "reset.disabled".into(),
             Self::NoFlow => "reset.no_flow".into(),
             Self::WrongCode => "reset.wrong_code".into(),
+            Self::WrongPassword => "reset.wrong_password".into(),
             Self::TooManyTries => "reset.too_many_tries".into(),
             Self::FactorsMissing { .. } => "reset.factors_missing".into(),
             Self::AlreadyUsed => "reset.already_used".into(),
@@ -283,6 +296,7 @@ impl ResetError {
             Self::Disabled => 404,
             Self::NoFlow => 410,
             Self::WrongCode | Self::BadRequest(_) => 400,
+            Self::WrongPassword => 401,
             Self::TooManyTries | Self::FactorsMissing { .. } | Self::NotAllowed => 403,
             Self::AlreadyUsed => 409,
             Self::Throttled { .. } => 429,
@@ -356,7 +370,7 @@ fn new_code() -> String {
 }
 
 /// Constant-time comparison of two hex digests.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -425,6 +439,98 @@ impl ResetService {
 
     fn db(&self) -> &crate::Db {
         self.core.db()
+    }
+
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
+    }
+
+    pub(crate) fn directory(&self) -> &dyn AccountDirectory {
+        self.directory.as_ref()
+    }
+
+    /// An audit row for a step outside a flow (authenticator enrolment).
+    pub(crate) async fn audit_public(
+        &self,
+        account: &str,
+        caller: &Caller,
+        step: &str,
+        result: &str,
+    ) {
+        self.audit(None, FlowKind::Reset, account, caller, step, result)
+            .await;
+    }
+
+    /// An audit row for a step of flow `flow_id`.
+    pub(crate) async fn audit_flow(
+        &self,
+        flow_id: i64,
+        account: &str,
+        caller: &Caller,
+        step: &str,
+        result: &str,
+        factors: &[String],
+    ) {
+        let f = Flow {
+            id: flow_id,
+            kind: FlowKind::Reset,
+            account: account.to_owned(),
+            factors: factors.to_vec(),
+            code_hash: None,
+            code_salt: None,
+            code_expires_at: 0,
+            used_at: None,
+            revoked_at: None,
+            expires_at: 0,
+        };
+        self.audit(Some(&f), f.kind, account, caller, step, result)
+            .await;
+    }
+
+    /// Counts one hit against the hourly budget of `bucket` (the IP's, say).
+    pub(crate) async fn throttle_public(
+        &self,
+        bucket: &str,
+        subject: &str,
+    ) -> Result<(), ResetError> {
+        let limit = match bucket {
+            "ip" => self.policy.per_ip_per_hour,
+            "device" => self.policy.per_device_per_hour,
+            "address" => self.policy.per_address_per_hour,
+            _ => self.policy.per_account_per_hour,
+        };
+        self.throttle(bucket, subject, limit).await
+    }
+
+    /// Finds the live flow and counts one try of its budget: `(id, account, factors)`.
+    pub(crate) async fn count_try(
+        &self,
+        token: &str,
+        step: &str,
+        caller: &Caller,
+    ) -> Result<(i64, String, Vec<String>), ResetError> {
+        let f = self.flow(token, step, caller).await?;
+        let counted = self
+            .db()
+            .query_opt(
+                "UPDATE reset_flows SET tries = tries + 1 WHERE id = $1 AND tries < $2 RETURNING tries",
+                vec![P::I(f.id), P::I(self.policy.max_tries)],
+            )
+            .await?;
+        if counted.is_none() {
+            self.audit(Some(&f), f.kind, &f.account, caller, step, "too_many_tries")
+                .await;
+            return Err(ResetError::TooManyTries);
+        }
+        Ok((f.id, f.account, f.factors))
+    }
+
+    pub(crate) fn answer_for(&self, factors: &[String]) -> FlowAnswer {
+        FlowAnswer {
+            factors: factors.to_vec(),
+            factors_required: self.policy.factors_required,
+            ready: factors.len() >= self.policy.factors_required,
+        }
     }
 
     /// Counts one hit for `subject` in `bucket` this hour; refuses past `limit`.

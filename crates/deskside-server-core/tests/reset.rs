@@ -93,6 +93,20 @@ impl AccountDirectory for FakeDir {
             Ok(())
         })
     }
+    fn check_password<'a>(
+        &'a self,
+        account: &'a str,
+        password: &'a Secret,
+    ) -> BoxFuture<'a, Result<bool, DirError>> {
+        Box::pin(async move {
+            Ok(self
+                .accounts
+                .lock()
+                .unwrap()
+                .get(account)
+                .is_some_and(|a| a.1[0] == password.expose()))
+        })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -627,6 +641,7 @@ async fn postgres_all() {
         .await
         .unwrap();
     two_instances(core.clone(), Core::new(second, Limits::default()), "pg8").await;
+    totp_factor(core.clone(), "pg9").await;
 }
 
 /// Two instances on one SQLite file (the single-node case of the same rule).
@@ -637,4 +652,106 @@ async fn two_instances_on_sqlite() {
     let a = Core::new(Db::sqlite(&path).await.unwrap(), Limits::default());
     let b = Core::new(Db::sqlite(&path).await.unwrap(), Limits::default());
     two_instances(a, b, "").await;
+}
+
+/// TOTP: enrolled while signed in (own device + current password), a code from the app is
+/// the `totp` factor once, a recovery code works once, the database holds neither.
+async fn totp_factor(core: Core, tag: &str) {
+    use deskside_server_core::totp;
+    let mut p = policy();
+    p.totp_key = Some(Secret::new("k".repeat(40)));
+    let e = env(core, p);
+    let user = format!("olga{tag}");
+    e.dir.add(&user, "Cur-Pass-1", false, false);
+    let own = Caller {
+        ip: "198.18.0.2".into(),
+        device: Some(device_for(&e.core, &user, 14).await),
+    };
+    // Not from another user's device, not with a wrong password.
+    let other = Caller {
+        ip: "198.18.0.2".into(),
+        device: Some(device_for(&e.core, "someone-else", 15).await),
+    };
+    let err = e
+        .svc
+        .enrol_totp(&user, &Secret::new("Cur-Pass-1"), &other)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "reset.not_allowed");
+    let err = e
+        .svc
+        .enrol_totp(&user, &Secret::new("Wrong-1"), &own)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "reset.wrong_password");
+    let enrolled = e
+        .svc
+        .enrol_totp(&user, &Secret::new("Cur-Pass-1"), &own)
+        .await
+        .unwrap();
+    assert_eq!(enrolled.recovery_codes.len(), 10);
+    assert!(enrolled.otpauth_uri.starts_with("otpauth://totp/Deskside:"));
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(enrolled.secret_base32.as_bytes())
+        .unwrap();
+    assert_eq!(secret.len(), 20);
+    // A flow with the app's code: the totp factor; the same code again is refused.
+    let c = caller("198.18.0.3");
+    let flow = e.svc.start(FlowKind::Reset, &user, &c).await.unwrap();
+    let now = deskside_server_core::now_ms() / 1000;
+    let code = totp::totp(&secret, now, 6);
+    let state = e.svc.verify_totp(&flow.flow, &code, &c).await.unwrap();
+    assert_eq!(state.factors, vec!["totp"]);
+    let flow2 = e.svc.start(FlowKind::Reset, &user, &c).await.unwrap();
+    let err = e.svc.verify_totp(&flow2.flow, &code, &c).await.unwrap_err();
+    assert_eq!(err.code(), "reset.wrong_code", "a code is accepted once");
+    // A recovery code: once.
+    let rc = enrolled.recovery_codes[0].clone();
+    e.svc.verify_totp(&flow2.flow, &rc, &c).await.unwrap();
+    let flow3 = e.svc.start(FlowKind::Reset, &user, &c).await.unwrap();
+    let err = e.svc.verify_totp(&flow3.flow, &rc, &c).await.unwrap_err();
+    assert_eq!(err.code(), "reset.wrong_code");
+    // Code + totp = two factors: the reset goes through.
+    e.svc.process_mail().await.unwrap();
+    let mailed = e.mail.code_for(&format!("{user}@recovery.test")).unwrap();
+    e.svc.verify_code(&flow3.flow, &mailed, &c).await.unwrap();
+    let rc2 = enrolled.recovery_codes[1].clone();
+    let state = e.svc.verify_totp(&flow3.flow, &rc2, &c).await.unwrap();
+    assert!(state.ready, "{state:?}");
+    e.svc
+        .complete(&flow3.flow, Some(&Secret::new("Totp-New-2")), &c)
+        .await
+        .unwrap();
+    // An account without an authenticator: wrong code, like any other.
+    let flow4 = e
+        .svc
+        .start(FlowKind::Reset, "nobody-totp", &c)
+        .await
+        .unwrap();
+    let err = e
+        .svc
+        .verify_totp(&flow4.flow, "123456", &c)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "reset.wrong_code");
+    // Neither the secret nor a recovery code is in the database.
+    let mut all = dump(&e.core).await;
+    for t in ["reset_totp", "reset_recovery_codes"] {
+        all.push_str(&scan_all(&e.core, t).await.join("\n"));
+    }
+    assert!(!all.contains(&enrolled.secret_base32));
+    assert!(!all.contains(&hex_of(&secret)));
+    for rc in &enrolled.recovery_codes {
+        assert!(!all.contains(rc.as_str()), "{rc} in the database");
+    }
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test]
+async fn totp_on_sqlite() {
+    let (_d, core) = sqlite_core().await;
+    totp_factor(core, "").await;
 }

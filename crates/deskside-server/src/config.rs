@@ -197,6 +197,9 @@ pub struct ResetSection {
     pub smtp_user: Option<String>,
     /// SMTP password, normally `env:NAME`.
     pub smtp_password: Option<String>,
+    /// The key (32+ characters, normally `env:NAME`) TOTP authenticator secrets are derived
+    /// from; unset: no authenticators.
+    pub totp_key: Option<String>,
 }
 
 impl Default for ResetSection {
@@ -223,6 +226,7 @@ impl Default for ResetSection {
             smtp_tls: "starttls".to_owned(),
             smtp_user: None,
             smtp_password: None,
+            totp_key: None,
         }
     }
 }
@@ -346,6 +350,7 @@ impl ServerConfig {
         for (key, slot) in [
             ("reset.service_password", &mut r.service_password),
             ("reset.smtp_password", &mut r.smtp_password),
+            ("reset.totp_key", &mut r.totp_key),
         ] {
             if let Some(var) = slot.as_deref().and_then(|v| v.strip_prefix("env:")) {
                 let var = var.to_owned();

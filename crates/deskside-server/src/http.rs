@@ -50,7 +50,9 @@ const MAX_ENROLL_BYTES: usize = 16 * 1024;
         crate::reset_http::api_start,
         crate::reset_http::api_device,
         crate::reset_http::api_code,
-        crate::reset_http::api_complete
+        crate::reset_http::api_complete,
+        crate::reset_http::api_totp,
+        crate::reset_http::api_totp_enrol
     ),
     components(schemas(
         ApiError,

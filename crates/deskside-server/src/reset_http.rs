@@ -9,6 +9,8 @@
 //! | `POST /v1/password/device` | signed, `{flow}`: adds the device factor |
 //! | `POST /v1/password/code` | `{flow, code}` |
 //! | `POST /v1/password/complete` | `{flow, new_password?}` |
+//! | `POST /v1/password/totp` | `{flow, code}`: an authenticator or recovery code |
+//! | `POST /v1/password/totp/enroll` | signed, `{user, password}`: set up an authenticator app |
 //! | `GET /password/` and the form posts under it | the web page |
 
 use std::net::SocketAddr;
@@ -96,6 +98,33 @@ pub struct CodeRequest {
     pub code: String,
 }
 
+/// `POST /v1/password/totp`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TotpRequest {
+    /// The flow handle.
+    pub flow: String,
+    /// A 6-digit authenticator code, or a recovery code `xxxxx-xxxxx`.
+    pub code: String,
+}
+
+/// `POST /v1/password/totp/enroll`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TotpEnrolRequest {
+    /// The user name (the device must be enrolled for this OS user).
+    pub user: String,
+    /// The current password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for TotpEnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpEnrolRequest")
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
 /// `POST /v1/password/complete`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CompleteRequest {
@@ -120,6 +149,8 @@ pub fn router(app: ResetApp) -> Router {
         .route("/v1/password/device", post(api_device))
         .route("/v1/password/code", post(api_code))
         .route("/v1/password/complete", post(api_complete))
+        .route("/v1/password/totp", post(api_totp))
+        .route("/v1/password/totp/enroll", post(api_totp_enrol))
         .route("/password", get(page_start))
         .route("/password/", get(page_start))
         .route("/password/style.css", get(style))
@@ -318,6 +349,65 @@ async fn api_complete(State(app): State<ResetApp>, req: Request) -> Response {
     .await;
     match result {
         Ok(a) => axum::Json(a).into_response(),
+        Err(e) => error_json(&e),
+    }
+}
+
+/// Checks an authenticator or recovery code: the `totp` factor.
+#[utoipa::path(
+    post,
+    path = "/v1/password/totp",
+    request_body = TotpRequest,
+    responses(
+        (status = 200, description = "the flow's factors", body = FlowAnswer),
+        (status = 400, description = "reset.wrong_code (also a replayed code)", body = ApiError),
+        (status = 403, description = "reset.too_many_tries", body = ApiError),
+        (status = 404, description = "reset.disabled: no reset.totp_key", body = ApiError),
+        (status = 410, description = "reset.no_flow", body = ApiError),
+        (status = 429, description = "reset.throttled (Retry-After)", body = ApiError)
+    )
+)]
+async fn api_totp(State(app): State<ResetApp>, req: Request) -> Response {
+    let result = async {
+        let (caller, bytes) = caller_and_body(&app, req, false).await?;
+        let r: TotpRequest = json(&bytes)?;
+        app.service.verify_totp(&r.flow, &r.code, &caller).await
+    }
+    .await;
+    match result {
+        Ok(a) => axum::Json(a).into_response(),
+        Err(e) => error_json(&e),
+    }
+}
+
+/// Sets up (or replaces) the user's authenticator app: signed by a device enrolled for the
+/// user, with the current password. The secret and the recovery codes are shown once.
+#[utoipa::path(
+    post,
+    path = "/v1/password/totp/enroll",
+    request_body = TotpEnrolRequest,
+    responses(
+        (status = 201, description = "enrolled", body = deskside_server_core::totp::TotpEnrolment),
+        (status = 401, description = "auth.*, reset.wrong_password", body = ApiError),
+        (status = 403, description = "reset.not_allowed: not a device of this user", body = ApiError),
+        (status = 404, description = "reset.disabled: no reset.totp_key", body = ApiError)
+    )
+)]
+async fn api_totp_enrol(State(app): State<ResetApp>, req: Request) -> Response {
+    let result = async {
+        let (caller, bytes) = caller_and_body(&app, req, true).await?;
+        let r: TotpEnrolRequest = json(&bytes)?;
+        let password = Secret::new(r.password);
+        app.service.enrol_totp(&r.user, &password, &caller).await
+    }
+    .await;
+    match result {
+        Ok(a) => {
+            let mut r = (StatusCode::CREATED, axum::Json(a)).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
         Err(e) => error_json(&e),
     }
 }

@@ -85,6 +85,22 @@ impl AccountDirectory for LdapDirectory {
                 .map_err(|e| dir_error(&e))
         })
     }
+
+    fn check_password<'a>(
+        &'a self,
+        account: &'a str,
+        password: &'a Secret,
+    ) -> BoxFuture<'a, Result<bool, DirError>> {
+        Box::pin(async move {
+            let s = self.settings(account)?;
+            let p = Password::from(password.expose().to_owned());
+            match deskside_password::verify_password(&s, &p).await {
+                Ok(()) => Ok(true),
+                Err(PasswordError::WrongCurrentPassword) => Ok(false),
+                Err(e) => Err(dir_error(&e)),
+            }
+        })
+    }
 }
 
 /// Mail over SMTP (lettre).
@@ -237,6 +253,15 @@ pub fn build(config: &ServerConfig, core: &Core) -> Result<Option<ResetService>,
         per_ip_per_hour: r.per_ip_per_hour.max(1),
         per_address_per_hour: r.per_address_per_hour.max(1),
         per_device_per_hour: r.per_device_per_hour.max(1),
+        totp_key: match &r.totp_key {
+            Some(k) if k.len() < 32 => {
+                return Err(
+                    "reset.totp_key must be at least 32 characters (use env:NAME)".to_owned(),
+                );
+            }
+            Some(k) => Some(Secret::new(k.clone())),
+            None => None,
+        },
         ..ResetPolicy::default()
     };
     Ok(Some(ResetService::new(
