@@ -6,6 +6,11 @@
 //!
 //! Best effort by design: every step has a short time limit, and a failure only means no
 //! known issue is shown — a diagnosis never fails because the server is away.
+//!
+//! The background health check ([`crate::health::check_once`]) reports too, and the
+//! [`FleetBook`] turns what the server answers into notifications: once when a known issue
+//! starts to match this computer's problem ("IT already knows"), and once when that issue is
+//! resolved or closed ("Fixed").
 
 use std::time::Duration;
 
@@ -146,4 +151,130 @@ pub async fn known_issues(config: &Config) -> Result<Vec<KnownIssue>, String> {
         .map_err(|_| "the Deskside server did not answer in time".to_owned())?
         .map(|k| k.issues)
         .map_err(|e| e.to_string())
+}
+
+/// The known issues this computer's user was told about, so each is announced once when it
+/// matches and once when it is resolved. One per process (in [`crate::health::HealthBook`]).
+#[derive(Debug, Default)]
+pub struct FleetBook {
+    told: std::sync::Mutex<std::collections::BTreeMap<String, KnownIssue>>,
+}
+
+impl FleetBook {
+    /// The notices `view` calls for, remembering what was told: a new matching open issue,
+    /// and every told issue that the server now lists as resolved (or no longer lists).
+    pub fn notices(&self, view: &FleetView) -> Vec<crate::Notice> {
+        let mut told = self
+            .told
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = Vec::new();
+        if view.problem.is_some() {
+            // The server could not be asked: nothing is known to have changed.
+            return out;
+        }
+        let resolved: Vec<String> = told
+            .keys()
+            .filter(|id| {
+                view.issues
+                    .iter()
+                    .find(|i| &i.id == *id)
+                    .is_none_or(|i| !i.is_open())
+            })
+            .cloned()
+            .collect();
+        for id in resolved {
+            if let Some(old) = told.remove(&id) {
+                let now = view.issues.iter().find(|i| i.id == id).cloned();
+                let mut issue = now.unwrap_or(old);
+                if issue.resolved_at.is_none() {
+                    issue.resolved_at = Some(0);
+                }
+                out.push(crate::text::fleet_notice(&issue, &local_hhmm(issue.since)));
+            }
+        }
+        if let Some(m) = &view.matching
+            && m.is_open()
+            && !told.contains_key(&m.id)
+        {
+            told.insert(m.id.clone(), m.clone());
+            out.push(crate::text::fleet_notice(m, &local_hhmm(m.since)));
+        }
+        out
+    }
+}
+
+/// After a background check: report, and notify what changed (when `notify` is on).
+pub async fn after_check(
+    book: &FleetBook,
+    config: &Config,
+    report: &Report,
+    announce: &dyn crate::Announce,
+    notify: bool,
+) {
+    let Some(view) = report_diagnosis(config, report).await else {
+        return;
+    };
+    for notice in book.notices(&view) {
+        if notify {
+            announce.notify(&notice);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deskside_helpdesk::fleet::IssueKind;
+
+    fn incident(resolved: bool) -> KnownIssue {
+        KnownIssue {
+            id: "incident-4".into(),
+            kind: IssueKind::Incident,
+            root_cause: Some("vpn.tunnel".into()),
+            network: None,
+            devices: 37,
+            since: 1_700_000_000,
+            message: None,
+            ticket: Some("123".into()),
+            resolved_at: resolved.then_some(1_700_003_600),
+        }
+    }
+
+    #[test]
+    fn a_known_issue_is_announced_once_and_its_fix_once() {
+        let book = FleetBook::default();
+        let open = FleetView {
+            matching: Some(incident(false)),
+            issues: vec![incident(false)],
+            ..FleetView::default()
+        };
+        let n = book.notices(&open);
+        assert_eq!(n.len(), 1);
+        assert!(
+            n[0].body
+                .starts_with("IT knows: the VPN is down for 37 people"),
+            "{n:?}"
+        );
+        assert!(book.notices(&open).is_empty(), "told once");
+        // The server could not be asked: no "fixed" from silence.
+        let away = FleetView {
+            problem: Some("timeout".into()),
+            ..FleetView::default()
+        };
+        assert!(book.notices(&away).is_empty());
+        // Resolved: told once.
+        let fixed = FleetView {
+            matching: None,
+            issues: vec![incident(true)],
+            ..FleetView::default()
+        };
+        let n = book.notices(&fixed);
+        assert_eq!(n.len(), 1);
+        assert!(n[0].body.starts_with("Fixed:"), "{n:?}");
+        assert!(book.notices(&fixed).is_empty());
+        // Gone from the list altogether (older than a day) also counts as fixed.
+        assert_eq!(book.notices(&open).len(), 1);
+        assert_eq!(book.notices(&FleetView::default()).len(), 1);
+    }
 }

@@ -222,6 +222,8 @@ pub struct HealthBook {
     health: Mutex<HealthState>,
     report: Mutex<Option<(Instant, Report)>>,
     notifier: Mutex<Notifier>,
+    /// Known issues from the Deskside server the user was told about.
+    pub fleet: crate::fleet::FleetBook,
 }
 
 impl Default for HealthBook {
@@ -230,6 +232,7 @@ impl Default for HealthBook {
             health: Mutex::new(HealthState::unknown()),
             report: Mutex::new(None),
             notifier: Mutex::new(Notifier::default()),
+            fleet: crate::fleet::FleetBook::default(),
         }
     }
 }
@@ -349,8 +352,14 @@ pub async fn check_once(book: &HealthBook, announce: &dyn Announce) -> Duration 
     let origin = Origin::Background {
         notify: loaded.config.app.notify,
     };
+    let config = loaded.config.clone();
+    let notify = loaded.config.app.notify;
     match deskside_diagnostics::diagnose(loaded.config, LIGHT, None).await {
-        Ok(report) => book.publish_report(announce, &report, origin),
+        Ok(report) => {
+            book.publish_report(announce, &report, origin);
+            // Best effort: report to the Deskside server, tell what IT already knows.
+            crate::fleet::after_check(&book.fleet, &config, &report, announce, notify).await;
+        }
         Err(err) => {
             let err = crate::AgentError::Diagnose(err);
             tracing::warn!(code = %err.code(), "background check cannot run");

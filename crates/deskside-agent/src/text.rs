@@ -152,6 +152,20 @@ pub fn known_issue(issue: &deskside_helpdesk::fleet::KnownIssue, since: &str) ->
     }
 }
 
+/// The notification for a known issue: it now matches this computer's problem, or it was
+/// resolved.
+#[must_use]
+pub fn fleet_notice(issue: &deskside_helpdesk::fleet::KnownIssue, since: &str) -> crate::Notice {
+    crate::Notice {
+        title: if issue.resolved_at.is_some() {
+            "A problem IT knew about is fixed".to_owned()
+        } else {
+            "IT already knows about this problem".to_owned()
+        },
+        body: known_issue(issue, since),
+    }
+}
+
 /// What the worker tells the person: every user-facing text of ticket delivery.
 pub mod notices {
     use crate::Notice;
