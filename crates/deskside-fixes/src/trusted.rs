@@ -495,6 +495,26 @@ mod tests {
         );
     }
 
+    /// What every OS's `check` refuses before looking at owners: a relative path, a file that
+    /// is not there.
+    #[cfg(any(unix, windows))]
+    fn refuses_relative_and_missing_paths(dir: &Path) {
+        assert!(matches!(
+            check(Role::Config, Path::new("wg9.conf")),
+            Err(FixError::UnsafeFile {
+                reason: Unsafe::NotAbsolute,
+                ..
+            })
+        ));
+        assert!(matches!(
+            check(Role::Config, &dir.join("missing.conf")),
+            Err(FixError::UnsafeFile {
+                reason: Unsafe::Unreadable { .. },
+                ..
+            })
+        ));
+    }
+
     /// Windows (Wine in CI): the real descriptors of a file and its folders are read and
     /// judged — whatever Wine's defaults, the answer is a verdict, never "unreadable".
     #[cfg(windows)]
@@ -514,20 +534,7 @@ mod tests {
             }) => {}
             Err(e) => panic!("{e:?}"),
         }
-        assert!(matches!(
-            check(Role::Config, Path::new("wg9.conf")),
-            Err(FixError::UnsafeFile {
-                reason: Unsafe::NotAbsolute,
-                ..
-            })
-        ));
-        assert!(matches!(
-            check(Role::Config, &dir.path().join("missing.conf")),
-            Err(FixError::UnsafeFile {
-                reason: Unsafe::Unreadable { .. },
-                ..
-            })
-        ));
+        refuses_relative_and_missing_paths(dir.path());
         assert!(matches!(
             check(Role::Config, dir.path()),
             Err(FixError::UnsafeFile {
@@ -565,20 +572,7 @@ mod tests {
             matches!(&e, FixError::UnsafeFile { reason: Unsafe::Writable { .. }, path, .. } if path == &f),
             "{e:?}"
         );
-        assert!(matches!(
-            check(Role::Config, Path::new("wg9.conf")),
-            Err(FixError::UnsafeFile {
-                reason: Unsafe::NotAbsolute,
-                ..
-            })
-        ));
-        assert!(matches!(
-            check(Role::Config, &dir.path().join("missing.conf")),
-            Err(FixError::UnsafeFile {
-                reason: Unsafe::Unreadable { .. },
-                ..
-            })
-        ));
+        refuses_relative_and_missing_paths(dir.path());
         // A program reached through a root-owned link is judged by the file it leads to; an
         // admin action must name the real file.
         let link = dir.path().join("env-link");
