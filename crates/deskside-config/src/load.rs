@@ -84,8 +84,8 @@ impl fmt::Debug for LoadOptions {
 /// Loads defaults < system file < recommended policy < user file < explicit file < mandatory
 /// policy. Missing system and user files are skipped; a missing explicit file is an error.
 /// Policy never makes the load fail: refused policy files and dropped values are in
-/// [`Loaded::policy_errors`]. Localised admin text is resolved for the locale of the
-/// environment ([`crate::localized::locale_from_env`]).
+/// [`Loaded::policy_errors`]. Localised admin text is resolved for the user's locale
+/// ([`crate::localized::locale_from_env`], else [`crate::localized::os_locale`]).
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     let paths = opts.paths();
     let mut layers = Vec::new();
@@ -102,7 +102,8 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     }
     let policy = crate::policy::read(&opts.policy);
     layers.extend(policy.layers);
-    let locale = crate::localized::locale_from_env(&*opts.env);
+    let locale = crate::localized::locale_from_env(&*opts.env)
+        .or_else(|| crate::localized::os_locale(opts.os, &*opts.env));
     let mut loaded = crate::merge::load_layers_for(layers, locale.as_deref())?;
     let read_errors = policy.errors.iter().map(PolicyIssue::from_error);
     loaded.policy_errors.splice(0..0, read_errors);

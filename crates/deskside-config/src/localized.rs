@@ -8,8 +8,9 @@
 //! ```
 //!
 //! A table is resolved to one string when the configuration is loaded, for the user's locale
-//! ([`locale_from_env`]: `DESKSIDE_LOCALE`, then `LC_ALL`, `LC_MESSAGES`, `LANG`), by BCP 47
-//! lookup (RFC 4647 §3.4): `de-CH-1996` tries `de-ch-1996`, `de-ch`, `de`, then `default`. Tags
+//! ([`locale_from_env`]: `DESKSIDE_LOCALE`, then `LC_ALL`, `LC_MESSAGES`, `LANG`; when none is
+//! set, [`os_locale`]: the Windows user's `LocaleName`, the macOS user's preferred language), by
+//! BCP 47 lookup (RFC 4647 §3.4): `de-CH-1996` tries `de-ch-1996`, `de-ch`, `de`, then `default`. Tags
 //! match without regard to case, and `_` counts as `-` (`de_CH.UTF-8` is `de-ch`).
 
 /// The key of the fallback text in a translations table.
@@ -23,6 +24,54 @@ pub fn locale_from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         .iter()
         .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
         .and_then(|v| normalize(&v))
+}
+
+/// The user's locale from the OS when no variable names one: on Windows the user's
+/// `HKCU\Control Panel\International` `LocaleName` (`de-DE`); on macOS the first of
+/// `AppleLanguages` (else `AppleLocale`) in `$HOME/Library/Preferences/.GlobalPreferences.plist`.
+/// Linux desktops set `LANG`, so there is nothing more to read.
+#[must_use]
+pub fn os_locale(os: crate::Os, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    match os {
+        crate::Os::Linux => None,
+        crate::Os::Windows => windows_locale_name().and_then(|n| normalize(&n)),
+        crate::Os::Macos => {
+            let home = env("HOME")?;
+            let path =
+                std::path::Path::new(&home).join("Library/Preferences/.GlobalPreferences.plist");
+            // Small file; a missing or unreadable one just means "no locale".
+            let bytes = std::fs::read(path).ok()?;
+            macos_preferred_locale(&bytes)
+        }
+    }
+}
+
+/// The preferred locale in a macOS global preferences property list (XML or binary): the
+/// first of `AppleLanguages` (`de-CH`), else `AppleLocale` (`de_CH`), normalised. Pure.
+#[must_use]
+pub fn macos_preferred_locale(bytes: &[u8]) -> Option<String> {
+    let value = plist::Value::from_reader(std::io::Cursor::new(bytes)).ok()?;
+    let dict = value.as_dictionary()?;
+    dict.get("AppleLanguages")
+        .and_then(plist::Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(plist::Value::as_string)
+        .or_else(|| dict.get("AppleLocale").and_then(plist::Value::as_string))
+        .and_then(normalize)
+}
+
+#[cfg(windows)]
+fn windows_locale_name() -> Option<String> {
+    windows_registry::CURRENT_USER
+        .open(r"Control Panel\International")
+        .ok()?
+        .get_string("LocaleName")
+        .ok()
+}
+
+#[cfg(not(windows))]
+fn windows_locale_name() -> Option<String> {
+    None
 }
 
 /// A locale or tag as lowercase BCP 47: `de_CH.UTF-8@euro` → `de-ch`; `None` for `C`/`POSIX`
@@ -160,6 +209,26 @@ mod tests {
         );
         assert_eq!(locale_from_env(&env(&[("LANG", "C.UTF-8")])), None);
         assert_eq!(locale_from_env(&env(&[])), None);
+    }
+
+    #[test]
+    fn macos_preferences_give_the_first_preferred_language() {
+        let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+<key>AppleLanguages</key><array><string>de-CH</string><string>en-US</string></array>
+<key>AppleLocale</key><string>de_CH</string>
+</dict></plist>"#;
+        assert_eq!(macos_preferred_locale(xml), Some("de-ch".to_owned()));
+        let only_locale = br#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>AppleLocale</key><string>fr_CA</string></dict></plist>"#;
+        assert_eq!(
+            macos_preferred_locale(only_locale),
+            Some("fr-ca".to_owned())
+        );
+        assert_eq!(macos_preferred_locale(b"not a plist"), None);
+        assert_eq!(os_locale(crate::Os::Linux, &|_| None), None);
+        assert_eq!(os_locale(crate::Os::Macos, &|_| None), None);
     }
 
     #[test]

@@ -34,6 +34,18 @@ describe("Managed settings", () => {
     await waitFor(() => expect(fake.calls.filter((c) => c === "getManagedSettings").length).toBe(2));
   });
 
+  it("loads again when the shell reports new app info (a policy change)", async () => {
+    const { fake, app } = await open();
+    await waitFor(() => expect(screen.getByTestId("managed-keys")).toBeTruthy());
+    // The first app info (start-up) is not a change; a later one is.
+    app.appInfo = { ...(await fake.getAppInfo()) };
+    await Promise.resolve();
+    const before = fake.calls.filter((c) => c === "getManagedSettings").length;
+    expect(before).toBe(1);
+    app.appInfo = { ...(await fake.getAppInfo()), organization: "Globex" };
+    await waitFor(() => expect(fake.calls.filter((c) => c === "getManagedSettings").length).toBe(before + 1));
+  });
+
   it("shows the error when the configuration cannot be loaded", async () => {
     await open({ errors: { getManagedSettings: { code: "config.syntax", message: "Your settings file has a typo." } } });
     await waitFor(() => expect(screen.getByTestId("managed-error").textContent).toContain("typo"));
