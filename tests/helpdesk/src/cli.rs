@@ -1,6 +1,8 @@
 //! Runs `desksidectl` as a user would, but hermetically: a private data directory (so a private
-//! outbox), an explicit config file holding the `[helpdesk]` section under test, the system and
-//! user config layers switched off, HOME in the temporary directory and no proxy variables.
+//! outbox), a system config file holding the `[helpdesk]` section under test (helpdesk URLs and
+//! credentials are honoured only from the root-owned system file or mandatory policy, never from
+//! `--config`), the user layer switched off, HOME in the temporary directory and no proxy
+//! variables.
 //! [`Deskside::isolated`] also runs it in a network namespace with only loopback, for commands
 //! that probe the network (a live diagnosis).
 
