@@ -156,6 +156,7 @@ pub fn router(app: ResetApp) -> Router {
         .route("/password/style.css", get(style))
         .route("/password/start", post(form_start))
         .route("/password/code", post(form_code))
+        .route("/password/totp", post(form_totp))
         .route("/password/complete", post(form_complete))
         .with_state(app)
 }
@@ -738,10 +739,7 @@ async fn form_code(State(app): State<ResetApp>, req: Request) -> Response {
             StatusCode::OK,
             &form.csrf,
             "One more proof needed",
-            &format!(
-                "<p>This organisation asks for {} proofs. Finish on your own computer: in Deskside choose \"Forgot your password?\", or run <code>desksidectl password reset</code>.</p>",
-                state.factors_required
-            ),
+            &totp_form(&form.csrf, &flow, state.factors_required, None),
             s,
         ),
         Err(e @ (ResetError::WrongCode | ResetError::Throttled { .. })) => page(
@@ -751,6 +749,85 @@ async fn form_code(State(app): State<ResetApp>, req: Request) -> Response {
             &code_form(&form.csrf, &flow, Some(&e.public_message())),
             s,
         ),
+        Err(e) => error_page(&form.csrf, &e, s),
+    }
+}
+
+fn totp_form(csrf: &str, flow: &str, required: usize, error: Option<&str>) -> String {
+    let described = if error.is_some() {
+        " aria-describedby=\"error totp-hint\" aria-invalid=\"true\""
+    } else {
+        " aria-describedby=\"totp-hint\""
+    };
+    format!(
+        "{err}<p>This organisation asks for {required} proofs.</p>\
+<form method=\"post\" action=\"/password/totp\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"flow\" value=\"{flow}\">\
+<label for=\"totp\">Code from your authenticator app, or a recovery code</label>\
+<input type=\"text\" id=\"totp\" name=\"code\" autocomplete=\"one-time-code\" autocapitalize=\"none\" required autofocus{described}>\
+<p class=\"hint\" id=\"totp-hint\">No authenticator app? Finish on your own computer: in Deskside choose \"Forgot your password?\", or run <code>desksidectl password reset</code>.</p>\
+<button type=\"submit\">Continue</button></form>",
+        err = error_box(error),
+        flow = escape(flow),
+    )
+}
+
+async fn form_totp(State(app): State<ResetApp>, req: Request) -> Response {
+    let s = secure(&app);
+    let form = match read_form(&app, req).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&new_csrf(), &e, s),
+    };
+    let flow = form.get("flow").to_owned();
+    let required = app.service.policy().factors_required;
+    if !form.csrf_ok {
+        return page(
+            StatusCode::FORBIDDEN,
+            &form.csrf,
+            "One more proof needed",
+            &totp_form(&form.csrf, &flow, required, Some(CSRF_FAILED)),
+            s,
+        );
+    }
+    match app
+        .service
+        .verify_totp(&flow, form.get("code"), &form.caller)
+        .await
+    {
+        Ok(state) if state.ready => {
+            let kind = app
+                .service
+                .state(&flow, &form.caller)
+                .await
+                .map_or(FlowKind::Reset, |(k, _)| k);
+            let title = match kind {
+                FlowKind::Reset => "Choose a new password",
+                FlowKind::Unlock => "Unlock your account",
+            };
+            page(
+                StatusCode::OK,
+                &form.csrf,
+                title,
+                &final_form(&form.csrf, &flow, kind, None),
+                s,
+            )
+        }
+        Ok(_) => page(
+            StatusCode::OK,
+            &form.csrf,
+            "One more proof needed",
+            &totp_form(&form.csrf, &flow, required, None),
+            s,
+        ),
+        Err(e @ (ResetError::WrongCode | ResetError::Throttled { .. } | ResetError::Disabled)) => {
+            page(
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                &form.csrf,
+                "One more proof needed",
+                &totp_form(&form.csrf, &flow, required, Some(&e.public_message())),
+                s,
+            )
+        }
         Err(e) => error_page(&form.csrf, &e, s),
     }
 }

@@ -33,6 +33,7 @@ use serde_json::{Value, json};
 const SUFFIX: &str = "dc=deskside,dc=test";
 const ADMIN: &str = "cn=admin,dc=deskside,dc=test";
 const ADMIN_PW: &str = "admin-secret";
+const TOTP_KEY: &str = "a-test-totp-key-of-at-least-32-characters";
 
 struct Slapd {
     _dir: PathBuf,
@@ -249,9 +250,10 @@ async fn reset_and_unlock_over_http_with_a_real_directory() {
     let db = dir.path().join("server.sqlite3");
     let mut server = common::Server::start_with_env(
         db.to_str().unwrap(),
-        &config(&s, sink.port(), 2, ""),
+        &config(&s, sink.port(), 2, "totp_key = \"env:TEST_TOTP_KEY\""),
         &[
             ("TEST_RESET_PASSWORD", "reset-secret"),
+            ("TEST_TOTP_KEY", TOTP_KEY),
             ("DESKSIDE_LOG", "debug"),
         ],
     );
@@ -397,6 +399,7 @@ async fn reset_and_unlock_over_http_with_a_real_directory() {
     assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 0);
 
     // 4. desksidectl password reset: its device (enrolled as jdoe) + the code on stdin.
+    let mut current = "New-Pass-802".to_owned();
     if let Some(ctl) = desksidectl() {
         let home = tempfile::tempdir().unwrap();
         let system = home.path().join("system.toml");
@@ -442,13 +445,99 @@ async fn reset_and_unlock_over_http_with_a_real_directory() {
         let v: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(v["kind"], "reset", "{v}");
         assert_eq!(bind_rc(&s, &dn("jdoe"), "Cli-Pass-804").await, 0);
+        current = "Cli-Pass-804".to_owned();
         for secret in [code.as_str(), "Cli-Pass-804"] {
             assert!(!stdout.contains(secret));
             assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
         }
     }
 
-    // 5. No code, password or flow handle in the server's log or database.
+    // 5. An authenticator app, set up from jdoe's device with the current password, is the
+    //    second proof on the web page (which alone has only the mailed code).
+    let body = serde_json::to_vec(&json!({"user": "jdoe", "password": current})).unwrap();
+    let r = common::signed(
+        &client,
+        &server,
+        &device,
+        reqwest::Method::POST,
+        "/v1/password/totp/enroll",
+        body,
+    )
+    .send()
+    .await
+    .unwrap();
+    let status = r.status().as_u16();
+    let enrolled: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{enrolled}");
+    let b32 = enrolled["secret_base32"].as_str().unwrap().to_owned();
+    planted.push(b32.clone());
+    let secret = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+    let r = client.get(server.url("/password/")).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let csrf = field(&r.text().await.unwrap(), "csrf");
+    let form = |path: &str, fields: Vec<(&str, String)>| {
+        let mut all = vec![("csrf", csrf.clone())];
+        all.extend(fields);
+        client
+            .post(server.url(path))
+            .header("cookie", &cookie)
+            .form(&all)
+            .send()
+    };
+    let seen = sink.messages().len();
+    let html = form(
+        "/password/start",
+        vec![("kind", "reset".into()), ("user", "jdoe".into())],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let flow = field(&html, "flow");
+    let code = code_for(&sink, "jdoe@home.test", seen).await;
+    let html = form(
+        "/password/code",
+        vec![("flow", flow.clone()), ("code", code)],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("authenticator app"), "{html}");
+    let now = deskside_server_core::now_ms() / 1000;
+    let app_code = deskside_server_core::totp::totp(&secret, now, 6);
+    let html = form(
+        "/password/totp",
+        vec![("flow", flow.clone()), ("code", app_code)],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("Choose a new password"), "{html}");
+    let html = form(
+        "/password/complete",
+        vec![
+            ("flow", flow),
+            ("new_password", "Totp-Web-805".into()),
+            ("confirm", "Totp-Web-805".into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("Your password was reset"), "{html}");
+    planted.push("Totp-Web-805".into());
+    assert_eq!(bind_rc(&s, &dn("jdoe"), "Totp-Web-805").await, 0);
+    planted.push(TOTP_KEY.into());
+
+    // 6. No code, password, flow handle or key in the server's log or database.
     server.kill9();
     let mut haystack = server.log();
     for f in std::fs::read_dir(dir.path()).unwrap().flatten() {

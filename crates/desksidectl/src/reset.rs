@@ -1,8 +1,8 @@
 //! `desksidectl password reset|unlock`: a forgotten password or a locked account, through the
 //! Deskside server's self-service flow (docs/passwords.md, "Reset and unlock"). Every request is
-//! signed with this device's key, so an enrolled device counts as one proof; the mailed code
-//! (and, for a reset, the new password) are read from stdin one line each — never from
-//! arguments — and never printed.
+//! signed with this device's key, so an enrolled device counts as one proof; the mailed code,
+//! an authenticator code when one more proof is needed, and (for a reset) the new password are
+//! read from stdin one line each — never from arguments — and never printed.
 
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -104,13 +104,25 @@ async fn flow(loaded: &Loaded, kind: &str, user: Option<String>) -> Result<Value
             start["message"].as_str().unwrap_or_default()
         ));
         let code = read_line()?.ok_or_else(|| refusal("input", "no code on stdin"))?;
-        call(
+        let state = call(
             &relay,
             "/v1/password/code",
             &json!({"flow": flow, "code": code.as_str()}),
             "checking the code",
         )
         .await?;
+        if state["ready"].as_bool() == Some(false) {
+            eprintln_safe("Type the code from your authenticator app (or a recovery code):");
+            let code =
+                read_line()?.ok_or_else(|| refusal("input", "no authenticator code on stdin"))?;
+            call(
+                &relay,
+                "/v1/password/totp",
+                &json!({"flow": flow, "code": code.as_str()}),
+                "checking the authenticator code",
+            )
+            .await?;
+        }
     }
     let mut body = json!({"flow": flow});
     let password;
