@@ -2,7 +2,8 @@
 //! defaults, as a user file and as a managed-policy layer that locks every section and key it
 //! names; and the policy readers on arbitrary bytes: a `reg export` file (UTF-16LE or UTF-8)
 //! through the registry mapping, a managed-preferences property list and a `.mobileconfig`,
-//! each merged over the defaults. Like `crates/deskside-config/tests/robustness.rs`, but
+//! each merged over the defaults; the macOS preferred-locale reader and localised-text
+//! resolution (a translations table, for a locale taken from the input). Like `crates/deskside-config/tests/robustness.rs`, but
 //! coverage-guided: the result is `Ok` or a typed error whose message names its source. Never
 //! a panic.
 #![no_main]
@@ -10,7 +11,7 @@
 use std::path::Path;
 
 use deskside_config::policy::{MACOS_BUNDLE_ID, PolicyRead, macos, windows};
-use deskside_config::{ConfigError, Layer, SourceKind, load_layers};
+use deskside_config::{ConfigError, Layer, SourceKind, load_layers, load_layers_for, localized};
 use libfuzzer_sys::fuzz_target;
 
 const USER: &str = "/home/u/.config/deskside/config.toml";
@@ -54,9 +55,17 @@ fuzz_target!(|data: &[u8]| {
         data,
         MACOS_BUNDLE_ID,
     ));
+    if let Some(locale) = localized::macos_preferred_locale(data) {
+        assert!(localized::is_tag(&locale), "{locale}");
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // The first line as a locale, the rest as a file whose translations resolve for it.
+    let (locale, rest) = text.split_once('\n').unwrap_or((text, ""));
+    if let Ok(user) = Layer::from_str(SourceKind::User, Some(Path::new(USER)), rest) {
+        check(load_layers_for(vec![user], Some(locale)));
+    }
     let user = Layer::from_str(SourceKind::User, Some(Path::new(USER)), text);
     let policy = Layer::from_str(SourceKind::Policy, Some(Path::new(POLICY)), text);
     if let Ok(user) = &user {
