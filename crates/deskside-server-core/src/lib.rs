@@ -47,6 +47,9 @@ pub struct Limits {
     pub requests_per_minute: i64,
     /// When a ticket has no contact, `os_user@requester_domain` is used (the requester).
     pub requester_domain: Option<String>,
+    /// IT's own mapping of OS account (lower case) → the requester's address or helpdesk
+    /// login; it wins over what the device sends.
+    pub requesters: std::collections::BTreeMap<String, String>,
     /// How old the helpdesk status of a delivered ticket may be before a device's status
     /// request has the worker read it again (`followup.rs`).
     pub status_refresh: Duration,
@@ -62,6 +65,7 @@ impl Default for Limits {
             tickets_per_hour: 20,
             requests_per_minute: 120,
             requester_domain: None,
+            requesters: std::collections::BTreeMap::new(),
             status_refresh: Duration::from_secs(120),
             fleet: fleet::FleetSettings::default(),
         }

@@ -167,6 +167,20 @@ impl Ticket {
     }
 }
 
+/// Who a relayed ticket is filed for: IT's mapping of the OS account (case-insensitive) first,
+/// then the contact the device sent, then `os_user@domain`.
+fn requester(
+    os_user: Option<&str>,
+    sent: Option<String>,
+    mapping: &std::collections::BTreeMap<String, String>,
+    domain: Option<&str>,
+) -> Option<String> {
+    let mapped = os_user.and_then(|u| mapping.get(&u.to_lowercase()).cloned());
+    mapped
+        .or(sent)
+        .or_else(|| Some(format!("{}@{}", os_user?, domain?)))
+}
+
 /// Keys are UUIDs: only hex digits and dashes (they go into helpdesk search queries).
 fn valid_key(key: &str) -> bool {
     (8..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
@@ -477,8 +491,9 @@ impl Core {
         .await
     }
 
-    /// The helpdesk's ticket from the stored upload; the requester defaults to the device's
-    /// OS account at `relay.requester_domain`.
+    /// The helpdesk's ticket from the stored upload. The requester: IT's mapping of the
+    /// device's OS account (`relay.requesters`) when it has one, else the contact the device
+    /// sent, else the OS account at `relay.requester_domain`.
     async fn outgoing(&self, t: &Ticket) -> Result<Outgoing, String> {
         let upload: TicketUpload = serde_json::from_slice(&t.payload)
             .map_err(|e| format!("the stored ticket cannot be read: {e}"))?;
@@ -488,19 +503,26 @@ impl Core {
             .map(deskside_server_api::WireAttachment::to_attachment)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        let mut contact = upload.contact;
-        if contact.is_none()
-            && let Some(domain) = &self.limits().requester_domain
-            && let Ok(Some(row)) = self
-                .db()
+        let limits = self.limits();
+        let os_user = if limits.requesters.is_empty() && limits.requester_domain.is_none() {
+            None
+        } else {
+            self.db()
                 .query_opt(
                     "SELECT os_user FROM devices WHERE id = $1",
                     vec![P::I(t.device_id)],
                 )
                 .await
-        {
-            contact = Some(format!("{}@{domain}", row.text(0)));
-        }
+                .ok()
+                .flatten()
+                .map(|row| row.text(0))
+        };
+        let contact = requester(
+            os_user.as_deref(),
+            upload.contact,
+            &limits.requesters,
+            limits.requester_domain.as_deref(),
+        );
         // Built through serde so fields `Outgoing` gains later (with serde defaults) need no
         // change here; the attachments' bytes are set directly, not as JSON arrays.
         let mut outgoing: Outgoing = serde_json::from_value(serde_json::json!({
@@ -605,5 +627,31 @@ impl Core {
                 vec![P::I(now_ms())],
             )
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_requester_is_its_mapping_then_the_contact_then_the_domain() {
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("jdoe".to_owned(), "jane.doe@corp.example".to_owned());
+        let sent = || Some("typed@home.example".to_owned());
+        assert_eq!(
+            requester(Some("JDoe"), sent(), &map, Some("corp.example")).as_deref(),
+            Some("jane.doe@corp.example")
+        );
+        assert_eq!(
+            requester(Some("asmith"), sent(), &map, Some("corp.example")).as_deref(),
+            Some("typed@home.example")
+        );
+        assert_eq!(
+            requester(Some("asmith"), None, &map, Some("corp.example")).as_deref(),
+            Some("asmith@corp.example")
+        );
+        assert_eq!(requester(Some("asmith"), None, &map, None), None);
+        assert_eq!(requester(None, None, &map, Some("corp.example")), None);
     }
 }

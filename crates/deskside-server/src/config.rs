@@ -121,6 +121,9 @@ pub struct RelaySection {
     pub requests_per_minute: i64,
     /// Requester e-mail domain for tickets without a contact (`os_user@domain`).
     pub requester_domain: Option<String>,
+    /// OS account → requester address or helpdesk login, IT's own mapping; wins over the
+    /// contact a device sends. Account names match case-insensitively.
+    pub requesters: std::collections::BTreeMap<String, String>,
     /// How often an idle instance looks for due tickets, milliseconds.
     pub deliver_interval_ms: u64,
     /// How old a delivered ticket's helpdesk status may be before a device asking for it has
@@ -142,6 +145,7 @@ impl Default for RelaySection {
             tickets_per_hour: l.tickets_per_hour,
             requests_per_minute: l.requests_per_minute,
             requester_domain: None,
+            requesters: std::collections::BTreeMap::new(),
             deliver_interval_ms: 1000,
             status_refresh_s: l.status_refresh.as_secs(),
             settle_ms: None,
@@ -373,6 +377,12 @@ impl ServerConfig {
             tickets_per_hour: self.relay.tickets_per_hour.max(1),
             requests_per_minute: self.relay.requests_per_minute.max(1),
             requester_domain: self.relay.requester_domain.clone(),
+            requesters: self
+                .relay
+                .requesters
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                .collect(),
             status_refresh: Duration::from_secs(self.relay.status_refresh_s.clamp(10, 86_400)),
             fleet: deskside_server_core::fleet::FleetSettings {
                 fleet_devices: self.fleet.fleet_devices.max(0),
@@ -471,6 +481,20 @@ mod tests {
         assert_eq!(l.fleet.network_devices, 5);
         assert_eq!(l.fleet.window, Duration::from_secs(600));
         assert!(ServerConfig::parse("[fleet]\ndevices = 4\n").is_err());
+    }
+
+    #[test]
+    fn requesters_map_os_accounts_case_insensitively() {
+        let c = ServerConfig::parse(
+            "[relay]\nrequester_domain = \"corp.example\"\n[relay.requesters]\nJDoe = \"jane.doe@corp.example\"\n",
+        )
+        .unwrap();
+        let l = c.limits();
+        assert_eq!(
+            l.requesters.get("jdoe").map(String::as_str),
+            Some("jane.doe@corp.example")
+        );
+        assert!(ServerConfig::parse("[relay]\nrequesters = 3\n").is_err());
     }
 
     #[test]
