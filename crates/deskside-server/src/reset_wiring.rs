@@ -71,6 +71,25 @@ impl AccountDirectory for LdapDirectory {
         Box::pin(async move {
             let s = self.settings(account)?;
             let new = Password::from(password.expose().to_owned());
+            // The local checks that need no directory policy (as for a Kerberos change): not
+            // the account name, zxcvbn at least `password.min_strength`; the directory
+            // judges length, complexity and history.
+            let local = deskside_password::Policy {
+                min_length: Some(1),
+                complexity: false,
+                history: None,
+                max_age_s: None,
+                min_age_s: None,
+                lockout_threshold: None,
+                min_strength: s.min_strength,
+            };
+            let checks = deskside_password::check_new_password(&local, &s.account, &new, &new);
+            if let Some(reason) = checks.first_failure() {
+                return Err(dir_error(&PasswordError::PolicyViolation {
+                    reason,
+                    detail: None,
+                }));
+            }
             deskside_password::admin_reset(&s, &self.service, dn, &new, self.must_change)
                 .await
                 .map_err(|e| dir_error(&e))

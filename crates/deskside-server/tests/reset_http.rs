@@ -177,7 +177,7 @@ fn config(s: &Slapd, smtp_port: u16, factors: u8, extra: &str) -> String {
     format!(
         "[password]\nsource = \"ldap\"\nurl = \"{}\"\nca_file = \"{}\"\n\
          user_dn_template = \"uid={{user}},ou=people,{SUFFIX}\"\n\
-         policy_dn = \"cn=default,ou=policies,{SUFFIX}\"\n\
+         policy_dn = \"cn=default,ou=policies,{SUFFIX}\"\nmin_strength = 2\n\
          [reset]\nenabled = true\npublic_url = \"https://deskside.corp.test/\"\nfactors = {factors}\n\
          recovery_attribute = \"otherMailbox\"\nprimary_attribute = \"mail\"\n\
          service_account = \"cn=deskside-reset,ou=services,{SUFFIX}\"\n\
@@ -355,6 +355,22 @@ async fn reset_and_unlock_over_http_with_a_real_directory() {
     assert_eq!(
         (st, v["code"].as_str()),
         (422, Some("password.policy_violation")),
+        "{v}"
+    );
+    // A password easy to guess is refused before the directory is asked (zxcvbn).
+    let (st, v) = post(
+        &client,
+        server.url("/v1/password/complete"),
+        &json!({"flow": flow, "new_password": "password123"}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (422, Some("password.policy_violation")),
+        "{v}"
+    );
+    assert!(
+        v["message"].as_str().unwrap().contains("easy to guess"),
         "{v}"
     );
     assert_eq!(bind_rc(&s, &dn("jdoe"), "New-Pass-802").await, 0);
