@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use specta_typescript::{BigIntExportBehavior, Typescript};
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{app, device, diagnose, fix, health, password, ticket};
+use crate::commands::{app, device, diagnose, fix, fleet, health, password, ticket};
 use crate::ipc::{
     AppInfoChanged, DiagnosisProgress, FixProgress, HealthChanged, Navigate, OutboxChanged,
     PasswordStatusChanged,
@@ -47,6 +47,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             password::change_password,
             password::remember_password,
             password::open_password_link,
+            fleet::get_known_issues,
         ])
         .events(collect_events![
             DiagnosisProgress,

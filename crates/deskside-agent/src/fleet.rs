@@ -138,6 +138,91 @@ fn failed(problem: String) -> FleetView {
     }
 }
 
+/// One known issue in plain words, for the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KnownIssueLine {
+    /// `incident-N` or `announcement-N`.
+    pub id: String,
+    /// The sentence ("IT knows: …", "IT says: …", "Fixed: …").
+    pub text: String,
+    /// Still open (false: resolved or closed within the last day).
+    pub open: bool,
+}
+
+/// What the window shows from the Deskside server: the known issue that explains this
+/// computer's last diagnosis, and every known issue and announcement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KnownIssuesView {
+    /// The sentence for the open known issue matching the last diagnosis, if any.
+    pub matching: Option<String>,
+    /// Open issues first, then those resolved within the last day.
+    pub issues: Vec<KnownIssueLine>,
+    /// Whether a Deskside server is configured and reports are on.
+    pub enabled: bool,
+    /// Why the server could not be asked.
+    pub problem: Option<String>,
+}
+
+/// The window's view of the known issues for a computer whose last diagnosis named
+/// `root_cause` (no report is sent: the background check and diagnose do that). Never an
+/// error: a server that is away leaves the view empty with the problem.
+pub async fn known_issues_view(config: &Config, root_cause: Option<&str>) -> KnownIssuesView {
+    if !config.server.reports() {
+        return KnownIssuesView::default();
+    }
+    let work = async {
+        let relay = deskside_helpdesk::relay_for(config)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no Deskside server is configured (server.url)".to_owned())?;
+        let known = relay.known_issues().await.map_err(|e| e.to_string())?;
+        let net = deskside_platform::collect::network_state()
+            .await
+            .unwrap_or_default();
+        let (gateways, dns) = network_parts(&net);
+        let network = fingerprint(&known.salt, &gateways, &dns);
+        Ok::<_, String>((known.issues, network))
+    };
+    let (issues, network) = match tokio::time::timeout(REPORT_TIMEOUT, work).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(problem)) => {
+            return KnownIssuesView {
+                enabled: true,
+                problem: Some(problem),
+                ..KnownIssuesView::default()
+            };
+        }
+        Err(_) => {
+            return KnownIssuesView {
+                enabled: true,
+                problem: Some("the Deskside server did not answer in time".to_owned()),
+                ..KnownIssuesView::default()
+            };
+        }
+    };
+    let matching = issues
+        .iter()
+        .find(|i| i.is_open() && i.matches(root_cause, network.as_deref()))
+        .map(describe);
+    let lines = issues
+        .iter()
+        .filter(|i| i.is_open())
+        .chain(issues.iter().filter(|i| !i.is_open()))
+        .map(|i| KnownIssueLine {
+            id: i.id.clone(),
+            text: describe(i),
+            open: i.is_open(),
+        })
+        .collect();
+    KnownIssuesView {
+        matching,
+        issues: lines,
+        enabled: true,
+        problem: None,
+    }
+}
+
 /// The known issues alone (`desksidectl server issues`, the Get help screen).
 ///
 /// # Errors

@@ -7,6 +7,7 @@ pub mod app;
 pub mod device;
 pub mod diagnose;
 pub mod fix;
+pub mod fleet;
 pub mod health;
 pub mod password;
 pub mod ticket;

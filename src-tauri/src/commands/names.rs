@@ -23,4 +23,5 @@
     "change_password",
     "remember_password",
     "open_password_link",
+    "get_known_issues",
 ]

@@ -44,6 +44,7 @@ import type {
   TicketAttachment,
   TicketOptions,
   TicketPreview,
+  KnownIssuesView,
 } from "./bindings";
 
 type Fallible =
@@ -52,6 +53,7 @@ type Fallible =
   | "copyDeviceInfo"
   | "getAppInfo"
   | "getManagedSettings"
+  | "getKnownIssues"
   | "listFixes"
   | "previewFix"
   | "applyFix"
@@ -72,6 +74,8 @@ export interface FakeOptions {
   appInfo?: AppInfo;
   /** What `getManagedSettings` returns (default: a sample policy). */
   managed?: ManagedSettings;
+  /** What `getKnownIssues` returns (default: no Deskside server). */
+  knownIssues?: KnownIssuesView;
   /** Pause before each progress event, in ms (0 in tests). */
   delayMs?: number;
   /** Make these calls fail with this error. */
@@ -310,6 +314,11 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.calls.push("getManagedSettings");
       fail("getManagedSettings");
       return opts.managed ?? sampleManagedSettings();
+    },
+    async getKnownIssues() {
+      fake.calls.push("getKnownIssues");
+      fail("getKnownIssues");
+      return opts.knownIssues ?? { matching: null, issues: [], enabled: false, problem: null };
     },
     onHealthChanged: (cb) => subscribe(healthListeners, cb),
     onNavigate: (cb) => subscribe(navListeners, cb),

@@ -37,6 +37,9 @@ function mockApi() {
       copyDeviceInfo: vi.fn<Api["copyDeviceInfo"]>(async () => ok("Device\n  Hostname: vm\n")),
       getAppInfo: vi.fn<Api["getAppInfo"]>(async () => ok(sampleAppInfo())),
       getManagedSettings: vi.fn<Api["getManagedSettings"]>(async () => ok(sampleManagedSettings())),
+      getKnownIssues: vi.fn<Api["getKnownIssues"]>(async () =>
+        ok({ matching: null, issues: [], enabled: false, problem: null }),
+      ),
       listFixes: vi.fn<Api["listFixes"]>(async () => ok([])),
       previewFix: vi.fn<Api["previewFix"]>(async () => err("fix.not_applicable", "Nothing to do.")),
       applyFix: vi.fn<Api["applyFix"]>(async () => ok(sampleFixResult("net.flush_dns"))),

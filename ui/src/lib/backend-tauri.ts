@@ -90,6 +90,7 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
     copyDeviceInfo: () => call(() => c.copyDeviceInfo(), "device.clipboard"),
     getAppInfo: () => call(() => c.getAppInfo(), "config"),
     getManagedSettings: () => call(() => c.getManagedSettings(), "config"),
+    getKnownIssues: () => call(() => c.getKnownIssues(), "fleet"),
     onHealthChanged: (cb): Promise<Unsubscribe> => api.events.healthChanged.listen((e) => cb(e.payload)),
     onNavigate: (cb): Promise<Unsubscribe> => api.events.navigate.listen((e) => cb(e.payload.screen)),
     onAppInfoChanged: (cb): Promise<Unsubscribe> => api.events.appInfoChanged.listen((e) => cb(e.payload)),

@@ -16,6 +16,7 @@ import type {
   FixResult,
   HealthState,
   IpcError,
+  KnownIssuesView,
   OutboxTicket,
   PasswordChangeReport,
   PasswordChecklist,
@@ -49,6 +50,8 @@ export interface Backend {
   getAppInfo(): Promise<AppInfo>;
   /** The managed policy in effect: sources, each key it sets with its provenance, errors. */
   getManagedSettings(): Promise<ManagedSettings>;
+  /** What IT's Deskside server knows: the known issue matching the last diagnosis, announcements. */
+  getKnownIssues(): Promise<KnownIssuesView>;
   /**
    * Health changed (background run, manual run). Like every `on…` here, the returned promise
    * resolves once the listener is registered: subscribe before reading the state it updates.

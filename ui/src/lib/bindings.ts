@@ -259,6 +259,17 @@ async openPasswordLink(link: PasswordLink) : Promise<Result<null, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The known issues, matched against the last diagnosis.
+ */
+async getKnownIssues() : Promise<Result<KnownIssuesView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_known_issues") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1026,6 +1037,43 @@ portal: string | null;
  */
 hours: string | null }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
+/**
+ * One known issue in plain words, for the window.
+ */
+export type KnownIssueLine = { 
+/**
+ * `incident-N` or `announcement-N`.
+ */
+id: string; 
+/**
+ * The sentence ("IT knows: …", "IT says: …", "Fixed: …").
+ */
+text: string; 
+/**
+ * Still open (false: resolved or closed within the last day).
+ */
+open: boolean }
+/**
+ * What the window shows from the Deskside server: the known issue that explains this
+ * computer's last diagnosis, and every known issue and announcement.
+ */
+export type KnownIssuesView = { 
+/**
+ * The sentence for the open known issue matching the last diagnosis, if any.
+ */
+matching: string | null; 
+/**
+ * Open issues first, then those resolved within the last day.
+ */
+issues: KnownIssueLine[]; 
+/**
+ * Whether a Deskside server is configured and reports are on.
+ */
+enabled: boolean; 
+/**
+ * Why the server could not be asked.
+ */
+problem: string | null }
 /**
  * Operational state of a link.
  */
