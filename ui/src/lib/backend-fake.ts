@@ -548,7 +548,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
  * headless screenshot) can show every state: `?scenario=dns|disk|healthy|unknown`,
  * `&delay=ms`, `&org=Name`, `&accent=%23hex`, `&managed=branding.accent_color,app.autostart`,
  * `&autorun=1`, `&fail=runDiagnosis,getDevice`, `&fix=fixed|not_fixed|failed`,
- * `&delivery=delivered|failed|queued`, `&forbid=screenshot,logs`, `&password=expired|never|cached|credential`.
+ * `&delivery=delivered|failed|queued`, `&forbid=screenshot,logs`, `&password=expired|never|cached|credential|manual`.
  */
 export function fakeFromQuery(search: string): { options: FakeOptions; autorun: boolean } {
   const q = new URLSearchParams(search);
@@ -578,6 +578,7 @@ export function fakeFromQuery(search: string): { options: FakeOptions; autorun: 
   if (pw === "expired") Object.assign(password, { state: "expired", days_left: -2, grace_logins: 2 });
   if (pw === "never") Object.assign(password, { state: "never", days_left: null, expires_at: null });
   if (pw === "cached") Object.assign(password, { cached: true, checked_at: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+  if (pw === "manual") Object.assign(password, { source: "manual", state: "unknown", days_left: null, expires_at: null, links: { change: true, reset: true, unlock: true } });
   if (pw === "credential")
     Object.assign(password, {
       state: "unknown",

@@ -113,4 +113,37 @@ describe("Password screen", () => {
     expect(screen.queryByTestId("password-form")).toBeNull();
     expect(byId("password-locked-ticket")).toBeTruthy();
   });
+
+  it("manual source: one button to IT's change page instead of the change form", async () => {
+    const { fake } = await open({
+      password: { ...samplePasswordStatus(), source: "manual", state: "unknown", days_left: null, expires_at: null, links: { change: true, reset: true, unlock: false } },
+    });
+    expect(screen.queryByTestId("password-form")).toBeNull();
+    expect(screen.queryByTestId("password-current")).toBeNull();
+    expect(byId("password-change-link").textContent).toContain("Change your password on the web");
+    await fireEvent.click(byId("password-change-link"));
+    expect(fake.opened).toEqual(["change"]);
+    // Reset by URL only: the configured page, no unlock button without its URL.
+    expect(byId("password-reset-link")).toBeTruthy();
+    expect(screen.queryByTestId("password-unlock-link")).toBeNull();
+  });
+
+  it("manual source without a change page: no form, says to ask IT", async () => {
+    await open({ password: { ...samplePasswordStatus(), source: "manual", links: { change: false, reset: false, unlock: false } } });
+    expect(screen.queryByTestId("password-form")).toBeNull();
+    expect(screen.queryByTestId("password-change-link")).toBeNull();
+    expect(byId("password-web").textContent).toContain("Ask IT how to change it");
+  });
+
+  it("a source Deskside changes itself keeps the form and shows no web button", async () => {
+    await open({ password: { ...samplePasswordStatus(), source: "kerberos", links: { change: true, reset: false, unlock: false } } });
+    expect(byId("password-form")).toBeTruthy();
+    expect(screen.queryByTestId("password-change-link")).toBeNull();
+  });
+
+  it("not set up but IT has a change page: the web button only", async () => {
+    await open({ password: { ...samplePasswordStatus(), configured: false, source: null, links: { change: true, reset: false, unlock: false } } });
+    expect(screen.queryByTestId("password-form")).toBeNull();
+    expect(byId("password-change-link")).toBeTruthy();
+  });
 });
