@@ -47,6 +47,9 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             password::change_password,
             password::remember_password,
             password::open_password_link,
+            password::reset_start,
+            password::reset_code,
+            password::reset_complete,
             fleet::get_known_issues,
         ])
         .events(collect_events![

@@ -47,6 +47,15 @@ pub enum AgentError {
     /// The screenshot given for a ticket is larger than accepted.
     #[error("the screenshot is too large")]
     ScreenshotTooLarge,
+    /// The Deskside server refused a reset or unlock step, or cannot be reached (its code and
+    /// sentence, passed on).
+    #[error("the reset or unlock step failed: {code}")]
+    Reset {
+        /// The server's stable code (`reset.*`, `server.*`, `password.*`).
+        code: String,
+        /// The sentence for the user.
+        message: String,
+    },
     /// The screenshot given for a ticket is not base64.
     #[error("the screenshot cannot be read")]
     ScreenshotUnreadable(#[source] base64::DecodeError),
@@ -77,6 +86,7 @@ impl AgentError {
             Self::PreviewExpired => "ticket.preview_expired".to_owned(),
             Self::ScreenshotTooLarge => "ticket.screenshot_too_large".to_owned(),
             Self::ScreenshotUnreadable(_) => "ticket.screenshot_unreadable".to_owned(),
+            Self::Reset { code, .. } => code.clone(),
         }
     }
 
@@ -108,6 +118,7 @@ impl AgentError {
             Self::ScreenshotUnreadable(_) => {
                 "The screenshot could not be read. Choose the image again.".to_owned()
             }
+            Self::Reset { message, .. } => message.clone(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod health;
 pub mod open;
 pub mod password;
 pub mod policy;
+pub mod reset;
 pub mod text;
 pub mod ticket;
 
@@ -47,6 +48,8 @@ pub struct Memory {
     pub password: Arc<password::PasswordBook>,
     /// Built tickets waiting to be sent.
     pub previews: ticket::PreviewBook,
+    /// The reset or unlock flow in progress (its handle stays here, never in the window).
+    pub reset: reset::ResetBook,
 }
 
 /// Something worth telling the person at the computer, as a desktop notification.

@@ -70,6 +70,8 @@ pub struct PasswordLinks {
     pub reset: bool,
     /// `password.unlock_url`.
     pub unlock: bool,
+    /// `[server] url`: reset and unlock run from this device through the Deskside server.
+    pub self_service: bool,
 }
 
 /// Payload of `get_password_status` and the `password-status` event.
@@ -386,6 +388,7 @@ pub fn links_of(config: &deskside_config::Config) -> PasswordLinks {
         change: p.change_url.is_some(),
         reset: p.reset_url.is_some(),
         unlock: p.unlock_url.is_some(),
+        self_service: config.server.relay_url().is_some(),
     }
 }
 

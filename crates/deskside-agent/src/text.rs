@@ -215,6 +215,33 @@ pub mod notices {
     }
 }
 
+/// Reset/unlock without `[server] url`.
+pub const RESET_NO_SERVER: &str = "Deskside cannot reset or unlock your account from this computer: no Deskside server is set up. Use your organisation's reset page or ask IT.";
+
+/// A reset step with no flow started (or one already finished).
+pub const RESET_NO_FLOW: &str = "This reset has ended. Start again with your user name.";
+
+/// Reset/unlock without an account name.
+pub const RESET_NO_ACCOUNT: &str = "Deskside does not know your user name. Type it and try again.";
+
+/// A reset or unlock step the server answered without its own words.
+#[must_use]
+pub fn reset_http_failed(what: &str, status: u16) -> String {
+    format!(
+        "The Deskside server could not finish {what} (HTTP {status}). Try again in a few minutes, or ask IT."
+    )
+}
+
+/// A finished reset or unlock the server answered without its own words.
+#[must_use]
+pub fn reset_done(reset: bool) -> String {
+    if reset {
+        "Your password was reset. Sign in with the new one from now on.".to_owned()
+    } else {
+        "Your account is unlocked. Sign in with your password.".to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,7 @@ pub use admin::{
 };
 pub use credentials::{
     KeyringOutcome, KeyringUpdate, ManualCredential, NM_CONNECTIONS_DIR, OWN_SERVICE,
-    nm_credentials, parse_nm_keyfile,
+    manual_credentials, nm_credentials, parse_nm_keyfile,
 };
 pub use directory::{Expiry, Reading, parse_generalized_time};
 pub use error::{ErrorBody, PasswordError, PolicyReason};

@@ -210,10 +210,16 @@ pub async fn run(loaded: Loaded, command: PasswordCommand) -> ExitCode {
             }
         }
         PasswordCommand::Reset { user, json } => {
-            crate::reset::run(&loaded, "reset", user, json).await
+            crate::reset::run(&loaded, deskside_agent::reset::ResetKind::Reset, user, json).await
         }
         PasswordCommand::Unlock { user, json } => {
-            crate::reset::run(&loaded, "unlock", user, json).await
+            crate::reset::run(
+                &loaded,
+                deskside_agent::reset::ResetKind::Unlock,
+                user,
+                json,
+            )
+            .await
         }
         PasswordCommand::Remember { user, json, .. } => {
             let password = match read_lines(1) {

@@ -7,8 +7,11 @@
 use std::io::BufRead as _;
 use std::process::ExitCode;
 
+use deskside_agent::AgentError;
+use deskside_agent::reset::{self, ResetDone, ResetKind, ResetNext};
 use deskside_config::Loaded;
-use serde_json::{Value, json};
+use deskside_password::Password;
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::out::{EXIT_PROBLEMS, eprintln_safe, print_json, print_out};
@@ -26,6 +29,15 @@ fn refusal(code: &str, message: impl Into<String>) -> Refusal {
     }
 }
 
+impl From<AgentError> for Refusal {
+    fn from(e: AgentError) -> Self {
+        Self {
+            code: e.code(),
+            message: e.message(),
+        }
+    }
+}
+
 fn fail(r: &Refusal, json: bool) -> ExitCode {
     if json {
         let _ = print_json(&json!({"error": {"code": r.code, "message": r.message}}));
@@ -36,7 +48,7 @@ fn fail(r: &Refusal, json: bool) -> ExitCode {
 }
 
 /// One line of stdin, zeroed on drop; `None` at the end of input.
-fn read_line() -> Result<Option<Zeroizing<String>>, Refusal> {
+fn read_line() -> Result<Option<Password>, Refusal> {
     let mut line = Zeroizing::new(String::new());
     let n = std::io::stdin()
         .lock()
@@ -48,105 +60,65 @@ fn read_line() -> Result<Option<Zeroizing<String>>, Refusal> {
     while line.ends_with('\n') || line.ends_with('\r') {
         line.pop();
     }
-    Ok(Some(line))
+    Ok(Some(Password::from(line.as_str())))
 }
 
-async fn call(
-    relay: &deskside_helpdesk::Relay,
-    path: &str,
-    body: &Value,
-    what: &str,
-) -> Result<Value, Refusal> {
-    let bytes = serde_json::to_vec(body).map_err(|e| refusal("input", e.to_string()))?;
-    let (status, answer) = relay
-        .signed_post_raw(path, bytes, what)
-        .await
-        .map_err(|e| refusal(e.code(), e.to_string()))?;
-    let v: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);
-    if (200..300).contains(&status) {
-        return Ok(v);
-    }
-    Err(Refusal {
-        code: v["code"].as_str().unwrap_or("server.error").to_owned(),
-        message: v["message"]
-            .as_str()
-            .map_or_else(|| format!("{what}: HTTP {status}"), str::to_owned),
-    })
-}
-
-async fn flow(loaded: &Loaded, kind: &str, user: Option<String>) -> Result<Value, Refusal> {
-    let relay = crate::server::relay(loaded).map_err(|_| {
-        refusal(
-            "server.not_configured",
-            "no usable Deskside server is configured ([server] url)",
-        )
-    })?;
-    let user = user
-        .or_else(|| loaded.config.password.user.clone())
-        .or_else(deskside_password::logged_in_user)
-        .ok_or_else(|| refusal("input", "no account name: pass --user"))?;
-    let start = call(
-        &relay,
-        "/v1/password/start",
-        &json!({"kind": kind, "user": user}),
-        "starting the reset",
-    )
-    .await?;
-    let flow = start["flow"].as_str().unwrap_or_default().to_owned();
-    let have = start["factors"].as_array().map_or(0, Vec::len);
-    let need = start["factors_required"]
-        .as_u64()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(2);
-    if have < need {
+/// The steps, shared with the tray (`deskside_agent::reset`); only the prompts are here.
+async fn flow(
+    loaded: &Loaded,
+    kind: ResetKind,
+    user: Option<String>,
+) -> Result<ResetDone, Refusal> {
+    let config = &loaded.config;
+    let relay = reset::relay(config)?;
+    let user = reset::account(config, user)?;
+    let started = reset::start(&relay, kind, &user).await?;
+    let mut next = started.next;
+    if next == ResetNext::Code {
         eprintln_safe(&format!(
             "{}\nType the code from the mail:",
-            start["message"].as_str().unwrap_or_default()
+            started.message
         ));
         let code = read_line()?.ok_or_else(|| refusal("input", "no code on stdin"))?;
-        let state = call(
-            &relay,
-            "/v1/password/code",
-            &json!({"flow": flow, "code": code.as_str()}),
-            "checking the code",
-        )
-        .await?;
-        if state["ready"].as_bool() == Some(false) {
-            eprintln_safe("Type the code from your authenticator app (or a recovery code):");
-            let code =
-                read_line()?.ok_or_else(|| refusal("input", "no authenticator code on stdin"))?;
-            call(
-                &relay,
-                "/v1/password/totp",
-                &json!({"flow": flow, "code": code.as_str()}),
-                "checking the authenticator code",
-            )
-            .await?;
-        }
+        next = reset::code(&relay, &started.flow, &code).await?;
     }
-    let mut body = json!({"flow": flow});
-    let password;
-    if kind == "reset" {
+    if next == ResetNext::Totp {
+        eprintln_safe("Type the code from your authenticator app (or a recovery code):");
+        let code =
+            read_line()?.ok_or_else(|| refusal("input", "no authenticator code on stdin"))?;
+        reset::totp(&relay, &started.flow, &code).await?;
+    }
+    let password = if kind == ResetKind::Reset {
         eprintln_safe("Type the new password:");
-        password = read_line()?.ok_or_else(|| refusal("input", "no new password on stdin"))?;
-        body["new_password"] = Value::String(password.to_string());
-    }
-    let done = call(&relay, "/v1/password/complete", &body, "finishing").await;
-    // The JSON copy of the password is overwritten before it is dropped.
-    if let Some(Value::String(p)) = body.get_mut("new_password") {
-        zeroize::Zeroize::zeroize(p);
-    }
-    done
+        Some(read_line()?.ok_or_else(|| refusal("input", "no new password on stdin"))?)
+    } else {
+        None
+    };
+    Ok(reset::complete(
+        &relay,
+        config,
+        kind,
+        &user,
+        &started.flow,
+        password.as_ref(),
+    )
+    .await?)
 }
 
 /// Runs `desksidectl password reset|unlock`.
-pub async fn run(loaded: &Loaded, kind: &str, user: Option<String>, json: bool) -> ExitCode {
+pub async fn run(loaded: &Loaded, kind: ResetKind, user: Option<String>, json: bool) -> ExitCode {
     match flow(loaded, kind, user).await {
-        Ok(done) if json => print_json(&done),
-        Ok(done) => print_out(&format!(
-            "{}\n",
-            done["message"].as_str().unwrap_or("Done.")
-        )),
+        Ok(done) if json => print_json(&serde_json::to_value(&done).unwrap_or_default()),
+        Ok(done) => {
+            let mut out = format!("{}\n", done.message);
+            if !done.to_update.is_empty() {
+                out.push_str("Update the password here too, or they will lock your account:\n");
+                for c in &done.to_update {
+                    out.push_str(&format!("  - {} ({})\n", c.name, c.hint));
+                }
+            }
+            print_out(&out)
+        }
         Err(r) => fail(&r, json),
     }
 }

@@ -23,5 +23,8 @@
     "change_password",
     "remember_password",
     "open_password_link",
+    "reset_start",
+    "reset_code",
+    "reset_complete",
     "get_known_issues",
 ]

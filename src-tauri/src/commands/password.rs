@@ -4,6 +4,7 @@
 //! the crate's zeroing `Password`; nothing here logs or keeps them.
 
 use deskside_agent::password as agent;
+use deskside_agent::reset::{self, ResetDone, ResetKind, ResetStep};
 use deskside_password::{ChangeRequest, PasswordError, PolicyReason, Settings};
 use tauri::{AppHandle, Manager};
 
@@ -148,4 +149,96 @@ pub async fn open_password_link(link: PasswordLink) -> Result<(), IpcError> {
         )
     })?;
     Ok(deskside_agent::open::url(url).await?)
+}
+
+/// Start a reset or unlock through the Deskside server, signed by this device (one proof);
+/// the flow's handle stays in the agent's memory. `user` defaults to `password.user`, else the
+/// logged-in user.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_start(
+    app: AppHandle,
+    kind: ResetKind,
+    user: Option<String>,
+) -> Result<ResetStep, IpcError> {
+    let loaded = deskside_agent::load_config()?;
+    let relay = reset::relay(&loaded.config)?;
+    let account = reset::account(&loaded.config, user)?;
+    let started = reset::start(&relay, kind, &account).await?;
+    app.state::<Shell>().memory.reset.set(reset::Flow {
+        handle: started.flow,
+        kind,
+        account: account.clone(),
+    });
+    Ok(ResetStep {
+        kind,
+        account,
+        next: started.next,
+        message: started.message,
+    })
+}
+
+/// The mailed code (`totp` false) or an authenticator/recovery code (`totp` true) of the flow
+/// in progress.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_code(
+    app: AppHandle,
+    code: SecretText,
+    totp: bool,
+) -> Result<ResetStep, IpcError> {
+    let loaded = deskside_agent::load_config()?;
+    let relay = reset::relay(&loaded.config)?;
+    let flow = app.state::<Shell>().memory.reset.get()?;
+    let code = code.into_password();
+    let next = if totp {
+        reset::totp(&relay, &flow.handle, &code).await?
+    } else {
+        reset::code(&relay, &flow.handle, &code).await?
+    };
+    Ok(ResetStep {
+        kind: flow.kind,
+        account: flow.account,
+        next,
+        message: String::new(),
+    })
+}
+
+/// Finish the flow in progress: a reset sets `new_password` (which must equal `confirm`), an
+/// unlock sends none. After a reset: the saved credentials that may hold the old password.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_complete(
+    app: AppHandle,
+    new_password: Option<SecretText>,
+    confirm: Option<SecretText>,
+) -> Result<ResetDone, IpcError> {
+    let loaded = deskside_agent::load_config()?;
+    let relay = reset::relay(&loaded.config)?;
+    let book = &app.state::<Shell>().memory.reset;
+    let flow = book.get()?;
+    let new = match (flow.kind, new_password, confirm) {
+        (ResetKind::Unlock, _, _) => None,
+        (ResetKind::Reset, Some(n), Some(c)) if n.expose() == c.expose() => Some(n.into_password()),
+        (ResetKind::Reset, _, _) => {
+            return Err(
+                deskside_agent::AgentError::Password(PasswordError::PolicyViolation {
+                    reason: PolicyReason::Mismatch,
+                    detail: None,
+                })
+                .into(),
+            );
+        }
+    };
+    let done = reset::complete(
+        &relay,
+        &loaded.config,
+        flow.kind,
+        &flow.account,
+        &flow.handle,
+        new.as_ref(),
+    )
+    .await?;
+    book.clear();
+    Ok(done)
 }

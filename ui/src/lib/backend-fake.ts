@@ -38,6 +38,7 @@ import type {
   OutboxTicket,
   PasswordChecklist,
   PasswordStatus,
+  ResetKind,
   Report,
   Screen,
   TicketDraft,
@@ -217,6 +218,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
   const fixes = opts.fixes ?? sampleFixes();
   const ticketOptions = opts.ticketOptions ?? sampleTicketOptions();
   let password = opts.password ?? samplePasswordStatus();
+  let resetKind: ResetKind | null = null;
   const previews = new Map<string, { preview: TicketPreview; draft: TicketDraft }>();
   let nextTicket = (opts.outbox ?? []).reduce((m, t) => Math.max(m, t.id), 0) + 1;
 
@@ -515,6 +517,32 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.calls.push("openPasswordLink");
       fake.opened.push(link);
     },
+    // The server's flow as the fake plays it: code 12345678 is right, a reset needs an
+    // acceptable new password, an unlock nothing.
+    async resetStart(kind, user) {
+      fake.calls.push("resetStart");
+      resetKind = kind;
+      return { kind, account: user ?? password.account ?? "alex", next: "code", message: "If this account can be reset, a code was mailed to its recovery address." };
+    },
+    async resetCode(code, totp) {
+      fake.calls.push("resetCode");
+      if (!resetKind) throw new BackendError("reset.no_flow", "This reset has ended. Start again with your user name.");
+      if (code.trim() !== "12345678") throw new BackendError("reset.wrong_code", "That code is not right. Check the mail and type it again.");
+      void totp;
+      return { kind: resetKind, account: password.account ?? "alex", next: "finish", message: "" };
+    },
+    async resetComplete(newPassword, confirm) {
+      fake.calls.push("resetComplete");
+      const kind = resetKind;
+      if (!kind) throw new BackendError("reset.no_flow", "This reset has ended. Start again with your user name.");
+      if (kind === "reset" && (!newPassword || !fakeChecklist(newPassword, confirm ?? "", password).acceptable)) {
+        throw new BackendError("password.policy_violation.too_weak", "The new password does not pass the checks.");
+      }
+      resetKind = null;
+      return kind === "reset"
+        ? { kind, message: "Your password was reset.", to_update: [{ name: "Office Wi-Fi (802.1X)", kind: "wifi", hint: "Settings → Wi-Fi → Office → enter the new password." }] }
+        : { kind, message: "Your account is unlocked.", to_update: [] };
+    },
     onPasswordStatus: (cb) => subscribe(passwordListeners, cb),
     emitPassword(s) {
       password = s;
@@ -578,7 +606,7 @@ export function fakeFromQuery(search: string): { options: FakeOptions; autorun: 
   if (pw === "expired") Object.assign(password, { state: "expired", days_left: -2, grace_logins: 2 });
   if (pw === "never") Object.assign(password, { state: "never", days_left: null, expires_at: null });
   if (pw === "cached") Object.assign(password, { cached: true, checked_at: new Date(Date.now() - 3 * 3_600_000).toISOString() });
-  if (pw === "manual") Object.assign(password, { source: "manual", state: "unknown", days_left: null, expires_at: null, links: { change: true, reset: true, unlock: true } });
+  if (pw === "manual") Object.assign(password, { source: "manual", state: "unknown", days_left: null, expires_at: null, links: { change: true, reset: true, unlock: true, self_service: false } });
   if (pw === "credential")
     Object.assign(password, {
       state: "unknown",

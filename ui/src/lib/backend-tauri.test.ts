@@ -56,6 +56,9 @@ function mockApi() {
       changePassword: vi.fn<Api["changePassword"]>(async () => err("password.wrong_current_password", "Wrong.")),
       openPasswordLink: vi.fn<Api["openPasswordLink"]>(async () => ok(null)),
       rememberPassword: vi.fn<Api["rememberPassword"]>(async () => ok(samplePasswordStatus())),
+      resetStart: vi.fn<Api["resetStart"]>(async () => ok({ kind: "reset", account: "alex", next: "code", message: "" })),
+      resetCode: vi.fn<Api["resetCode"]>(async () => err("reset.wrong_code", "That code is not right.")),
+      resetComplete: vi.fn<Api["resetComplete"]>(async () => ok({ kind: "unlock", message: "Unlocked.", to_update: [] })),
     },
     events: {
       diagnosisProgress: source("diagnosisProgress"),

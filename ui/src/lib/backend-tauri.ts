@@ -127,6 +127,9 @@ export function createTauriBackend(api: TauriApi = generated): Backend {
     openPasswordLink: async (link) => {
       await call(() => c.openPasswordLink(link), "password.link");
     },
+    resetStart: (kind, user) => call(() => c.resetStart(kind, user), "reset.start"),
+    resetCode: (code, totp) => call(() => c.resetCode(code, totp), "reset.code"),
+    resetComplete: (newPassword, confirm) => call(() => c.resetComplete(newPassword, confirm), "reset.complete"),
     onPasswordStatus: (cb): Promise<Unsubscribe> => api.events.passwordStatus.listen((e) => cb(e.payload)),
   };
 }

@@ -24,6 +24,9 @@ import type {
   ScreenCapture,
   PasswordPreflight,
   PasswordStatus,
+  ResetDone,
+  ResetKind,
+  ResetStep,
   Report,
   Screen,
   TicketDraft,
@@ -101,6 +104,12 @@ export interface Backend {
   rememberPassword(password: string): Promise<PasswordStatus>;
   /** Opens IT's change/reset/unlock page in the browser (URLs come from the config only). */
   openPasswordLink(link: PasswordLink): Promise<void>;
+  /** Starts a reset or unlock through IT's server, signed by this device (one proof). */
+  resetStart(kind: ResetKind, user: string | null): Promise<ResetStep>;
+  /** The mailed code, or (`totp`) an authenticator or recovery code, of the flow in progress. */
+  resetCode(code: string, totp: boolean): Promise<ResetStep>;
+  /** Finishes the flow: the new password for a reset, nothing for an unlock. */
+  resetComplete(newPassword: string | null, confirm: string | null): Promise<ResetDone>;
   /** The background check has a new password status. */
   onPasswordStatus(cb: (status: PasswordStatus) => void): Promise<Unsubscribe>;
 }

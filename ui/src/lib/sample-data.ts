@@ -421,6 +421,6 @@ export function samplePasswordStatus(): PasswordStatus {
     policy: { min_length: 12, complexity: true, history: 24, max_age_days: 90, lockout_threshold: 5 },
     message: null,
     problem: null,
-    links: { change: false, reset: true, unlock: true },
+    links: { change: false, reset: true, unlock: true, self_service: false },
   };
 }

@@ -108,7 +108,7 @@ describe("Password screen", () => {
   });
 
   it("without a configured source, explains and offers only help", async () => {
-    await open({ password: { ...samplePasswordStatus(), configured: false, links: { change: false, reset: false, unlock: false } } });
+    await open({ password: { ...samplePasswordStatus(), configured: false, links: { change: false, reset: false, unlock: false, self_service: false } } });
     expect(byId("password-status").textContent).toContain("not set up");
     expect(screen.queryByTestId("password-form")).toBeNull();
     expect(byId("password-locked-ticket")).toBeTruthy();
@@ -116,7 +116,7 @@ describe("Password screen", () => {
 
   it("manual source: one button to IT's change page instead of the change form", async () => {
     const { fake } = await open({
-      password: { ...samplePasswordStatus(), source: "manual", state: "unknown", days_left: null, expires_at: null, links: { change: true, reset: true, unlock: false } },
+      password: { ...samplePasswordStatus(), source: "manual", state: "unknown", days_left: null, expires_at: null, links: { change: true, reset: true, unlock: false, self_service: false } },
     });
     expect(screen.queryByTestId("password-form")).toBeNull();
     expect(screen.queryByTestId("password-current")).toBeNull();
@@ -129,21 +129,73 @@ describe("Password screen", () => {
   });
 
   it("manual source without a change page: no form, says to ask IT", async () => {
-    await open({ password: { ...samplePasswordStatus(), source: "manual", links: { change: false, reset: false, unlock: false } } });
+    await open({ password: { ...samplePasswordStatus(), source: "manual", links: { change: false, reset: false, unlock: false, self_service: false } } });
     expect(screen.queryByTestId("password-form")).toBeNull();
     expect(screen.queryByTestId("password-change-link")).toBeNull();
     expect(byId("password-web").textContent).toContain("Ask IT how to change it");
   });
 
   it("a source Deskside changes itself keeps the form and shows no web button", async () => {
-    await open({ password: { ...samplePasswordStatus(), source: "kerberos", links: { change: true, reset: false, unlock: false } } });
+    await open({ password: { ...samplePasswordStatus(), source: "kerberos", links: { change: true, reset: false, unlock: false, self_service: false } } });
     expect(byId("password-form")).toBeTruthy();
     expect(screen.queryByTestId("password-change-link")).toBeNull();
   });
 
   it("not set up but IT has a change page: the web button only", async () => {
-    await open({ password: { ...samplePasswordStatus(), configured: false, source: null, links: { change: true, reset: false, unlock: false } } });
+    await open({ password: { ...samplePasswordStatus(), configured: false, source: null, links: { change: true, reset: false, unlock: false, self_service: false } } });
     expect(screen.queryByTestId("password-form")).toBeNull();
     expect(byId("password-change-link")).toBeTruthy();
+  });
+
+  const withServer = () => ({ password: { ...samplePasswordStatus(), links: { change: false, reset: true, unlock: true, self_service: true } } });
+
+  it("forgot password with a server: user name → mailed code → new password with the checklist → saved passwords to update", async () => {
+    const { fake } = await open(withServer());
+    // The server's flow replaces IT's reset/unlock pages.
+    expect(screen.queryByTestId("password-reset-link")).toBeNull();
+    expect(screen.queryByTestId("password-unlock-link")).toBeNull();
+    await fireEvent.click(byId("password-reset-start"));
+    expect((byId("reset-user") as HTMLInputElement).value).toBe("alex");
+    await fireEvent.click(byId("reset-start"));
+    await waitFor(() => expect(byId("reset-message").textContent).toContain("a code was mailed"));
+    await type("reset-code", "00000000");
+    await fireEvent.click(byId("reset-code-submit"));
+    await waitFor(() => expect(byId("reset-error").textContent).toContain("That code is not right"));
+    await type("reset-code", "12345678");
+    await fireEvent.click(byId("reset-code-submit"));
+    await waitFor(() => expect(byId("reset-dialog").dataset.step).toBe("finish"));
+    expect((byId("reset-finish") as HTMLButtonElement).disabled).toBe(true);
+    await type("reset-new", "Correct-Horse-Battery-9");
+    await type("reset-confirm", "Correct-Horse-Battery-9");
+    await waitFor(() => expect(byId("reset-checklist").dataset.acceptable).toBe("true"));
+    await fireEvent.click(byId("reset-finish"));
+    await waitFor(() => expect(byId("reset-done").textContent).toContain("Your password was reset."));
+    expect(byId("reset-to-update").textContent).toContain("Office Wi-Fi (802.1X)");
+    expect(fake.calls.filter((c) => c === "resetComplete")).toHaveLength(1);
+    await fireEvent.click(byId("reset-close"));
+    expect(screen.queryByTestId("reset-dialog")).toBeNull();
+  });
+
+  it("account locked with a server: code → one unlock button → done, no password asked", async () => {
+    const { fake } = await open(withServer());
+    await fireEvent.click(byId("password-unlock-start"));
+    await fireEvent.click(byId("reset-start"));
+    await waitFor(() => expect(byId("reset-code")).toBeTruthy());
+    await type("reset-code", "12345678");
+    await fireEvent.click(byId("reset-code-submit"));
+    await waitFor(() => expect(byId("reset-finish").textContent).toContain("Unlock my account"));
+    expect(screen.queryByTestId("reset-new")).toBeNull();
+    await fireEvent.click(byId("reset-finish"));
+    await waitFor(() => expect(byId("reset-done").textContent).toContain("Your account is unlocked."));
+    expect(screen.queryByTestId("reset-to-update")).toBeNull();
+    expect(fake.calls).toContain("resetStart");
+  });
+
+  it("without a server, no reset dialog: IT's pages or nothing", async () => {
+    await open({ password: { ...samplePasswordStatus(), links: { change: false, reset: false, unlock: false, self_service: false } } });
+    expect(screen.queryByTestId("password-reset-start")).toBeNull();
+    expect(screen.queryByTestId("password-reset-link")).toBeNull();
+    expect(screen.queryByTestId("password-unlock-link")).toBeNull();
+    expect(byId("password-locked-ticket")).toBeTruthy();
   });
 });
