@@ -261,6 +261,43 @@ async openPasswordLink(link: PasswordLink) : Promise<Result<null, IpcError>> {
 }
 },
 /**
+ * Start a reset or unlock through the Deskside server, signed by this device (one proof);
+ * the flow's handle stays in the agent's memory. `user` defaults to `password.user`, else the
+ * logged-in user.
+ */
+async resetStart(kind: ResetKind, user: string | null) : Promise<Result<ResetStep, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_start", { kind, user }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The mailed code (`totp` false) or an authenticator/recovery code (`totp` true) of the flow
+ * in progress.
+ */
+async resetCode(code: SecretText, totp: boolean) : Promise<Result<ResetStep, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_code", { code, totp }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Finish the flow in progress: a reset sets `new_password` (which must equal `confirm`), an
+ * unlock sends none. After a reset: the saved credentials that may hold the old password.
+ */
+async resetComplete(newPassword: SecretText | null, confirm: SecretText | null) : Promise<Result<ResetDone, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_complete", { newPassword, confirm }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The known issues, matched against the last diagnosis.
  */
 async getKnownIssues() : Promise<Result<KnownIssuesView, IpcError>> {
@@ -1394,7 +1431,11 @@ reset: boolean;
 /**
  * `password.unlock_url`.
  */
-unlock: boolean }
+unlock: boolean; 
+/**
+ * `[server] url`: reset and unlock run from this device through the Deskside server.
+ */
+self_service: boolean }
 /**
  * The directory's password rules.
  */
@@ -1616,6 +1657,70 @@ checks: CheckResult[];
  * The verdict.
  */
 diagnosis: Diagnosis }
+/**
+ * A finished flow as the shells show it.
+ */
+export type ResetDone = { 
+/**
+ * Which flow finished.
+ */
+kind: ResetKind; 
+/**
+ * What happened, for the user.
+ */
+message: string; 
+/**
+ * After a reset: saved credentials that may still hold the old password.
+ */
+to_update: SavedCredential[] }
+/**
+ * Which flow.
+ */
+export type ResetKind = 
+/**
+ * Forgotten password: set a new one.
+ */
+"reset" | 
+/**
+ * Locked account, password known: clear the lockout.
+ */
+"unlock"
+/**
+ * What the user does next.
+ */
+export type ResetNext = 
+/**
+ * Type the code mailed to the recovery address.
+ */
+"code" | 
+/**
+ * Type a code from the authenticator app (or a recovery code).
+ */
+"totp" | 
+/**
+ * Enough proofs: choose the new password (reset) or confirm the unlock.
+ */
+"finish"
+/**
+ * Payload of the tray's reset steps: what to ask for next.
+ */
+export type ResetStep = { 
+/**
+ * Which flow.
+ */
+kind: ResetKind; 
+/**
+ * The account it is for.
+ */
+account: string; 
+/**
+ * What to ask for next.
+ */
+next: ResetNext; 
+/**
+ * The server's words after the start ("a code was mailed …"); empty after later steps.
+ */
+message: string }
 /**
  * A routing-table entry.
  */
