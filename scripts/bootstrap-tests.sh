@@ -33,8 +33,9 @@ ticket_packages=(ruby-bundler ruby-webrick sqlite3 python3-venv)
 # package's postgres account; crates/deskside-server-core/src/testing.rs).
 server_packages=(postgresql)
 # Passwords: real directories on loopback (see tests/directory), keyring backends.
+# libsasl2-modules-gssapi-mit: `password status` with only a Kerberos ticket (ldapsearch -Y GSSAPI).
 password_packages=(samba samba-ad-dc samba-ad-provision winbind krb5-user slapd ldap-utils
-  libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
+  libsasl2-modules-gssapi-mit libfaketime faketime gnome-keyring libsecret-tools dbus keyutils libdbus-1-dev openssl)
 # Policy templates: xmllint validates the generated ADMX/ADML (scripts/check-policy-templates.sh).
 policy_packages=(libxml2-utils python3-venv)
 # the password reset page and the fleet status page (deskside-server tests) in a real headless browser

@@ -27,6 +27,7 @@ mod schedule;
 mod secret;
 mod settings;
 mod status;
+pub mod with_ticket;
 
 pub use ad::{AdExpiry, AdValueError, parse_filetime, parse_interval_s};
 pub use admin::{
@@ -171,6 +172,12 @@ pub async fn status(config: &Config, req: StatusRequest) -> Result<Status, Passw
             "your organisation manages passwords on a web page; Deskside cannot read the expiry"
                 .to_owned(),
         )),
+        // Active Directory with no password at hand: the user's Kerberos ticket may open it.
+        (SourceKind::Ad, None) => match with_ticket::read(&s).await {
+            Ok(Some(reading)) => Ok(reading),
+            Ok(None) => Err(PasswordError::CredentialNeeded),
+            Err(e) => Err(e),
+        },
         (_, None) => Err(PasswordError::CredentialNeeded),
         (_, Some(p)) => read_live(&s, &p).await,
     };
