@@ -161,6 +161,14 @@ pub fn router(app: ResetApp) -> Router {
         .with_state(app)
 }
 
+/// `200` with the answer as JSON, or the error's status and `{code, message}`.
+fn json_answer<T: serde::Serialize>(result: Result<T, ResetError>) -> Response {
+    match result {
+        Ok(a) => axum::Json(a).into_response(),
+        Err(e) => error_json(&e),
+    }
+}
+
 fn error_json(e: &ResetError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
@@ -291,10 +299,7 @@ async fn api_device(State(app): State<ResetApp>, req: Request) -> Response {
         app.service.add_device(&r.flow, &caller).await
     }
     .await;
-    match result {
-        Ok(a) => axum::Json(a).into_response(),
-        Err(e) => error_json(&e),
-    }
+    json_answer(result)
 }
 
 /// Checks the mailed code.
@@ -317,10 +322,7 @@ async fn api_code(State(app): State<ResetApp>, req: Request) -> Response {
         app.service.verify_code(&r.flow, &r.code, &caller).await
     }
     .await;
-    match result {
-        Ok(a) => axum::Json(a).into_response(),
-        Err(e) => error_json(&e),
-    }
+    json_answer(result)
 }
 
 /// Sets the new password (reset) or clears the lockout (unlock).
@@ -348,10 +350,7 @@ async fn api_complete(State(app): State<ResetApp>, req: Request) -> Response {
             .await
     }
     .await;
-    match result {
-        Ok(a) => axum::Json(a).into_response(),
-        Err(e) => error_json(&e),
-    }
+    json_answer(result)
 }
 
 /// Checks an authenticator or recovery code: the `totp` factor.
@@ -375,10 +374,7 @@ async fn api_totp(State(app): State<ResetApp>, req: Request) -> Response {
         app.service.verify_totp(&r.flow, &r.code, &caller).await
     }
     .await;
-    match result {
-        Ok(a) => axum::Json(a).into_response(),
-        Err(e) => error_json(&e),
-    }
+    json_answer(result)
 }
 
 /// Sets up (or replaces) the user's authenticator app: signed by a device enrolled for the
