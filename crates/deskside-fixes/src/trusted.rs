@@ -218,6 +218,31 @@ fn refused(role: Role, path: &Path, reason: Unsafe) -> FixError {
     }
 }
 
+/// What `read` says of every folder above `path` (nearest first, folders followed as links);
+/// a folder that cannot be read refuses the file.
+#[cfg(any(unix, windows))]
+fn folders_above<M>(
+    role: Role,
+    path: &Path,
+    read: impl Fn(&Path) -> std::io::Result<M>,
+) -> Result<Vec<(PathBuf, M)>, FixError> {
+    path.ancestors()
+        .skip(1)
+        .map(|d| {
+            read(d).map(|m| (d.to_path_buf(), m)).map_err(|source| {
+                refused(
+                    role,
+                    path,
+                    Unsafe::FolderUnreadable {
+                        folder: d.to_path_buf(),
+                        source,
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
 /// Check a file root is about to run or read, with [`judge`].
 ///
 /// # Errors
@@ -246,22 +271,7 @@ pub fn check(role: Role, path: &Path) -> Result<(), FixError> {
     }
     let file = std::fs::symlink_metadata(path)
         .map_err(|source| refused(role, path, Unsafe::Unreadable { source }))?;
-    let mut folders = Vec::new();
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        let m = std::fs::metadata(d).map_err(|source| {
-            refused(
-                role,
-                path,
-                Unsafe::FolderUnreadable {
-                    folder: d.to_path_buf(),
-                    source,
-                },
-            )
-        })?;
-        folders.push((d.to_path_buf(), meta_of(&m)));
-        dir = d.parent();
-    }
+    let folders = folders_above(role, path, |d| std::fs::metadata(d).map(|m| meta_of(&m)))?;
     let file = meta_of(&file);
     if role == Role::Program && file.kind == Kind::Symlink {
         // A system program is often a link (`/usr/sbin/ip` -> `/bin/ip`, alternatives): the
@@ -309,22 +319,7 @@ pub fn check(role: Role, path: &Path) -> Result<(), FixError> {
     };
     let file =
         read(path, false).map_err(|source| refused(role, path, Unsafe::Unreadable { source }))?;
-    let mut folders = Vec::new();
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        let desc = read(d, true).map_err(|source| {
-            refused(
-                role,
-                path,
-                Unsafe::FolderUnreadable {
-                    folder: d.to_path_buf(),
-                    source,
-                },
-            )
-        })?;
-        folders.push((d.to_path_buf(), desc));
-        dir = d.parent();
-    }
+    let folders = folders_above(role, path, |d| read(d, true))?;
     acl::judge_path(role.executed(), &file, &folders)
         .map_err(|(folder, finding)| refused(role, path, Unsafe::Acl { folder, finding }))
 }
